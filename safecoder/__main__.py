@@ -1,0 +1,3 @@
+from safecoder.cli import main
+import sys
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Static analysis: findings by CWE from Semgrep, Bandit, CodeQL and syntax checks."""

@@ -1,0 +1,88 @@
+"""The `safecoder` command: one entry point, a sub-command per part of the system.
+
+Each part registers its sub-commands from its own `cli` module; registering must stay
+cheap (no torch, no model), so heavy imports happen inside the handlers. A handler
+returns the exit status. Errors derived from `SafeCoderError` print their message and
+exit with status 2; `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from safecoder import __version__
+from safecoder.errors import SafeCoderError
+
+# Order is the order of `safecoder --help`: data flows from collection to serving.
+COMMAND_MODULES = (
+    "safecoder.data.cli",
+    "safecoder.collector.cli",
+    "safecoder.analysis.cli",
+    "safecoder.trainer.cli",
+    "safecoder.models.cli",
+    "safecoder.registry.cli",
+    "safecoder.benchmarks.cli",
+    "safecoder.models.export_cli",
+    "safecoder.server.cli",
+    "safecoder.server.lsp.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="safecoder",
+        description="SafeCoder: a secure code assistant and the factory that trains it.",
+    )
+    parser.add_argument("--version", action="version", version=f"safecoder {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for user errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            # A part whose `cli` module does not exist (yet) simply adds no command;
+            # a missing dependency inside an existing module is a real error.
+            if exc.name is None or not (module_name == exc.name or module_name.startswith(exc.name + ".")):
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def configure_logging(verbosity: int) -> None:
+    from rich.logging import RichHandler
+
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    handler = RichHandler(console=_stderr_console(), show_path=False, rich_tracebacks=True)
+    logging.basicConfig(level=level, format="%(message)s", datefmt="[%X]", handlers=[handler], force=True)
+    logging.getLogger("safecoder").setLevel(min(level, logging.INFO))
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    try:
+        return int(args.handler(args) or 0)
+    except SafeCoderError as exc:
+        if args.debug:
+            raise
+        _stderr_console().print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        _stderr_console().print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""The generation-engine interface every stage uses: benchmarks, collector, server, LSP.
+
+An engine turns a text prompt into n sampled continuations. The interface is async at
+its core (`stream`), because the server multiplexes many requests; `generate` collects
+a stream and `generate_batch` runs many requests from synchronous code (benchmarks),
+letting the engine batch them as it sees fit.
+
+Semantics shared by all engines (the transformers engine here; vLLM and llama.cpp
+behind the same interface):
+- `temperature == 0` is greedy decoding; then every one of the n samples is the same.
+- A stop string ends a sample and is not part of its text (OpenAI semantics).
+- `seed` makes sampling reproducible for the same request on the same engine.
+- Leaving a `stream` early (closing the generator, cancelling its task) cancels the
+  generation: the engine stops spending compute on it.
+- `logprob`, when asked for, is the sum of the model's log-probabilities of the sampled
+  tokens (unwarped), so candidates can be ranked by likelihood.
+
+Prompts are already formatted text; chat templates and fill-in-the-middle formats are
+applied by the caller, with `apply_chat_template` and `fim_format` from the engine.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from safecoder.errors import SafeCoderError
+from safecoder.models.reference import ResolvedModel
+from safecoder.prompts.fim import FimFormat
+
+FinishReason = Literal["stop", "length", "cancelled"]
+
+
+class EngineError(SafeCoderError):
+    """A request the engine cannot serve (bad parameters, prompt too long, engine down)."""
+
+
+class PromptTooLongError(EngineError):
+    def __init__(self, prompt_tokens: int, max_new_tokens: int, context: int):
+        super().__init__(
+            f"the prompt has {prompt_tokens} tokens; with max_new_tokens={max_new_tokens} it exceeds "
+            f"the model's context of {context} tokens"
+        )
+        self.prompt_tokens = prompt_tokens
+        self.context = context
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    n: int = 1
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_new_tokens: int = 256
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    logprobs: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.n <= 256:
+            raise EngineError(f"n must be between 1 and 256, got {self.n}")
+        if not 0.0 <= self.temperature <= 5.0:
+            raise EngineError(f"temperature must be between 0 and 5, got {self.temperature}")
+        if not 0.0 < self.top_p <= 1.0:
+            raise EngineError(f"top_p must be in (0, 1], got {self.top_p}")
+        if not 1 <= self.max_new_tokens <= 1_000_000:
+            raise EngineError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
+        if any(not isinstance(s, str) or not s for s in self.stop):
+            raise EngineError("stop strings must be non-empty strings")
+        object.__setattr__(self, "stop", tuple(self.stop))
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0.0
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class Completion:
+    index: int
+    text: str
+    token_count: int
+    finish_reason: FinishReason
+    logprob: float | None = None
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    request_id: str
+    prompt_tokens: int
+    completions: tuple[Completion, ...]
+
+    @property
+    def texts(self) -> list[str]:
+        return [c.text for c in self.completions]
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(c.token_count for c in self.completions)
+
+
+@dataclass(frozen=True)
+class StreamDelta:
+    """New text of sample `index`; the last delta of a sample carries its finish reason."""
+
+    index: int
+    text: str
+    token_count: int
+    finish_reason: FinishReason | None = None
+    logprob: float | None = None
+    prompt_tokens: int = 0
+
+
+class Engine(abc.ABC):
+    """A loaded model that generates. Create with `safecoder.engines.create_engine`."""
+
+    kind: str = "abstract"
+
+    def __init__(self, model: ResolvedModel):
+        self.model = model
+
+    @property
+    def model_name(self) -> str:
+        return self.model.name
+
+    @property
+    @abc.abstractmethod
+    def max_context_tokens(self) -> int: ...
+
+    @property
+    @abc.abstractmethod
+    def fim_format(self) -> FimFormat | None:
+        """The model's fill-in-the-middle format, or None when it has no FIM tokens."""
+
+    @abc.abstractmethod
+    def count_tokens(self, text: str) -> int: ...
+
+    @abc.abstractmethod
+    def apply_chat_template(self, messages: list[dict[str, str]]) -> str:
+        """Messages rendered with the model's chat template, ready for the answer."""
+
+    @abc.abstractmethod
+    def stream(self, request: GenerationRequest) -> AsyncIterator[StreamDelta]:
+        """Deltas of the n samples as they are produced (async generator)."""
+
+    async def generate(self, request: GenerationRequest) -> GenerationResult:
+        texts: dict[int, list[str]] = {i: [] for i in range(request.sampling.n)}
+        finished: dict[int, StreamDelta] = {}
+        prompt_tokens = 0
+        async for delta in self.stream(request):
+            texts[delta.index].append(delta.text)
+            prompt_tokens = max(prompt_tokens, delta.prompt_tokens)
+            if delta.finish_reason is not None:
+                finished[delta.index] = delta
+        completions = tuple(
+            Completion(
+                index=i,
+                text="".join(texts[i]),
+                token_count=finished[i].token_count if i in finished else 0,
+                finish_reason=finished[i].finish_reason if i in finished else "cancelled",
+                logprob=finished[i].logprob if i in finished else None,
+            )
+            for i in range(request.sampling.n)
+        )
+        return GenerationResult(request.request_id, prompt_tokens, completions)
+
+    def generate_batch(self, requests: Sequence[GenerationRequest], progress: bool = False,
+                       description: str = "generating") -> list[GenerationResult]:
+        """Run many requests from synchronous code; results in request order.
+
+        The default submits all requests concurrently to `generate` and lets the engine
+        batch them; engines with a native offline batch path override this.
+        """
+        async def run_all() -> list[GenerationResult]:
+            bar = _progress(len(requests), progress, description)
+            async def one(request: GenerationRequest) -> GenerationResult:
+                result = await self.generate(request)
+                bar.update(1)
+                return result
+            try:
+                return list(await asyncio.gather(*(one(r) for r in requests)))
+            finally:
+                bar.close()
+        return run_sync(run_all())
+
+    async def start(self) -> None:
+        """Prepare for serving (load weights, start workers). Idempotent."""
+
+    async def close(self) -> None:
+        """Release the model and any worker processes or threads."""
+
+    def check_prompt_fits(self, prompt_tokens: int, max_new_tokens: int) -> None:
+        if prompt_tokens + max_new_tokens > self.max_context_tokens:
+            raise PromptTooLongError(prompt_tokens, max_new_tokens, self.max_context_tokens)
+
+    def describe(self) -> dict:
+        return {"engine": self.kind, "model": self.model.describe(), "max_context_tokens": self.max_context_tokens}
+
+
+def run_sync(coroutine):
+    """Run a coroutine from synchronous code, also when an event loop is already running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def _progress(total: int, enabled: bool, description: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not enabled, desc=description, unit="request")

@@ -1,0 +1,320 @@
+"""The transformers engine: generation with `model.generate`, on a CPU or a GPU.
+
+The simplest engine, and the one training and evaluation share. One worker thread owns
+the model, so requests run one after another (the model and torch's random generator
+are not safe to share between concurrent `generate` calls); `generate_batch` packs many
+prompts into padded batches instead, which is how offline evaluation gets throughput.
+
+Each batch stops per sequence: at an end-of-sequence token, at a stop string (checked on
+the decoded tail of each sequence at every step), or at `max_new_tokens`. Streaming
+decodes each sequence's tokens as they arrive and releases text through `StopScanner`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import threading
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+from safecoder.engines.base import (
+    Completion,
+    Engine,
+    GenerationRequest,
+    GenerationResult,
+    SamplingParams,
+    StreamDelta,
+)
+from safecoder.engines.stops import StopScanner, truncate_at_stop
+from safecoder.models.loading import DType, context_length, load_for_generation
+from safecoder.models.reference import ResolvedModel
+from safecoder.prompts.chat import chat_prompt
+from safecoder.prompts.fim import FimFormat, detect_fim_format
+
+logger = logging.getLogger(__name__)
+
+_DONE = object()
+
+
+@dataclass
+class _Row:
+    """One generated sequence and the sample indices it answers (several when greedy)."""
+
+    indices: list[int]
+    tokens: list[int]
+    scanner: StopScanner
+    finished: bool = False
+    finish_reason: str | None = None
+
+
+class TransformersEngine(Engine):
+    kind = "transformers"
+
+    def __init__(self, model: ResolvedModel, dtype: DType = "auto", device: str = "auto",
+                 max_batch_sequences: int = 16):
+        super().__init__(model)
+        self._network, self._tokenizer = load_for_generation(model, dtype=dtype, device=device)
+        self._device = next(self._network.parameters()).device
+        self._max_batch_sequences = max_batch_sequences
+        self._context = context_length(self._network)
+        self._fim = detect_fim_format(self._tokenizer.get_vocab())
+        eos = self._network.generation_config.eos_token_id
+        eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+        if self._tokenizer.eos_token_id is not None:
+            eos_ids.add(self._tokenizer.eos_token_id)
+        self._eos_ids = sorted(eos_ids)
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="safecoder-generate")
+
+    # ----- interface -----------------------------------------------------------------
+    @property
+    def max_context_tokens(self) -> int:
+        return self._context
+
+    @property
+    def fim_format(self) -> FimFormat | None:
+        return self._fim
+
+    @property
+    def tokenizer(self):
+        return self._tokenizer
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._encode([text])["input_ids"][0])
+
+    def apply_chat_template(self, messages: list[dict[str, str]]) -> str:
+        return chat_prompt(self._tokenizer, messages)
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamDelta]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        cancel = threading.Event()
+
+        def emit(item) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def work() -> None:
+            try:
+                self._run_streaming(request, cancel, emit)
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                emit(exc)
+            finally:
+                emit(_DONE)
+
+        future = loop.run_in_executor(self._executor, work)
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            cancel.set()
+            if not future.done():
+                future.add_done_callback(lambda f: f.exception())
+
+    def generate_batch(self, requests: Sequence[GenerationRequest], progress: bool = False,
+                       description: str = "generating") -> list[GenerationResult]:
+        """Pack requests with the same sampling parameters into padded batches."""
+        from tqdm.auto import tqdm
+
+        groups: dict[SamplingParams, list[int]] = defaultdict(list)
+        for position, request in enumerate(requests):
+            groups[request.sampling].append(position)
+        completions: dict[int, list[Completion]] = {i: [] for i in range(len(requests))}
+        prompt_tokens: dict[int, int] = {}
+        bar = tqdm(total=sum(r.sampling.n for r in requests), disable=not progress, desc=description, unit="sample")
+        try:
+            for sampling, positions in groups.items():
+                encoded = {p: len(self._encode([requests[p].prompt])["input_ids"][0]) for p in positions}
+                prompt_tokens.update(encoded)
+                positions.sort(key=lambda p: encoded[p])
+                rows_per_prompt = 1 if sampling.greedy else sampling.n
+                per_call = max(1, self._max_batch_sequences // rows_per_prompt)
+                chunk_seed = sampling.seed
+                for start in range(0, len(positions), per_call):
+                    chunk = positions[start:start + per_call]
+                    remaining = sampling.n if sampling.greedy else sampling.n
+                    while remaining > 0:
+                        n_now = remaining if sampling.greedy else min(remaining, self._max_batch_sequences)
+                        call_sampling = _with(sampling, n=n_now, seed=chunk_seed)
+                        results = self._run_batch([requests[p].prompt for p in chunk], call_sampling)
+                        for p, samples in zip(chunk, results):
+                            offset = len(completions[p])
+                            completions[p].extend(_reindex(samples, offset))
+                        remaining -= n_now
+                        bar.update(n_now * len(chunk))
+                        if chunk_seed is not None:
+                            chunk_seed += 1
+        finally:
+            bar.close()
+        return [
+            GenerationResult(requests[i].request_id, prompt_tokens[i], tuple(completions[i]))
+            for i in range(len(requests))
+        ]
+
+    async def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ----- generation ----------------------------------------------------------------
+    def _encode(self, prompts: list[str]):
+        bos = self._tokenizer.bos_token
+        # A prompt that already starts with the BOS text (chat templates write it) must
+        # not get a second one from the tokenizer.
+        add_special = not (bos and all(p.startswith(bos) for p in prompts))
+        return self._tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=add_special)
+
+    def _run_batch(self, prompts: list[str], sampling: SamplingParams) -> list[list[Completion]]:
+        rows, _ = self._generate(prompts, sampling, cancel=None, on_text=None)
+        return rows
+
+    def _run_streaming(self, request: GenerationRequest, cancel: threading.Event,
+                       emit: Callable[[StreamDelta], None]) -> None:
+        prompt_tokens = self.count_tokens(request.prompt)
+
+        def on_text(index: int, text: str, count: int) -> None:
+            emit(StreamDelta(index=index, text=text, token_count=count, prompt_tokens=prompt_tokens))
+
+        results, tails = self._generate([request.prompt], request.sampling, cancel=cancel, on_text=on_text)
+        for completion, tail in zip(results[0], tails[0]):
+            emit(StreamDelta(index=completion.index, text=tail, token_count=completion.token_count,
+                             finish_reason=completion.finish_reason, logprob=completion.logprob,
+                             prompt_tokens=prompt_tokens))
+
+    def _generate(self, prompts: list[str], sampling: SamplingParams, cancel: threading.Event | None,
+                  on_text: Callable[[int, str, int], None] | None):
+        """Generate for `prompts` x n. Returns (completions per prompt, unreleased text per completion)."""
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList
+        from transformers.generation.streamers import BaseStreamer
+
+        encoded = self._encode(prompts).to(self._device)
+        prompt_length = encoded["input_ids"].shape[1]
+        for row_ids, mask in zip(encoded["input_ids"], encoded["attention_mask"]):
+            self.check_prompt_fits(int(mask.sum()), sampling.max_new_tokens)
+        rows_per_prompt = 1 if sampling.greedy else sampling.n
+        rows: list[_Row] = []
+        for _ in prompts:
+            for r in range(rows_per_prompt):
+                indices = list(range(sampling.n)) if sampling.greedy else [r]
+                rows.append(_Row(indices=indices, tokens=[], scanner=StopScanner(sampling.stop)))
+        tokenizer, eos_ids, stops = self._tokenizer, set(self._eos_ids), sampling.stop
+        window = max((len(s) for s in stops), default=0) + 2
+
+        class StopStrings(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+                if cancel is not None and cancel.is_set():
+                    return ~done
+                if not stops:
+                    return done
+                tail = input_ids[:, max(prompt_length, input_ids.shape[1] - window):]
+                texts = tokenizer.batch_decode(tail, skip_special_tokens=True)
+                return torch.tensor([any(s in t for s in stops) for t in texts], device=input_ids.device)
+
+        class Streamer(BaseStreamer):
+            seen_prompt = False
+
+            def put(self, value):
+                if not self.seen_prompt:
+                    self.seen_prompt = True
+                    return
+                for row, token in zip(rows, value.view(-1).tolist()):
+                    if row.finished:
+                        continue
+                    if token in eos_ids:
+                        row.finished, row.finish_reason = True, "stop"
+                        continue
+                    row.tokens.append(token)
+                    text = tokenizer.decode(row.tokens, skip_special_tokens=True)
+                    if text.endswith("\ufffd"):
+                        continue  # an incomplete UTF-8 character; wait for the next token
+                    piece = row.scanner.feed(text)
+                    if row.scanner.stopped:
+                        row.finished, row.finish_reason = True, "stop"
+                    if piece and on_text is not None:
+                        for index in row.indices:
+                            on_text(index, piece, len(row.tokens))
+
+            def end(self):
+                pass
+
+        if sampling.seed is not None:
+            torch.manual_seed(sampling.seed)
+        else:
+            torch.manual_seed(int.from_bytes(os.urandom(4), "little"))
+        generate_args = dict(
+            max_new_tokens=sampling.max_new_tokens,
+            do_sample=not sampling.greedy,
+            num_return_sequences=rows_per_prompt,
+            pad_token_id=self._tokenizer.pad_token_id,
+            eos_token_id=self._eos_ids,
+            stopping_criteria=StoppingCriteriaList([StopStrings()]),
+            streamer=Streamer(),
+        )
+        if not sampling.greedy:
+            generate_args.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=0)
+        else:
+            generate_args.update(temperature=None, top_p=None, top_k=None)
+        with torch.inference_mode():
+            self._network.generate(**encoded, **generate_args)
+        cancelled = cancel is not None and cancel.is_set()
+        tails: list[str] = []
+        for row in rows:
+            text = tokenizer.decode(row.tokens, skip_special_tokens=True)
+            row.scanner.feed(text)
+            tails.append(row.scanner.flush() if not row.scanner.stopped else "")
+            if not row.finished:
+                row.finish_reason = "cancelled" if cancelled else "length"
+        logprobs = self._score(encoded, rows, rows_per_prompt) if sampling.logprobs else [None] * len(rows)
+        per_prompt: list[list[Completion]] = []
+        per_prompt_tails: list[list[str]] = []
+        for p in range(len(prompts)):
+            completions, prompt_tails = [], []
+            for r in range(rows_per_prompt):
+                k = p * rows_per_prompt + r
+                row = rows[k]
+                text, _ = truncate_at_stop(row.scanner.text, stops)
+                for index in row.indices:
+                    completions.append(Completion(index, text, len(row.tokens), row.finish_reason, logprobs[k]))
+                    prompt_tails.append(tails[k])
+            per_prompt.append(completions)
+            per_prompt_tails.append(prompt_tails)
+        return per_prompt, per_prompt_tails
+
+    def _score(self, encoded, rows: list[_Row], rows_per_prompt: int) -> list[float | None]:
+        """Sum of log-probabilities of each row's tokens under the unwarped model."""
+        import torch
+
+        results: list[float | None] = []
+        for k, row in enumerate(rows):
+            if not row.tokens:
+                results.append(0.0)
+                continue
+            p = k // rows_per_prompt
+            mask = encoded["attention_mask"][p].bool()
+            prompt_ids = encoded["input_ids"][p][mask]
+            ids = torch.cat([prompt_ids, torch.tensor(row.tokens, device=prompt_ids.device)]).unsqueeze(0)
+            with torch.inference_mode():
+                logits = self._network(ids).logits[0, len(prompt_ids) - 1:-1].float()
+            logprobs = torch.log_softmax(logits, dim=-1)
+            chosen = logprobs.gather(1, torch.tensor(row.tokens, device=logits.device).unsqueeze(1))
+            results.append(float(chosen.sum()))
+        return results
+
+
+def _with(sampling: SamplingParams, **changes) -> SamplingParams:
+    import dataclasses
+
+    return dataclasses.replace(sampling, **changes)
+
+
+def _reindex(samples: list[Completion], offset: int) -> list[Completion]:
+    import dataclasses
+
+    return [dataclasses.replace(c, index=c.index + offset) for c in samples]

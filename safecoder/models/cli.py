@@ -1,0 +1,137 @@
+"""`safecoder model ...`: resolve, prepare, time and try out models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    model = subparsers.add_parser("model", help="resolve, prepare and try out models")
+    commands = model.add_subparsers(dest="model_command", required=True)
+
+    info = commands.add_parser("info", help="where a model reference resolves to")
+    info.add_argument("reference", nargs="?", default="default")
+    info.set_defaults(handler=_info)
+
+    prepare = commands.add_parser("prepare", help="make a model loadable (convert the embedded GGUF once)")
+    prepare.add_argument("reference", nargs="?", default="default")
+    prepare.add_argument("--force", action="store_true", help="convert the embedded model again")
+    prepare.set_defaults(handler=_prepare)
+
+    load_time = commands.add_parser(
+        "load-time",
+        help="time the embedded model's first conversion and its cached load",
+        description="Converts the embedded GGUF into a fresh temporary cache (the first-use cost), then "
+        "loads the cached checkpoint the way every later start does, and prints both times.",
+    )
+    load_time.add_argument("--repeats", type=int, default=3, help="cached loads to time (the median is shown)")
+    load_time.set_defaults(handler=_load_time)
+
+    generate = commands.add_parser("generate", help="generate from a prompt, streamed to the terminal")
+    generate.add_argument("prompt", help="the task, wrapped in the instruction template unless --raw")
+    generate.add_argument("--model", default="default")
+    generate.add_argument("--engine", default="transformers")
+    generate.add_argument("--raw", action="store_true", help="send the prompt as is, without a template")
+    generate.add_argument("--chat", action="store_true", help="use the model's chat template")
+    generate.add_argument("--max-new-tokens", type=int, default=256)
+    generate.add_argument("--temperature", type=float, default=0.0)
+    generate.add_argument("--top-p", type=float, default=1.0)
+    generate.add_argument("--seed", type=int, default=None)
+    generate.add_argument("--stop", action="append", default=[])
+    generate.set_defaults(handler=_generate)
+
+
+def _info(args: argparse.Namespace) -> int:
+    from safecoder.models import resolve
+
+    print(json.dumps(resolve(args.reference).describe(), indent=2))
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    import time
+
+    from safecoder.models import embedded, resolve
+
+    started = time.perf_counter()
+    if args.reference in ("default", "embedded"):
+        path = embedded.ensure_checkpoint(force=args.force)
+    else:
+        path = resolve(args.reference).weights
+    print(f"ready in {time.perf_counter() - started:.1f} s: {path}")
+    return 0
+
+
+def _load_time(args: argparse.Namespace) -> int:
+    import os
+    import statistics
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    from rich.console import Console
+    from rich.table import Table
+
+    probe = (
+        "import time, sys\n"
+        "t0 = time.perf_counter()\n"
+        "from safecoder.models import embedded\n"
+        "from safecoder.models.reference import resolve_embedded\n"
+        "from safecoder.models.loading import load_for_generation\n"
+        "t1 = time.perf_counter()\n"
+        "model = resolve_embedded()\n"
+        "network, tokenizer = load_for_generation(model)\n"
+        "t2 = time.perf_counter()\n"
+        "print(f'{t1 - t0:.3f} {t2 - t1:.3f}')\n"
+    )
+
+    def run(home: str) -> tuple[float, float]:
+        env = {**os.environ, "SAFECODER_HOME": home}
+        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                             timeout=900, check=True).stdout.split()
+        return float(out[-2]), float(out[-1])
+
+    with tempfile.TemporaryDirectory(prefix="safecoder-load-time-") as fresh_home:
+        started = time.perf_counter()
+        imports_first, first = run(fresh_home)
+        cached = [run(fresh_home) for _ in range(args.repeats)]
+    table = Table(title="Embedded model (SmolLM2-135M-Instruct) load time, seconds")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    table.add_row("first use: GGUF conversion + load", f"{first:.2f}")
+    table.add_row(f"cached load (median of {args.repeats})", f"{statistics.median(c[1] for c in cached):.2f}")
+    table.add_row("python imports (torch, transformers), per process", f"{statistics.median(c[0] for c in cached):.2f}")
+    table.add_row("cached / first", f"{statistics.median(c[1] for c in cached) / first:.3f}")
+    Console().print(table)
+    print(f"(measured in {time.perf_counter() - started:.0f} s with a temporary SAFECODER_HOME)")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    import asyncio
+    import sys
+
+    from safecoder.engines import GenerationRequest, SamplingParams, create_engine
+    from safecoder.prompts import format_instruction
+
+    engine = create_engine(args.engine, args.model)
+    if args.raw:
+        prompt = args.prompt
+    elif args.chat:
+        prompt = engine.apply_chat_template([{"role": "user", "content": args.prompt}])
+    else:
+        prompt = format_instruction(args.prompt)
+    sampling = SamplingParams(max_new_tokens=args.max_new_tokens, temperature=args.temperature,
+                              top_p=args.top_p, seed=args.seed, stop=tuple(args.stop))
+
+    async def run() -> None:
+        async for delta in engine.stream(GenerationRequest(prompt, sampling)):
+            sys.stdout.write(delta.text)
+            sys.stdout.flush()
+        sys.stdout.write("\n")
+        await engine.close()
+
+    asyncio.run(run())
+    return 0

@@ -1,0 +1,171 @@
+"""`safecoder registry ...`: list, inspect, register, alias, promote and roll back versions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    registry = subparsers.add_parser("registry", help="model versions, aliases, promotion and rollback")
+    commands = registry.add_subparsers(dest="registry_command", required=True)
+
+    listing = commands.add_parser("list", help="all versions, with their aliases and latest results")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    listing.set_defaults(handler=_list)
+
+    show = commands.add_parser("show", help="a version's manifest (by version or alias)")
+    show.add_argument("reference", help="a version (v0003) or an alias (production)")
+    show.set_defaults(handler=_show)
+
+    add = commands.add_parser(
+        "register",
+        help="add a version from weights, an adapter, a GGUF file, or `default`",
+        description="Register a model version. SOURCE is a folder of transformers weights, a PEFT "
+        "adapter folder, a .gguf file, or `default` for the embedded model. The new version gets "
+        "the `candidate` alias unless --alias says otherwise.",
+    )
+    add.add_argument("source", help="weights folder, adapter folder, .gguf file, or `default`")
+    add.add_argument("--base", default=None, help="the base model reference (required for an adapter without one)")
+    add.add_argument("--notes", default="", help="free text kept in the manifest")
+    add.add_argument("--alias", action="append", default=None, help="aliases to set (repeatable; default: candidate)")
+    add.add_argument("--data", action="append", default=[], metavar="NAME=PATH",
+                     help="a data file the model was trained on, recorded by hash (repeatable)")
+    add.add_argument("--config", type=Path, default=None, help="a YAML or JSON config to record")
+    add.set_defaults(handler=_register)
+
+    alias = commands.add_parser("alias", help="point an alias at a version")
+    alias.add_argument("alias")
+    alias.add_argument("reference", help="a version or another alias")
+    alias.add_argument("--reason", default="")
+    alias.set_defaults(handler=_alias)
+
+    promote = commands.add_parser(
+        "promote", help="point `production` at a version without running the benchmarks",
+        description="Moves the `production` alias directly. `safecoder promote` runs the benchmark "
+        "gate first; use this command when that decision was made elsewhere, and say why.",
+    )
+    promote.add_argument("reference")
+    promote.add_argument("--reason", required=True, help="why this version goes to production (recorded)")
+    promote.set_defaults(handler=_promote)
+
+    rollback = commands.add_parser("rollback", help="return an alias to its previous version")
+    rollback.add_argument("alias", nargs="?", default="production")
+    rollback.add_argument("--reason", default="")
+    rollback.set_defaults(handler=_rollback)
+
+    history = commands.add_parser("history", help="every alias change, oldest first")
+    history.add_argument("alias", nargs="?", default=None)
+    history.set_defaults(handler=_history)
+
+
+def _registry():
+    from safecoder.registry import Registry
+
+    return Registry()
+
+
+def _list(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    registry = _registry()
+    manifests = registry.list()
+    aliases = registry.aliases()
+    by_version: dict[str, list[str]] = {}
+    for alias, version in aliases.items():
+        by_version.setdefault(version, []).append(alias)
+    if args.format == "json":
+        print(json.dumps([{**m.to_dict(), "aliases": by_version.get(m.version, [])} for m in manifests], indent=2))
+        return 0
+    table = Table(title=f"Model registry ({registry.root})")
+    for column in ("version", "aliases", "kind", "base model", "created", "evaluations", "notes"):
+        table.add_column(column)
+    for m in manifests:
+        latest = m.latest_evaluation()
+        summary = ", ".join(f"{k}={v}" for k, v in (latest or {}).get("summary", {}).items()) if latest else ""
+        table.add_row(m.version, ", ".join(sorted(by_version.get(m.version, []))), m.kind, m.base_model,
+                      m.created_at, summary, m.notes[:40])
+    Console().print(table)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    registry = _registry()
+    manifest = registry.get(args.reference)
+    data = manifest.to_dict()
+    data["path"] = str(registry.version_dir(manifest.version))
+    data["aliases"] = sorted(a for a, v in registry.aliases().items() if v == manifest.version)
+    print(json.dumps(data, indent=2))
+    return 0
+
+
+def _register(args: argparse.Namespace) -> int:
+    from safecoder.config import load_yaml
+    from safecoder.errors import SafeCoderError
+    from safecoder.hashing import sha256_tree
+
+    data = {}
+    for item in args.data:
+        name, _, path = item.partition("=")
+        if not path:
+            raise SafeCoderError(f"--data expects NAME=PATH, got {item!r}")
+        data[name] = sha256_tree(path)
+    config = load_yaml(args.config) if args.config else {}
+    aliases = args.alias if args.alias is not None else ["candidate"]
+    registry = _registry()
+    if args.source in ("default", "embedded"):
+        manifest = registry.register(None, kind="embedded", base_model="default", data=data, config=config,
+                                     notes=args.notes, aliases=aliases)
+    else:
+        source = Path(args.source)
+        if source.suffix == ".gguf":
+            kind = "gguf"
+        elif (source / "adapter_config.json").is_file():
+            kind = "adapter"
+        else:
+            kind = "full"
+        base = args.base
+        if base is None:
+            if kind == "adapter":
+                from safecoder.models.reference import _adapter_base
+
+                base = _adapter_base(source)
+            else:
+                base = str(source.resolve())
+        manifest = registry.register(source, kind=kind, base_model=base, data=data, config=config,
+                                     notes=args.notes, aliases=aliases)
+    print(f"registered {manifest.version} ({manifest.kind}); aliases: {', '.join(aliases) or 'none'}")
+    return 0
+
+
+def _alias(args: argparse.Namespace) -> int:
+    version = _registry().set_alias(args.alias, args.reference, reason=args.reason)
+    print(f"{args.alias} -> {version}")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    version = _registry().promote(args.reference, reason=args.reason, evidence={"gate": "skipped (registry promote)"})
+    print(f"production -> {version}")
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    version = _registry().rollback(args.alias, reason=args.reason)
+    print(f"{args.alias} -> {version} (rolled back)")
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Alias history")
+    for column in ("time", "alias", "action", "from", "to", "reason"):
+        table.add_column(column)
+    for event in _registry().history(args.alias):
+        table.add_row(event["time"], event["alias"], event["action"], event.get("from") or "-", event["to"], event.get("reason", ""))
+    Console().print(table)
+    return 0

@@ -1,0 +1,335 @@
+"""The model registry: versions with manifests, aliases, and a history for rollback.
+
+Layout under `SAFECODER_HOME/registry/`:
+
+    versions/v0001/manifest.json   (+ weights/, adapter/, gguf/ as the version has them)
+    aliases.json                   {"aliases": {...}, "stacks": {...}, "history": [...]}
+    .lock                          serialises every change
+
+Every change is atomic: a version's files are copied into a hidden staging folder and
+published with one rename, the manifest written before that rename; `aliases.json` is
+replaced whole. All read-modify-write sequences hold an inter-process file lock, so two
+processes registering or promoting at once both succeed, in some order. Staging folders
+left by a killed process are removed by the next writer, once their process is gone.
+
+Not a blob store: weights are files on the local disk (or a shared file system that
+supports rename and locks).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from safecoder import paths
+from safecoder.atomic import publish_dir, write_json
+from safecoder.errors import SafeCoderError
+from safecoder.hashing import code_version, sha256_file, sha256_json
+from safecoder.registry.manifest import MANIFEST_FILE, Kind, Manifest
+
+logger = logging.getLogger(__name__)
+
+VERSION_PATTERN = re.compile(r"^v(\d{4,})$")
+ALIAS_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+STANDARD_ALIASES = ("candidate", "production")
+
+
+class RegistryError(SafeCoderError):
+    """A registry operation that cannot be done; the message says why and what to do."""
+
+
+class Registry:
+    def __init__(self, root: str | os.PathLike | None = None, lock_timeout: float = 120.0):
+        self.root = Path(root) if root is not None else paths.registry_root()
+        self.versions_dir = self.root / "versions"
+        self.versions_dir.mkdir(parents=True, exist_ok=True)
+        self.aliases_file = self.root / "aliases.json"
+        self._lock = FileLock(str(self.root / ".lock"), timeout=lock_timeout)
+
+    # ----- reading -------------------------------------------------------------------
+    def versions(self) -> list[str]:
+        found = [p.name for p in self.versions_dir.iterdir()
+                 if VERSION_PATTERN.match(p.name) and (p / MANIFEST_FILE).is_file()]
+        return sorted(found, key=lambda v: int(v[1:]))
+
+    def list(self) -> list[Manifest]:
+        return [self.get(version) for version in self.versions()]
+
+    def version_dir(self, version: str) -> Path:
+        return self.versions_dir / version
+
+    def get(self, reference: str) -> Manifest:
+        """The manifest of a version, or of the version an alias points to."""
+        version = self.version_of(reference)
+        manifest_path = self.version_dir(version) / MANIFEST_FILE
+        try:
+            return Manifest.from_dict(json.loads(manifest_path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise RegistryError(f"no version {version} in the registry at {self.root}") from None
+
+    def aliases(self) -> dict[str, str]:
+        return dict(self._read_alias_state()["aliases"])
+
+    def history(self, alias: str | None = None) -> list[dict[str, Any]]:
+        events = self._read_alias_state()["history"]
+        return [e for e in events if alias is None or e["alias"] == alias]
+
+    def knows(self, reference: str) -> bool:
+        if VERSION_PATTERN.match(reference):
+            return (self.version_dir(reference) / MANIFEST_FILE).is_file()
+        return reference in self.aliases()
+
+    def known_references(self) -> list[str]:
+        return sorted(self.aliases()) + self.versions()
+
+    def version_of(self, reference: str) -> str:
+        if VERSION_PATTERN.match(reference):
+            if not (self.version_dir(reference) / MANIFEST_FILE).is_file():
+                raise RegistryError(f"no version {reference} in the registry; `safecoder registry list` shows them")
+            return reference
+        aliases = self.aliases()
+        if reference in aliases:
+            return aliases[reference]
+        known = ", ".join(sorted(aliases)) or "none set"
+        raise RegistryError(f"{reference!r} is neither a version (like v0001) nor an alias (set: {known})")
+
+    def resolve_model(self, reference: str):
+        """The `ResolvedModel` for a version or alias."""
+        from safecoder.models.reference import ResolvedModel, resolve, resolve_embedded, resolve_path
+
+        manifest = self.get(reference)
+        folder = self.version_dir(manifest.version)
+        name = f"safecoder-{manifest.version}"
+        gguf = folder / manifest.gguf[-1]["file"] if manifest.gguf else None
+        if manifest.kind == "embedded":
+            model = resolve_embedded()
+            return ResolvedModel(reference, "registry", name, weights=model.weights, gguf=gguf or model.gguf,
+                                 registry_version=manifest.version)
+        if manifest.kind == "adapter":
+            base = resolve(manifest.base_model)
+            return ResolvedModel(reference, "registry", name, weights=base.weights, adapter=folder / manifest.adapter,
+                                 gguf=gguf, registry_version=manifest.version)
+        if manifest.kind == "gguf":
+            return ResolvedModel(reference, "registry", name, gguf=gguf, registry_version=manifest.version)
+        resolved = resolve_path(folder / manifest.weights, reference, kind="registry",
+                                registry_version=manifest.version, name=name)
+        return dataclasses.replace(resolved, gguf=gguf or resolved.gguf)
+
+    # ----- writing -------------------------------------------------------------------
+    def register(
+        self,
+        source: str | os.PathLike | None,
+        *,
+        kind: Kind,
+        base_model: str,
+        data: dict[str, str] | None = None,
+        config: dict[str, Any] | None = None,
+        parent: str | None = None,
+        run_dir: str | os.PathLike | None = None,
+        notes: str = "",
+        aliases: Iterable[str] = ("candidate",),
+        move: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> Manifest:
+        """Add a version from a folder of weights (`full`), an adapter folder (`adapter`),
+        a GGUF file (`gguf`) or nothing (`embedded`, the default model by reference).
+
+        The files are copied (or moved, with `move=True`) before the lock is taken, so a
+        slow copy never blocks other registry users.
+        """
+        if kind not in ("full", "adapter", "embedded", "gguf"):
+            raise RegistryError(f"unknown version kind {kind!r}: expected full, adapter, embedded or gguf")
+        staging = self._new_staging()
+        try:
+            manifest_fields = self._stage_files(staging, source, kind, move)
+            config = config or {}
+            with self._locked():
+                self._clean_stale_staging()
+                version = self._next_version()
+                manifest = Manifest(
+                    version=version,
+                    kind=kind,
+                    base_model=base_model,
+                    data=dict(data or {}),
+                    config=config,
+                    config_hash=sha256_json(config) if config else "",
+                    code_version=code_version(),
+                    parent=parent,
+                    run_dir=str(run_dir) if run_dir else None,
+                    notes=notes,
+                    extra=dict(extra or {}),
+                    **manifest_fields,
+                )
+                write_json(staging / MANIFEST_FILE, manifest.to_dict())
+                publish_dir(staging, self.version_dir(version))
+                for alias in aliases:
+                    self._set_alias_locked(alias, version, action="register", reason=f"registered {version}")
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        logger.info("registered %s (%s, base %s)", version, kind, base_model)
+        return manifest
+
+    def set_alias(self, alias: str, reference: str, reason: str = "") -> str:
+        with self._locked():
+            version = self.version_of(reference)
+            self._set_alias_locked(alias, version, action="alias", reason=reason)
+        return version
+
+    def promote(self, reference: str, reason: str = "", evidence: dict[str, Any] | None = None) -> str:
+        """Point `production` at a version and record why (with the gate's evidence, if any)."""
+        with self._locked():
+            version = self.version_of(reference)
+            previous = self._read_alias_state()["aliases"].get("production")
+            self._set_alias_locked("production", version, action="promote", reason=reason)
+            record = {
+                "time": _now(), "from": previous, "to": version, "reason": reason,
+                "evidence": evidence or {},
+            }
+            self._update_manifest_locked(version, lambda m: m.promotions.append(record))
+        return version
+
+    def rollback(self, alias: str = "production", reason: str = "") -> str:
+        """Return `alias` to the version it pointed at before its last change."""
+        with self._locked():
+            state = self._read_alias_state()
+            stack = state["stacks"].get(alias, [])
+            if alias not in state["aliases"]:
+                raise RegistryError(f"alias {alias!r} is not set; nothing to roll back")
+            if not stack:
+                raise RegistryError(f"alias {alias!r} has no earlier version to roll back to")
+            current = state["aliases"][alias]
+            previous = stack.pop()
+            state["aliases"][alias] = previous
+            state["history"].append({"time": _now(), "alias": alias, "action": "rollback",
+                                     "from": current, "to": previous, "reason": reason})
+            self._write_alias_state(state)
+        return previous
+
+    def update_manifest(self, reference: str, change: Callable[[Manifest], None]) -> Manifest:
+        """Apply `change` to a version's manifest and save it atomically, under the lock."""
+        with self._locked():
+            return self._update_manifest_locked(self.version_of(reference), change)
+
+    def add_evaluation(self, reference: str, evaluation: dict[str, Any]) -> Manifest:
+        return self.update_manifest(reference, lambda m: m.evaluations.append(evaluation))
+
+    # ----- internals -----------------------------------------------------------------
+    @contextmanager
+    def _locked(self):
+        try:
+            with self._lock:
+                yield
+        except TimeoutError:
+            raise RegistryError(f"the registry at {self.root} is locked by another process; try again") from None
+
+    def _new_staging(self) -> Path:
+        staging = self.versions_dir / f".staging-{os.getpid()}-{os.urandom(4).hex()}"
+        staging.mkdir()
+        return staging
+
+    def _clean_stale_staging(self) -> None:
+        for entry in self.versions_dir.glob(".staging-*"):
+            try:
+                pid = int(entry.name.split("-")[1])
+            except (IndexError, ValueError):
+                continue
+            if pid != os.getpid() and not _process_alive(pid):
+                logger.info("removing %s, left by an interrupted registration", entry.name)
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def _next_version(self) -> str:
+        numbers = [int(p.name[1:]) for p in self.versions_dir.iterdir() if VERSION_PATTERN.match(p.name)]
+        return f"v{(max(numbers) if numbers else 0) + 1:04d}"
+
+    def _stage_files(self, staging: Path, source, kind: Kind, move: bool) -> dict[str, Any]:
+        if kind == "embedded":
+            if source is not None:
+                raise RegistryError("an `embedded` version refers to the default model and takes no files")
+            return {}
+        if source is None:
+            raise RegistryError(f"a {kind} version needs its files: pass a folder (or a .gguf file)")
+        source = Path(source)
+        if not source.exists():
+            raise RegistryError(f"cannot register {source}: it does not exist")
+        if kind == "gguf":
+            if source.suffix != ".gguf" or not source.is_file():
+                raise RegistryError(f"a gguf version needs a .gguf file, got {source}")
+            (staging / "gguf").mkdir()
+            target = staging / "gguf" / source.name
+            (shutil.move if move else shutil.copy2)(source, target)
+            digest = sha256_file(target)
+            return {"gguf": [{"file": f"gguf/{source.name}", "quantization": "unknown", "sha256": digest}],
+                    "files": {f"gguf/{source.name}": digest}}
+        marker = "adapter_config.json" if kind == "adapter" else "config.json"
+        if not (source / marker).is_file():
+            raise RegistryError(f"cannot register {source} as {kind}: it has no {marker}")
+        subdir = "adapter" if kind == "adapter" else "weights"
+        target = staging / subdir
+        if move:
+            shutil.move(str(source), target)
+        else:
+            shutil.copytree(source, target)
+        files = {f"{subdir}/{p.relative_to(target).as_posix()}": sha256_file(p)
+                 for p in sorted(target.rglob("*")) if p.is_file()}
+        return {subdir: subdir, "files": files}
+
+    def _read_alias_state(self) -> dict[str, Any]:
+        try:
+            state = json.loads(self.aliases_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            state = {}
+        except json.JSONDecodeError as exc:
+            raise RegistryError(f"{self.aliases_file} is corrupt ({exc}); restore it from history or remove it") from None
+        state.setdefault("aliases", {})
+        state.setdefault("stacks", {})
+        state.setdefault("history", [])
+        return state
+
+    def _write_alias_state(self, state: dict[str, Any]) -> None:
+        write_json(self.aliases_file, state)
+
+    def _set_alias_locked(self, alias: str, version: str, action: str, reason: str) -> None:
+        if not ALIAS_PATTERN.match(alias) or VERSION_PATTERN.match(alias):
+            raise RegistryError(f"invalid alias {alias!r}: use lower-case letters, digits, '-' or '_', not a version id")
+        state = self._read_alias_state()
+        current = state["aliases"].get(alias)
+        if current == version:
+            return
+        if current is not None:
+            state["stacks"].setdefault(alias, []).append(current)
+        state["aliases"][alias] = version
+        state["history"].append({"time": _now(), "alias": alias, "action": action,
+                                 "from": current, "to": version, "reason": reason})
+        self._write_alias_state(state)
+
+    def _update_manifest_locked(self, version: str, change: Callable[[Manifest], None]) -> Manifest:
+        manifest = self.get(version)
+        change(manifest)
+        write_json(self.version_dir(version) / MANIFEST_FILE, manifest.to_dict())
+        return manifest
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

