@@ -25,6 +25,29 @@ def home() -> Path:
     return root
 
 
+SHARED_DATA_ENV = "SAFECODER_SHARED_DATA"
+
+
+def shared_data_dir() -> Path | None:
+    """The project's read-only data folder (`shared/data`), or None when none is found.
+
+    Looked for in `SAFECODER_SHARED_DATA`, then as `shared/data` beside the working
+    directory or the checkout or any of their parents (the project keeps its data at
+    `../shared/data` relative to the checkout), then at `/work/shared/data`.
+    """
+    configured = os.environ.get(SHARED_DATA_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    checkout = Path(__file__).resolve().parent.parent
+    for start in (Path.cwd().resolve(), checkout):
+        for folder in (start, *start.parents):
+            candidate = folder / "shared" / "data"
+            if (candidate / "README.md").is_file():
+                return candidate
+    fallback = Path("/work/shared/data")
+    return fallback if (fallback / "README.md").is_file() else None
+
+
 def models_cache() -> Path:
     """Converted checkpoints (e.g. the embedded model as safetensors)."""
     path = home() / "models"

@@ -23,10 +23,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """`../shared/data` (or SAFECODER_SHARED_DATA); its absence is a failure, not a skip."""
-    path = Path(os.environ.get("SAFECODER_SHARED_DATA", REPO.parent / "shared" / "data"))
-    if not (path / "README.md").is_file():
-        pytest.fail(f"the shared data is missing at {path}; set SAFECODER_SHARED_DATA")
+    """`../shared/data` (see `safecoder.paths.shared_data_dir`); its absence is a failure, not a skip."""
+    from safecoder.paths import shared_data_dir
+
+    path = shared_data_dir()
+    if path is None or not (path / "README.md").is_file():
+        pytest.fail("the shared data was not found (../shared/data); set SAFECODER_SHARED_DATA to its folder")
     return path
 
 
