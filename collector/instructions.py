@@ -1,0 +1,332 @@
+"""LLM-written instructions for security pairs, through any OpenAI-compatible endpoint.
+
+Input: `SecurityPair`s without instructions, and the endpoint settings of
+`InstructConfig`: by default the project's own server (`safecoder
+serve`, http://127.0.0.1:8000/v1), or any provider by base URL and an API key taken from
+an environment variable. Output: the pairs with their instructions (and the answering
+model in their provenance), and an `InstructionReport` listing the pairs left without one.
+
+The prompt is the paper's (`SEC_DESCRIPTION_TEMPLATE`): the vulnerable function as
+snippet 1, the fixed one as snippet 2. Each answer is checked: non-empty, at most two
+sentences and `instruct_max_words` words, no code block, names the programming language,
+and holds none of the security words of `keywords.yaml`. A rejected answer gets one
+re-ask that says why; a pair whose answer fails twice, or whose requests fail, keeps an
+empty instruction and is reported.
+
+Requests go through the official `openai` client, whose own retries (exponential
+backoff on connection errors, 408, 409, 429 and 5xx) do the retrying; a token bucket
+keeps to `instruct_rpm`. Raw answers are cached by the hash of the request (endpoint,
+model, messages, sampling settings) under `SAFECODER_HOME/cache/instructions`, so a
+resumed or repeated run asks again only what it never got, and changing the checks
+re-judges cached answers without new requests. Not here: choosing which pairs to keep.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from safecoder.collector.config import InstructConfig
+from safecoder.collector.keywords import WordList
+
+from safecoder import languages, paths
+from safecoder.atomic import write_json
+from safecoder.data.records import SecurityPair
+from safecoder.errors import SafeCoderError
+from safecoder.hashing import sha256_json
+
+logger = logging.getLogger(__name__)
+
+# The paper's prompt, verbatim.
+SEC_DESCRIPTION_TEMPLATE = (
+    "Create a single very short (maximum two sentences) not detailed functionality description that could be "
+    "used as a prompt to generate either of the code snippets below. Always include the name of the programming "
+    "language in the instruction. My life depends on the instruction being short and undetailed, excluding any "
+    "security-specific features:\n\nSnippet 1:\n{snippet1}\n\nSnippet 2:\n{snippet2}"
+)
+REASK_TEMPLATE = (
+    "That answer cannot be used: {reasons}. Reply with the description only: at most two short sentences "
+    "that name the programming language ({language}) and say nothing about security."
+)
+PROMPT_VERSION = "1"
+
+LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
+    "python": ("Python",),
+    "c": ("C", "C++"),
+    "go": ("Go", "Golang"),
+    "java": ("Java",),
+    "javascript": ("JavaScript", "JS", "Node.js", "Node", "ECMAScript"),
+    "ruby": ("Ruby",),
+}
+
+
+class EndpointError(SafeCoderError):
+    """The instruction endpoint cannot be reached or has no usable model."""
+
+
+@dataclass
+class InstructionOutcome:
+    instruction: str = ""
+    accepted: bool = False
+    attempts: int = 0
+    reasons: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class InstructionReport:
+    model: str = ""
+    endpoint: str = ""
+    written: int = 0
+    already_had: int = 0
+    failed: list[dict] = field(default_factory=list)
+    requests: int = 0
+    cached_answers: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.model, "endpoint": self.endpoint, "written": self.written,
+            "already_had": self.already_had, "failed": len(self.failed), "failures": self.failed,
+            "requests": self.requests, "cached_answers": self.cached_answers,
+        }
+
+
+def build_prompt(pair: SecurityPair) -> str:
+    return SEC_DESCRIPTION_TEMPLATE.format(snippet1=pair.vulnerable_code, snippet2=pair.secure_code)
+
+
+def clean_answer(text: str) -> str:
+    """Whitespace collapsed, one pair of wrapping quotes and a leading label removed."""
+    text = " ".join(text.split())
+    text = re.sub(r"^(instruction|prompt|description|answer)\s*:\s*", "", text, flags=re.IGNORECASE)
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'`":
+        text = text[1:-1].strip()
+    return text
+
+
+def check_instruction(text: str, language_id: str, security_words: WordList, max_words: int) -> list[str]:
+    """Why an answer is unusable; empty when it passes."""
+    if not text:
+        return ["the answer is empty"]
+    reasons = []
+    if "```" in text:
+        reasons.append("it contains code")
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+    if len(sentences) > 2:
+        reasons.append(f"it has {len(sentences)} sentences (at most 2)")
+    words = len(text.split())
+    if words > max_words:
+        reasons.append(f"it has {words} words (at most {max_words})")
+    if not names_language(text, language_id):
+        reasons.append(f"it does not name the language ({languages.get(language_id).display_name})")
+    found = security_words.find(text)
+    if found:
+        reasons.append(f"it mentions security ({', '.join(sorted(set(found)))})")
+    return reasons
+
+
+def names_language(text: str, language_id: str) -> bool:
+    for name in LANGUAGE_NAMES[language_id]:
+        if len(name) <= 2:
+            pattern = rf"(?<![\w.]){re.escape(name)}(?![\w#])"  # "C", "Go", "JS": exact case
+            if re.search(pattern, text):
+                return True
+        elif re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text, flags=re.IGNORECASE):
+            return True
+    return False
+
+
+class RateLimiter:
+    """At most `per_minute` calls per minute across threads (0 = unlimited)."""
+
+    def __init__(self, per_minute: float):
+        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
+        self.next_slot = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            now = time.monotonic()
+            slot = max(now, self.next_slot)
+            self.next_slot = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+class InstructionWriter:
+    """Writes instructions for pairs through one endpoint and model."""
+
+    def __init__(self, config: InstructConfig, security_words: Sequence[str]):
+        from openai import OpenAI
+
+        if config.instruct == "none":
+            raise ValueError("InstructionWriter needs an endpoint; instruct is 'none'")
+        self.config = config
+        self.security_words = WordList(list(security_words))
+        api_key = os.environ.get(config.instruct_api_key_env, "") or "no-key"
+        self.client = OpenAI(base_url=config.instruct, api_key=api_key, max_retries=config.instruct_retries,
+                             timeout=config.instruct_timeout_s)
+        self.limiter = RateLimiter(config.instruct_rpm)
+        self.model = config.instruct_model
+        self.cache_dir = paths.cache_dir("instructions") if config.instruct_cache else None
+        self.report = InstructionReport(endpoint=config.instruct)
+        self._lock = threading.Lock()
+
+    def preflight(self) -> str:
+        """The model to ask (the first listed when none is configured); fails early when unreachable."""
+        import openai
+
+        try:
+            listed = [m.id for m in self.client.models.list()]
+        except openai.APIError as exc:
+            raise EndpointError(
+                f"cannot reach the instruction endpoint {self.config.instruct} ({exc.__class__.__name__}: {exc}); "
+                "start the project's server with `safecoder serve`, pass --instruct URL (and --instruct-api-key-env), "
+                "or --instruct none to leave instructions empty"
+            ) from None
+        if not self.model:
+            if not listed:
+                raise EndpointError(f"the endpoint {self.config.instruct} lists no model; pass --instruct-model")
+            self.model = listed[0]
+        self.report.model = self.model
+        return self.model
+
+    def write_all(self, pairs: Sequence[SecurityPair], overwrite: bool = False, progress: bool = True) -> list[SecurityPair]:
+        """Pairs with instructions filled in (order kept); failures keep an empty one and are reported."""
+        from tqdm import tqdm
+
+        if not self.model:
+            self.preflight()
+        todo = [i for i, p in enumerate(pairs) if overwrite or not p.has_instruction]
+        self.report.already_had += len(pairs) - len(todo)
+        result = list(pairs)
+        with ThreadPoolExecutor(max_workers=self.config.instruct_concurrency) as pool:
+            outcomes = pool.map(lambda i: self.write_one(pairs[i]), todo)
+            for index, outcome in tqdm(zip(todo, outcomes, strict=True), total=len(todo), desc="instructions", unit="pair",
+                                       disable=not progress):
+                pair = pairs[index]
+                if outcome.accepted:
+                    result[index] = pair.with_instruction(outcome.instruction, self.model)
+                    self.report.written += 1
+                else:
+                    result[index] = pair.with_instruction("", self.model) if overwrite else pair
+                    self.report.failed.append({
+                        "id": pair.id, "cwe": pair.cwe, "language": pair.language,
+                        "repository": pair.provenance.repository, "commit": pair.provenance.commit,
+                        "function": pair.provenance.function, "attempts": outcome.attempts,
+                        "reasons": outcome.reasons, "error": outcome.error, "last_answer": outcome.instruction,
+                    })
+        return result
+
+    def write_one(self, pair: SecurityPair) -> InstructionOutcome:
+        import openai
+
+        outcome = InstructionOutcome()
+        messages = [{"role": "user", "content": build_prompt(pair)}]
+        for attempt in (1, 2):
+            outcome.attempts = attempt
+            try:
+                answer = self._ask(messages)
+            except openai.APIError as exc:
+                outcome.error = f"{exc.__class__.__name__}: {exc}"[:500]
+                return outcome
+            cleaned = clean_answer(answer)
+            reasons = check_instruction(cleaned, pair.language, self.security_words, self.config.instruct_max_words)
+            outcome.instruction = cleaned
+            outcome.reasons = reasons
+            if not reasons:
+                outcome.accepted = True
+                return outcome
+            language_name = languages.get(pair.language).display_name
+            messages = [*messages, {"role": "assistant", "content": answer},
+                        {"role": "user", "content": REASK_TEMPLATE.format(reasons="; ".join(reasons), language=language_name)}]
+        return outcome
+
+    def _ask(self, messages: list[dict]) -> str:
+        request = {
+            "endpoint": self.config.instruct, "model": self.model, "messages": messages,
+            "temperature": self.config.instruct_temperature, "seed": self.config.instruct_seed,
+            "max_tokens": self.config.instruct_max_tokens, "prompt_version": PROMPT_VERSION,
+        }
+        key = sha256_json(request)
+        cached = self._cache_get(key)
+        if cached is not None:
+            with self._lock:
+                self.report.cached_answers += 1
+            return cached
+        self.limiter.wait()
+        response = self.client.chat.completions.create(
+            model=self.model, messages=messages, temperature=self.config.instruct_temperature,
+            seed=self.config.instruct_seed, max_tokens=self.config.instruct_max_tokens,
+        )
+        with self._lock:
+            self.report.requests += 1
+        answer = response.choices[0].message.content or ""
+        self._cache_put(key, request, answer)
+        return answer
+
+    def _cache_get(self, key: str) -> str | None:
+        if self.cache_dir is None:
+            return None
+        path = self.cache_dir / key[:2] / f"{key}.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))["answer"]
+        except (FileNotFoundError, json.JSONDecodeError, KeyError):
+            return None
+
+    def _cache_put(self, key: str, request: dict, answer: str) -> None:
+        if self.cache_dir is None:
+            return
+        write_json(self.cache_dir / key[:2] / f"{key}.json",
+                   {"model": request["model"], "endpoint": request["endpoint"], "answer": answer})
+
+
+@dataclass
+class FillResult:
+    pairs: int
+    report: InstructionReport
+    row_errors: list[str]
+    manifest: Path
+
+
+def fill_instructions(source: str | os.PathLike, out: str | os.PathLike, config: InstructConfig,
+                      security_words: Sequence[str], overwrite: bool = False, progress: bool = True) -> FillResult:
+    """Fill in the instructions of every pair in a file or folder of any supported format."""
+    from safecoder.config import to_dict
+    from safecoder.data.jsonl import write_records
+    from safecoder.data.loaders import load_security_pairs
+    from safecoder.hashing import code_version, sha256_file, sha256_tree
+
+    loaded = load_security_pairs(source)
+    if not loaded.records:
+        raise SafeCoderError(f"{source} holds no security pair ({len(loaded.errors)} unreadable rows); "
+                             "give a SafeCoder, paper-format or SVEN pair file or folder")
+    writer = InstructionWriter(config, security_words)
+    writer.preflight()
+    pairs = writer.write_all(loaded.records, overwrite=overwrite, progress=progress)
+    out = Path(out)
+    count = write_records(out, pairs)
+    manifest = out.with_name(out.name + ".manifest.json")
+    write_json(manifest, {
+        "kind": "security_pairs_manifest",
+        "output": str(out.resolve()),
+        "output_sha256": sha256_file(out),
+        "pairs": count,
+        "input": {"path": str(Path(source).resolve()), "sha256": sha256_tree(source), "files": loaded.files},
+        "row_errors": [str(e) for e in loaded.errors],
+        "code_version": code_version(),
+        "instruct_config": to_dict(config),
+        "prompt_version": PROMPT_VERSION,
+        "instructions": writer.report.to_dict(),
+    })
+    return FillResult(count, writer.report, [str(e) for e in loaded.errors], manifest)

@@ -1,0 +1,354 @@
+"""The collector's run: sources -> filter -> fetch -> verify + extract -> curate -> instruct -> JSONL.
+
+Input: one or more sources (`RunInputs`), a `CollectConfig`. Output: SafeCoder JSONL
+`SecurityPair`s at `out` (written atomically, sorted by repository, commit, file and
+function, so equal inputs give byte-equal files), a manifest beside it
+(`<out>.manifest.json`: effective configuration, inputs and their hashes, code and
+keyword versions, counts per stage and curation step, instruction report), and the
+state in SQLite (`<out>.state.sqlite` unless `state` is given).
+
+Stages and their state (see `safecoder.collector.state`):
+1. list + filter: every commit of every source is stored with the filter's verdict
+   (stream positions are saved every `STREAM_CHUNK` rows);
+2. fetch: commits known only by id (commit lists, bare pushes) get their metadata from
+   their repository (cloned into the cache on demand) and are filtered on their files;
+3. verify + extract: pending candidates in batches per repository on the chosen
+   executor; each batch's results are stored as it finishes;
+4. curate, instruct, write: recomputed from the stored pairs on every run (instructions
+   come from the cache when already asked).
+
+A run killed anywhere restarts where it stopped and writes the same output; a finished
+run started again only redoes stage 4. With `stop_after="filter"` the run writes the
+candidate commits (in the `--commits` format) instead of pairs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from safecoder.collector import git_repos, sources
+from safecoder.collector.commits import CommitInfo
+from safecoder.collector.config import CollectConfig, InstructConfig
+from safecoder.collector.curate import CurationReport, curate
+from safecoder.collector.executors import run_batches
+from safecoder.collector.filter import CommitFilter, FilterDecision
+from safecoder.collector.keywords import KeywordMatcher, load_keywords
+from safecoder.collector.state import PipelineState, StageCount
+from safecoder.collector.tasks import TaskSettings, WorkBatch, WorkItem
+from tqdm import tqdm
+
+from safecoder.atomic import write_json, write_jsonl
+from safecoder.config import to_dict
+from safecoder.data.jsonl import write_records
+from safecoder.data.records import SecurityPair
+from safecoder.errors import SafeCoderError
+from safecoder.hashing import code_version, sha256_file
+
+logger = logging.getLogger(__name__)
+
+STREAM_CHUNK = 10_000
+REPOSITORY_UNAVAILABLE = "repository unavailable"
+COMMIT_NOT_FOUND = "commit not found"
+MALFORMED = "malformed row"
+
+
+class RunError(SafeCoderError):
+    """A run that cannot start: no source, an unreadable one, a bad output path."""
+
+
+@dataclass
+class RunInputs:
+    out: Path
+    repos: Path | None = None
+    commits: Path | None = None
+    stream: Path | None = None
+    state: Path | None = None
+    fresh: bool = False
+    stop_after: Literal["filter", "extract", "output"] = "output"
+    clone_url: str = sources.DEFAULT_CLONE_URL
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if not (self.repos or self.commits or self.stream):
+            raise RunError("give a source: --repos DIR, --commits FILE or --stream FILE")
+        for name in ("repos", "commits", "stream"):
+            value = getattr(self, name)
+            if value is not None and not Path(value).exists():
+                raise RunError(f"--{name} {value} does not exist")
+        self.out = Path(self.out)
+        if self.out.is_dir():
+            raise RunError(f"--out {self.out} is a folder; give a file name such as {self.out / 'pairs.jsonl'}")
+        if self.state is None:
+            self.state = self.out.with_name(self.out.name + ".state.sqlite")
+
+
+@dataclass
+class RunSummary:
+    out: Path
+    state: Path
+    stages: list[StageCount]
+    written: int = 0
+    curation: CurationReport | None = None
+    instructions: dict[str, Any] | None = None
+    resumed: bool = False
+    manifest: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def run(inputs: RunInputs, config: CollectConfig, instruct: InstructConfig) -> RunSummary:
+    keywords = load_keywords(config.keywords)
+    matcher = KeywordMatcher(keywords)
+    commit_filter = CommitFilter(config, matcher)
+    if inputs.fresh and inputs.state.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(inputs.state) + suffix).unlink(missing_ok=True)
+    state = PipelineState(inputs.state)
+    try:
+        resumed = state.bind(config.pipeline_fingerprint(keywords.fingerprint), to_dict(config))
+        if resumed:
+            logger.info("resuming from %s", inputs.state)
+        writer = None
+        if instruct.enabled and inputs.stop_after == "output":
+            from safecoder.collector.instructions import InstructionWriter
+
+            writer = InstructionWriter(instruct, keywords.instruction_security_words)
+            writer.preflight()  # fail now, not after hours of mining
+        if inputs.repos:
+            _list_repositories(state, commit_filter, inputs, config)
+        if inputs.commits:
+            _list_commit_file(state, inputs)
+        if inputs.stream:
+            _list_stream(state, commit_filter, inputs)
+        if inputs.stop_after == "filter":
+            written = _write_candidates(state, inputs.out)
+            return RunSummary(inputs.out, inputs.state, state.stage_counts(), written, resumed=resumed)
+        _fetch(state, commit_filter, inputs)
+        _verify(state, config, inputs, keywords.version)
+        summary = RunSummary(inputs.out, inputs.state, state.stage_counts(), resumed=resumed)
+        if inputs.stop_after == "extract":
+            return summary
+        _output(state, config, instruct, writer, inputs, keywords, summary)
+        return summary
+    finally:
+        state.close()
+
+
+# --- stage 1: list and filter ---------------------------------------------------------------
+def _row(commit: CommitInfo, decision: FilterDecision, repo_path: str = "") -> tuple:
+    if not decision.kept:
+        return (commit.repository, commit.sha, "filter", "dropped", decision.reason, decision.detail, [], {})
+    if commit.files is None or commit.parents is None:
+        info = {"message": commit.message, "advisory_cwes": list(commit.advisory_cwes)}
+        return (commit.repository, commit.sha, "fetch", "pending", "", "", list(decision.cwes), info)
+    info = {
+        "message": commit.message,
+        "parent": commit.parents[0],
+        "files": list(decision.source_files),
+        "repo_path": repo_path,
+    }
+    return (commit.repository, commit.sha, "filter", "kept", "", "", list(decision.cwes), info)
+
+
+def _list_repositories(state: PipelineState, commit_filter: CommitFilter, inputs: RunInputs, config: CollectConfig) -> None:
+    found = git_repos.find_repositories(inputs.repos)
+    if not found:
+        raise RunError(f"--repos {inputs.repos} holds no git repository")
+    for path in tqdm(found, desc="listing repositories", unit="repo", disable=not inputs.progress):
+        name = f"repos:{path}:{config.rev}"
+        if state.source_position(name)[0]:
+            continue
+        repo = git_repos.open_repository(path)
+        try:
+            label = git_repos.repository_label(repo, path)
+            rows = [_row(c, commit_filter.decide(c), str(path)) for c in git_repos.iter_history(repo, label, config.rev)]
+        finally:
+            repo.close()
+        with state.transaction() as db:
+            state.add_commits(db, rows)
+            state.mark_source(db, name, done=True)
+
+
+def _list_commit_file(state: PipelineState, inputs: RunInputs) -> None:
+    name = f"commits:{Path(inputs.commits).resolve()}"
+    if state.source_position(name)[0]:
+        return
+    refs = sources.read_commit_list(inputs.commits)
+    rows = [(ref.repository, ref.sha, "fetch", "pending", "", "", list(ref.cwes),
+             {"advisory_cwes": list(ref.cwes)}) for ref in refs]
+    with state.transaction() as db:
+        state.add_commits(db, rows)
+        state.mark_source(db, name, done=True)
+
+
+def _list_stream(state: PipelineState, commit_filter: CommitFilter, inputs: RunInputs) -> None:
+    name = f"stream:{Path(inputs.stream).resolve()}"
+    done, position = state.source_position(name)
+    if done:
+        return
+    rows: list[tuple] = []
+    last_line = position
+    progress = tqdm(desc="filtering stream", unit="commit", disable=not inputs.progress, unit_scale=True)
+    with progress:
+        for line_no, item in sources.read_stream(inputs.stream, skip_lines=position):
+            if isinstance(item, sources.MalformedRow):
+                rows.append((f"stream:{inputs.stream}", f"line {line_no}", "fetch", "dropped", MALFORMED, item.reason, [], {}))
+            else:
+                rows.append(_row(item, commit_filter.decide(item)))
+            progress.update(1)
+            if line_no != last_line and len(rows) >= STREAM_CHUNK:
+                # Flush only at a line boundary, so the saved position never splits a push event.
+                with state.transaction() as db:
+                    state.add_commits(db, rows)
+                    state.mark_source(db, name, done=False, position=last_line)
+                rows = []
+            last_line = line_no
+    with state.transaction() as db:
+        state.add_commits(db, rows)
+        state.mark_source(db, name, done=True, position=last_line)
+
+
+def _write_candidates(state: PipelineState, out: Path) -> int:
+    rows = [{"repository": c.repository, "commit": c.sha, "cwes": [x for x in c.cwes if x != "*"]}
+            for c in state.candidates()]
+    return write_jsonl(out, rows)
+
+
+# --- stage 2: fetch metadata ----------------------------------------------------------------
+def _fetch(state: PipelineState, commit_filter: CommitFilter, inputs: RunInputs) -> None:
+    waiting = state.awaiting_fetch()
+    by_repository: dict[str, list] = defaultdict(list)
+    for commit in waiting:
+        by_repository[commit.repository].append(commit)
+    for repository, commits in tqdm(sorted(by_repository.items()), desc="fetching repositories", unit="repo",
+                                    disable=not inputs.progress or not by_repository):
+        shas = [c.sha for c in commits]
+        try:
+            path = sources.local_repository(repository, shas, inputs.clone_url)
+            repo = git_repos.open_repository(path)
+        except git_repos.RepositoryError as exc:
+            with state.transaction() as db:
+                for commit in commits:
+                    state.update_commit(db, repository, commit.sha, "fetch", "dropped", REPOSITORY_UNAVAILABLE, str(exc)[:500])
+            continue
+        try:
+            found = git_repos.read_commits(repo, repository, shas)
+        finally:
+            repo.close()
+        with state.transaction() as db:
+            for commit in commits:
+                info = found.get(commit.sha)
+                if info is None:
+                    state.update_commit(db, repository, commit.sha, "fetch", "dropped", COMMIT_NOT_FOUND)
+                    continue
+                advisory = tuple(commit.info.get("advisory_cwes", ()))
+                known = CommitInfo(repository, commit.sha, info.message, info.parents, info.files, advisory)
+                decision = commit_filter.decide(known)
+                if not decision.kept:
+                    state.update_commit(db, repository, commit.sha, "filter", "dropped", decision.reason, decision.detail)
+                    continue
+                state.update_commit(db, repository, commit.sha, "filter", "kept", cwes=list(decision.cwes), info={
+                    "message": info.message, "parent": info.parents[0], "files": list(decision.source_files),
+                    "repo_path": str(path), "sha": info.sha,
+                })
+
+
+# --- stage 3: verify and extract --------------------------------------------------------------
+def _verify(state: PipelineState, config: CollectConfig, inputs: RunInputs, keywords_version: str) -> None:
+    pending = state.pending()
+    if not pending:
+        return
+    settings = TaskSettings(
+        analyzers=config.analyzers, whole_repository=config.whole_repository,
+        analysis_timeout_s=config.analysis_timeout_s, max_file_bytes=config.max_file_bytes,
+        pair_functions=config.pair_functions, source_kind=_source_kind(inputs), keywords_version=keywords_version,
+    )
+    by_repository: dict[str, list] = defaultdict(list)
+    for commit in pending:
+        by_repository[commit.repository].append(commit)
+    batches: list[WorkBatch] = []
+    for repository, commits in sorted(by_repository.items()):
+        repo_path = commits[0].info.get("repo_path") or ""
+        if not repo_path:
+            try:
+                repo_path = str(sources.local_repository(repository, [c.sha for c in commits], inputs.clone_url))
+            except git_repos.RepositoryError as exc:
+                with state.transaction() as db:
+                    for commit in commits:
+                        state.update_commit(db, repository, commit.sha, "fetch", "dropped", REPOSITORY_UNAVAILABLE, str(exc)[:500])
+                continue
+        items = [WorkItem(sha=c.info.get("sha", c.sha), parent=c.info["parent"], message=c.info.get("message", ""),
+                          cwes=c.cwes, files=tuple(c.info["files"])) for c in commits]
+        for start in range(0, len(items), config.batch_size):
+            batches.append(WorkBatch(repository, repo_path, tuple(items[start:start + config.batch_size]), settings))
+    short_to_listed = {(c.repository, c.info.get("sha", c.sha)): c.sha for c in pending}
+    progress = tqdm(total=sum(len(b.items) for b in batches), desc="verifying commits", unit="commit",
+                    disable=not inputs.progress)
+
+    def store(batch: WorkBatch, outcomes) -> None:
+        for outcome in outcomes:
+            outcome.sha = short_to_listed.get((batch.repository, outcome.sha), outcome.sha)
+        state.record_outcomes(batch.repository, outcomes)
+        progress.update(len(outcomes))
+
+    with progress:
+        run_batches(batches, store, executor=config.executor, workers=config.workers, ray_address=config.ray_address)
+
+
+def _source_kind(inputs: RunInputs) -> str:
+    return "+".join(name for name in ("repos", "commits", "stream") if getattr(inputs, name))
+
+
+# --- stage 4: curate, instruct, write ---------------------------------------------------------------
+def _sort_key(pair: SecurityPair) -> tuple:
+    p = pair.provenance
+    return (p.repository, p.commit, p.file, p.extra.get("lines_before", [0])[0], p.function, pair.cwe)
+
+
+def _output(state: PipelineState, config: CollectConfig, instruct: InstructConfig, writer, inputs: RunInputs,
+            keywords, summary: RunSummary) -> None:
+    pairs = sorted((SecurityPair.from_dict(row) for row in state.pairs()), key=_sort_key)
+    kept, report = curate(pairs, config.near_duplicate_threshold, config.max_per_class, config.max_per_repository)
+    summary.curation = report
+    if writer is not None and kept:
+        kept = writer.write_all(kept, progress=inputs.progress)
+        summary.instructions = writer.report.to_dict()
+    summary.written = write_records(inputs.out, kept)
+    summary.manifest = write_manifest(inputs, config, instruct, keywords, summary, len(pairs))
+
+
+def write_manifest(inputs: RunInputs, config: CollectConfig, instruct: InstructConfig, keywords, summary: RunSummary,
+                   extracted: int) -> Path:
+    """The output's provenance: configuration, inputs, versions and counts."""
+    manifest_path = inputs.out.with_name(inputs.out.name + ".manifest.json")
+    input_files = {}
+    for name in ("commits", "stream"):
+        value = getattr(inputs, name)
+        if value is not None:
+            input_files[name] = {"path": str(Path(value).resolve()), "sha256": sha256_file(value)}
+    if inputs.repos is not None:
+        input_files["repos"] = {"path": str(Path(inputs.repos).resolve())}
+    write_json(manifest_path, {
+        "kind": "security_pairs_manifest",
+        "output": str(inputs.out.resolve()),
+        "output_sha256": sha256_file(inputs.out),
+        "pairs": summary.written,
+        "code_version": code_version(),
+        "config": to_dict(config),
+        "instruct_config": to_dict(instruct),
+        "keywords": {"source": keywords.source, "version": keywords.version, "fingerprint": keywords.fingerprint},
+        "inputs": input_files,
+        "state": str(Path(inputs.state).resolve()),
+        "stages": [
+            {"stage": s.stage, "entered": s.entered, "kept": s.kept, "dropped": s.dropped, "pending": s.pending,
+             "reasons": dict(s.reasons.most_common())}
+            for s in summary.stages
+        ],
+        "extracted_pairs": extracted,
+        "curation": summary.curation.to_dict() if summary.curation else None,
+        "instructions": summary.instructions,
+    })
+    return manifest_path
