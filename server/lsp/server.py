@@ -1,0 +1,186 @@
+"""The SafeCoder language server: its state, and the features registered on it.
+
+`SafeCoderLanguageServer` is a pygls `LanguageServer` that holds everything the
+features share: the effective configuration (command line, then the editor's
+settings), the suggestion backend (a SafeCoder HTTP server, or an engine in this
+process), the cache of recent completions, the per-document state of completions and
+diagnostics, and counters that `safecoder/status` reports.
+
+`create_server(config)` builds one and registers every feature module on it (one LSP
+feature per module: `lifecycle`, `inline_completion`, `completion`, `diagnostics`,
+`code_actions`). Nothing here talks to the editor by itself.
+
+The server never writes to stdout: in stdio mode stdout is the protocol (`cli.py`
+moves every other writer to stderr before the server starts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from safecoder.server.lsp.backend import BackendError, CompletionBackend
+from safecoder.server.lsp.completion_cache import CompletionCache
+from safecoder.server.lsp.config import LspConfig
+
+from safecoder import __version__
+
+logger = logging.getLogger(__name__)
+
+NAME = "safecoder-lsp"
+
+
+@dataclass
+class DocumentState:
+    """What the server tracks per open document beyond its text (which pygls keeps)."""
+
+    # The newest completion request for this document; older ones give way to it.
+    latest_completion: int = 0
+    generation: asyncio.Task | None = None
+    diagnostics_task: asyncio.Task | None = None
+    # The analysis behind the diagnostics last published, for the code actions.
+    analysed_version: int | None = None
+    analysis: object | None = None
+    analysed_source: str | None = None
+
+
+@dataclass
+class Counters:
+    completion_requests: int = 0
+    generations: int = 0
+    superseded: int = 0
+    cancelled: int = 0
+    analyses: int = 0
+    published: int = 0
+    fixes_offered: int = 0
+    fixes_refused: int = 0
+    gate_actions: Counter = field(default_factory=Counter)
+
+
+class SafeCoderLanguageServer(LanguageServer):
+    def __init__(self, config: LspConfig, api_key: str | None = None, backend: CompletionBackend | None = None):
+        super().__init__(NAME, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.config = config
+        self.api_key = api_key
+        self.cache = CompletionCache(config.cache_size)
+        self.counters = Counters()
+        self.documents: dict[str, DocumentState] = {}
+        self.fix_cache: dict[tuple, object] = {}
+        self._backend = backend
+        self._backend_fixed = backend is not None
+        self._backend_task: asyncio.Task | None = None
+        self._request_counter = 0
+        self._shown_errors: set[str] = set()
+        self._background: set[asyncio.Future] = set()
+
+    # ----- configuration -----------------------------------------------------------
+    def reconfigure(self, config: LspConfig, api_key: str | None) -> None:
+        """Apply new settings; the backend is rebuilt when where suggestions come from changed."""
+        source_changed = (config.server_url, config.model, config.engine) != (
+            self.config.server_url, self.config.model, self.config.engine) or api_key != self.api_key
+        self.config, self.api_key = config, api_key
+        self.cache = CompletionCache(config.cache_size)
+        self.fix_cache.clear()
+        self._shown_errors.clear()
+        if source_changed and not self._backend_fixed and self._backend is not None:
+            old, self._backend, self._backend_task = self._backend, None, None
+            self.in_background(old.close())
+
+    def in_background(self, coroutine) -> asyncio.Future:
+        """Run `coroutine` without awaiting it, keeping a reference until it is done."""
+        future = asyncio.ensure_future(coroutine)
+        self._background.add(future)
+        future.add_done_callback(self._background.discard)
+        return future
+
+    def document_state(self, uri: str) -> DocumentState:
+        return self.documents.setdefault(uri, DocumentState())
+
+    def next_request_number(self) -> int:
+        self._request_counter += 1
+        return self._request_counter
+
+    # ----- the suggestion backend --------------------------------------------------
+    def backend(self) -> CompletionBackend:
+        if self._backend is None:
+            if self.config.server_url:
+                from safecoder.server.lsp.remote_backend import RemoteBackend
+
+                self._backend = RemoteBackend(self.config.server_url, self.api_key, self.config.model,
+                                              self.config.request_timeout_s)
+            else:
+                from safecoder.server.lsp.engine_backend import EngineBackend
+
+                self._backend = EngineBackend(self.config.model, self.config.engine)
+        return self._backend
+
+    async def ready_backend(self) -> CompletionBackend:
+        """The backend, started; concurrent callers share one start (one model load)."""
+        backend = self.backend()
+        if self._backend_task is None or (self._backend_task.done() and self._backend_task.exception()):
+            self._backend_task = asyncio.ensure_future(backend.start())
+        await asyncio.shield(self._backend_task)
+        return backend
+
+    async def close_backend(self) -> None:
+        if self._backend is not None:
+            await self._backend.close()
+
+    # ----- talking to the user -----------------------------------------------------
+    def report_backend_error(self, error: BackendError) -> None:
+        """Show a backend problem once (not on every keystroke), and log it every time."""
+        message = str(error)
+        logger.warning("%s", message)
+        if message not in self._shown_errors:
+            self._shown_errors.add(message)
+            self.show(message, types.MessageType.Error)
+
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=f"SafeCoder: {message}"))
+
+    def status(self) -> dict:
+        """What `safecoder/status` returns: configuration in effect, backend, counters."""
+        from safecoder.config import to_dict
+
+        counters = self.counters
+        return {
+            "server": NAME,
+            "version": __version__,
+            "backend": self._backend.description if self._backend is not None else None,
+            "backend_ready": bool(self._backend_task and self._backend_task.done()
+                                  and not self._backend_task.cancelled() and not self._backend_task.exception()),
+            "config": to_dict(self.config),
+            "api_key_set": bool(self.api_key),
+            "cache": {"entries": len(self.cache), "hits": self.cache.stats.hits,
+                      "typed_ahead_hits": self.cache.stats.typed_ahead_hits, "misses": self.cache.stats.misses},
+            "completion_requests": counters.completion_requests,
+            "generations": counters.generations,
+            "superseded": counters.superseded,
+            "cancelled": counters.cancelled,
+            "analyses": counters.analyses,
+            "diagnostics_published": counters.published,
+            "fixes_offered": counters.fixes_offered,
+            "fixes_refused": counters.fixes_refused,
+            "gate_actions": dict(counters.gate_actions),
+        }
+
+
+def create_server(config: LspConfig, api_key: str | None = None,
+                  backend: CompletionBackend | None = None) -> SafeCoderLanguageServer:
+    """A server with every feature registered; `backend` replaces the configured one (benchmarks)."""
+    from safecoder.server.lsp import (
+        code_actions,
+        completion,
+        diagnostics,
+        inline_completion,
+        lifecycle,
+    )
+
+    server = SafeCoderLanguageServer(config, api_key=api_key, backend=backend)
+    for feature in (lifecycle, inline_completion, completion, diagnostics, code_actions):
+        feature.register(server)
+    return server
