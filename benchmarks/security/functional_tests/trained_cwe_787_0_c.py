@@ -1,0 +1,11 @@
+"""trained/cwe-787/0-c: formats three floats as strings, then ends normally."""
+
+
+def main():
+    binary = compile_c()
+    done = run([binary])
+    check(exited_normally(done) and done.returncode == 0, f"did not end normally: {done.returncode}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""trained-new/cwe-119/0-c: copies the message into the buffer, then ends normally."""
+
+
+def main():
+    binary = compile_c()
+    done = run([binary])
+    check(exited_normally(done) and done.returncode == 0, f"did not end normally: {done.returncode}")
+
+
+if __name__ == "__main__":
+    main()
