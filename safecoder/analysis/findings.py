@@ -6,6 +6,11 @@ analyzer-specific. A result's `status` keeps "we could not judge this code" apar
 "we judged it and found nothing": unparseable code is `syntax_error`, and an analyzer
 that crashed, timed out or was given unusable input is `error`. Neither ever counts as
 secure.
+
+Positions: `start_line`/`start_column` are 1-based; `end_line`/`end_column` point just
+past the last character (exclusive), also 1-based. Columns count Unicode code points,
+not bytes; a language server converts them to its own encoding (LSP: 0-based, UTF-16).
+`partial` on a result marks code judged as unfinished (see `safecoder.analysis.syntax`).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ class AnalysisResult:
     findings: tuple[Finding, ...] = ()
     error: str | None = None
     analyzers: dict[str, str] = field(default_factory=dict)
+    partial: bool = False
 
     @property
     def judged(self) -> bool:
@@ -74,6 +80,7 @@ class AnalysisResult:
             "findings": [f.to_dict() for f in self.findings],
             "error": self.error,
             "analyzers": dict(self.analyzers),
+            "partial": self.partial,
         }
 
     @classmethod
@@ -85,4 +92,5 @@ class AnalysisResult:
             findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
             error=data.get("error"),
             analyzers=dict(data.get("analyzers", {})),
+            partial=bool(data.get("partial", False)),
         )

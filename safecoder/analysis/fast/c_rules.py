@@ -1,0 +1,3 @@
+"""In-process twins of the c Semgrep rules (see rules/semgrep/cwe-*.yaml)."""
+
+from __future__ import annotations

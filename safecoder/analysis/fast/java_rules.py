@@ -1,0 +1,3 @@
+"""In-process twins of the java Semgrep rules (see rules/semgrep/cwe-*.yaml)."""
+
+from __future__ import annotations
