@@ -43,13 +43,58 @@ def _keyword_pattern(keyword: str) -> str:
     return f"{start}{body}{end}"
 
 
+_SEPARATOR = r"[\s_\-]*"
+_END = ""  # trie key: a keyword ends here (prefix match)
+_WORD_END = "$"  # trie key: a keyword ends here at a word boundary
+
+
+def _trie_regex(keywords: list[str]) -> str:
+    """One regex for many keywords, factored as a trie so each position costs one dispatch.
+
+    An alternation of hundreds of keywords makes `re` try every branch at every word
+    start; factoring common prefixes keeps it to a few comparisons per character.
+    """
+    trie: dict = {}
+    for keyword in keywords:
+        keyword = keyword.strip().lower()
+        whole_word = keyword.endswith("$")
+        node = trie
+        for index, part in enumerate(keyword.rstrip("$").split()):
+            if index:
+                node = node.setdefault(_SEPARATOR, {})
+            for char in part:
+                node = node.setdefault(char, {})
+        node[_WORD_END if whole_word else _END] = {}
+
+    def build(node: dict) -> str:
+        branches = []
+        for key in sorted(k for k in node if k not in (_END, _WORD_END)):
+            head = key if key == _SEPARATOR else re.escape(key)
+            branches.append(head + build(node[key]))
+        if _WORD_END in node:
+            branches.append(r"\b")
+        if _END in node:
+            branches.append("")
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    word_start = {k: v for k, v in trie.items() if re.match(r"\w", k)}
+    other_start = {k: v for k, v in trie.items() if not re.match(r"\w", k)}
+    parts = []
+    if word_start:
+        parts.append(r"\b" + build(word_start))
+    if other_start:
+        parts.append(build(other_start))
+    return "|".join(parts) if parts else r"(?!)"
+
+
 class WordList:
     """Any-of matcher for a list of keywords (same syntax as the CWE lists)."""
 
     def __init__(self, words: list[str]):
         self.words = tuple(words)
-        patterns = sorted({_keyword_pattern(w) for w in words if w.strip()}, key=len, reverse=True)
-        self._regex = re.compile("|".join(patterns)) if patterns else None
+        self._regex = re.compile(_trie_regex([w for w in words if w.strip()])) if any(w.strip() for w in words) else None
 
     def find(self, text: str) -> list[str]:
         """The matched fragments of `text`, lowercased, in order."""
@@ -87,10 +132,10 @@ class KeywordMatcher:
         entries += [(cwe_id, w) for cwe_id, words in keywords.by_cwe.items() for w in words]
         for owner, word in entries:
             self._owner.setdefault(_keyword_pattern(word), set()).add(owner)
-        # One named group per distinct pattern would exceed `re`'s group limit on big
-        # lists; instead match the union, then look the matched text up per pattern.
+        # One named group per keyword would exceed `re`'s group limit on big lists;
+        # instead match the union, then look the matched text up per keyword (memoized).
         ordered = sorted(self._owner, key=len, reverse=True)
-        self._regex = re.compile("|".join(ordered))
+        self._regex = re.compile(_trie_regex([word for _, word in entries]))
         self._single = [(re.compile(p), frozenset(self._owner[p])) for p in ordered]
         self._memo: dict[str, frozenset[str]] = {}
 
