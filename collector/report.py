@@ -32,7 +32,7 @@ def stage_table(stages: Sequence[StageCount], curation: CurationReport | None = 
                             ("pending", "right"), ("why dropped", "left")):
         table.add_column(column, justify=justify)
     for stage in stages:
-        if stage.entered == 0 and stage.stage == "fetch":
+        if stage.stage == "fetch" and not (stage.dropped or stage.pending):
             continue
         reasons = ", ".join(f"{reason} {count}" for reason, count in stage.reasons.most_common(top_reasons))
         if len(stage.reasons) > top_reasons:
