@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -55,6 +55,8 @@ class EditorClient(BaseLanguageClient):
         self.messages: list[types.ShowMessageParams] = []
         self.applied_edits: list[types.WorkspaceEdit] = []
         self._news: asyncio.Event | None = None
+        # The server's log (stderr), drained continuously so a chatty server never blocks on a full pipe.
+        self.stderr_tail: deque[str] = deque(maxlen=200)
 
         @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def on_diagnostics(client: EditorClient, params: types.PublishDiagnosticsParams) -> None:
@@ -84,6 +86,7 @@ class EditorClient(BaseLanguageClient):
             await self.start_tcp(*tcp)
         else:
             await self.start_io(command[0], *command[1:], **process_options)
+            self._async_tasks.append(asyncio.create_task(self._drain_stderr()))
         result = await self.initialize_async(types.InitializeParams(
             process_id=None, root_uri=None, capabilities=CAPABILITIES,
             initialization_options=initialization_options,
@@ -102,6 +105,15 @@ class EditorClient(BaseLanguageClient):
                 if self._server is not None and self._server.returncode is None:
                     self._server.kill()
         await self.stop()
+
+    async def _drain_stderr(self) -> None:
+        stream = self._server.stderr if self._server is not None else None
+        if stream is None:
+            return
+        while line := await stream.readline():
+            text = line.decode("utf-8", errors="replace").rstrip()
+            self.stderr_tail.append(text)
+            logger.debug("server: %s", text)
 
     # ----- documents ---------------------------------------------------------------
     def open(self, uri: str, language_id: str, text: str) -> None:

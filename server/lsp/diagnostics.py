@@ -12,9 +12,9 @@ the code actions. Findings give 1-based lines and columns in characters; diagnos
 count 0-based in the client's units (UTF-16 by default).
 
 A document that does not parse (`syntax_error`, e.g. half-typed) keeps its previous
-diagnostics instead of flickering to none; an analyzer `error` is logged and also
-leaves them. Fixed code gets an empty list, which clears them. Closing a document
-clears its diagnostics.
+diagnostics instead of flickering to none: they are published again for the new
+version. An analyzer `error` is logged and keeps them the same way. Fixed code gets an
+empty list, which clears them. Closing a document clears its diagnostics.
 """
 
 from __future__ import annotations
@@ -98,18 +98,17 @@ async def analyse_and_publish(server, uri: str) -> AnalysisResult | None:
     current = server.workspace.get_text_document(uri)
     if current.version != version or current.source != source:
         return None  # a newer change is pending; its own analysis publishes
-    if result.status == "syntax_error":
-        logger.debug("%s does not parse; keeping its previous diagnostics", uri)
-        return result
-    if result.status == "error":
-        logger.warning("the analyzer could not judge %s: %s", uri, result.error)
-        return result
     state = server.document_state(uri)
-    state.analysis, state.analysed_source, state.analysed_version = result, source, version
-    lines = source.splitlines(True) or [""]
-    diagnostics = [to_diagnostic(finding, lines, document.position_codec) for finding in result.findings]
+    if result.judged:
+        state.analysis, state.analysed_source, state.analysed_version = result, source, version
+        lines = source.splitlines(True) or [""]
+        state.diagnostics = [to_diagnostic(finding, lines, document.position_codec) for finding in result.findings]
+    elif result.status == "syntax_error":
+        logger.debug("%s does not parse (%s); keeping its previous diagnostics", uri, result.error)
+    else:
+        logger.warning("the analyzer could not judge %s: %s", uri, result.error)
     server.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        types.PublishDiagnosticsParams(uri=uri, diagnostics=list(state.diagnostics), version=version)
     )
     server.counters.published += 1
     return result

@@ -46,6 +46,7 @@ class DocumentState:
     analysed_version: int | None = None
     analysis: object | None = None
     analysed_source: str | None = None
+    diagnostics: list = field(default_factory=list)
 
 
 @dataclass
