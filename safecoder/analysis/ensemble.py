@@ -67,9 +67,9 @@ class AnalysisConfig:
     jobs: int = field(default=0, metadata={"help": "parallel jobs per analyzer (0: one per CPU, at most 4)"})
 
     def __post_init__(self) -> None:
-        if isinstance(self.analyzers, str):
-            self.analyzers = tuple(name.strip() for name in self.analyzers.split(",") if name.strip())
-        self.analyzers = tuple(self.analyzers)
+        names = [self.analyzers] if isinstance(self.analyzers, str) else list(self.analyzers)
+        # `--analyzers semgrep,bandit` and `--analyzers semgrep bandit` both work.
+        self.analyzers = tuple(part.strip() for name in names for part in str(name).split(",") if part.strip())
         unknown = sorted(set(self.analyzers) - set(ANALYZERS))
         if unknown:
             raise ConfigError(f"unknown analyzers {unknown}; choose from {', '.join(ANALYZERS)}")

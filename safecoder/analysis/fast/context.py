@@ -31,6 +31,7 @@ class Call:
     name: str          # resolved dotted name; "?" for parts that are not names
     receiver: object | None
     arguments: object | None
+    raw_name: str = ""  # the dotted name as written, before import resolution
 
 
 class Context:
@@ -94,8 +95,10 @@ class Context:
         return collect_calls(self)
 
     def calls_to(self, *patterns: str) -> list[Call]:
+        """Calls whose resolved or written name matches; Semgrep matches an unqualified
+        pattern `f(...)` against imported names written as `f` too."""
         compiled = _patterns(patterns)
-        return [call for call in self.calls if compiled.match(call.name)]
+        return [call for call in self.calls if compiled.match(call.name) or compiled.match(call.raw_name)]
 
     def name_of(self, node) -> str:
         """The resolved dotted name of an expression (`os.path.join`), `?` for non-name parts."""

@@ -37,6 +37,9 @@ class TaintSpec:
     sinks: Callable[..., Iterable]
     is_source: Callable[..., bool]
     is_sanitizer: Callable[..., bool] = _never
+    # Semgrep: `def $F(..., $P, ...)` with `focus-metavariable: $P`, i.e. every parameter is a source.
+    parameters_are_sources: bool = False
+    excluded_parameters: tuple[str, ...] = ()  # `metavariable-regex` excluding e.g. self and cls
 
 
 _MEMBER_TYPES = frozenset({"attribute", "member_expression", "field_access", "selector_expression",
@@ -74,7 +77,12 @@ class _Walker:
             return state
         if kind in self.grammar.functions and node != self.ctx.root:
             inherited = state if kind in self.grammar.closures else State()
-            self.visit_children(node, inherited - self._parameters(node))
+            parameters = self._parameters(node)
+            if self.spec.parameters_are_sources:
+                inherited = (inherited - parameters) | (parameters - set(self.spec.excluded_parameters))
+            else:
+                inherited = inherited - parameters
+            self.visit_children(node, inherited)
             return state
         if kind in self.grammar.loops:
             first = self._visit_loop_once(node, state)
@@ -163,12 +171,29 @@ class _Walker:
         return state
 
     def _parameters(self, node) -> State:
-        names = set()
+        names: set[str] = set()
         for field in ("parameters", "parameter"):
             params = node.child_by_field_name(field)
-            if params is not None:
-                names.update(self._identifiers(params))
+            if params is None:
+                continue
+            if params.type in self.grammar.identifiers:
+                names.add(self.ctx.text(params))
+                continue
+            for child in params.named_children:
+                names |= self._parameter_name(child)
         return State(names)
+
+    def _parameter_name(self, node) -> set[str]:
+        if node.type in self.grammar.identifiers:
+            return {self.ctx.text(node)}
+        for field in ("name", "left", "declarator", "pattern"):
+            inner = node.child_by_field_name(field)
+            if inner is not None:
+                return self._identifiers(inner)
+        for child in node.named_children:
+            if child.type in self.grammar.identifiers or child.type.endswith("pattern"):
+                return self._identifiers(child)
+        return set()
 
     def _identifiers(self, node) -> set[str]:
         if node.type in self.grammar.identifiers:

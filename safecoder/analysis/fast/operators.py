@@ -1,0 +1,122 @@
+"""Building blocks of the in-process rules, each mirroring a Semgrep pattern operator.
+
+- `argument_sinks` / `keyword_sinks`: `f($X, ...)` with `focus-metavariable: $X`;
+- `call_at`, `is_call_to`: `pattern: f(...)` for a node (names resolved through imports);
+- `has_keyword`, `keyword_is`: `f(..., k=$V, ...)` and `f(..., k=False, ...)`;
+- `preceded_by`: `pattern-inside: | STATEMENT \n ...` (the node lies in a statement that
+  follows, in the same block, a statement the predicate accepts);
+- `inside`: `pattern-inside` of an enclosing construct;
+- `deep_identifiers`: the expressions `<... $X ...>` can bind that are plain names;
+- `int_value`: the value of an integer literal, for `metavariable-comparison`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+
+def call_at(ctx, node):
+    """The `Call` whose node is `node`, or None."""
+    table = ctx.__dict__.get("_calls_by_node")
+    if table is None:
+        table = ctx.__dict__["_calls_by_node"] = {call.node.id: call for call in ctx.calls}
+    return table.get(node.id)
+
+
+def is_call_to(ctx, node, *patterns: str) -> bool:
+    if node.type not in ctx.grammar.calls:
+        return False
+    call = call_at(ctx, node)
+    if call is None:
+        return False
+    from safecoder.analysis.fast.context import _patterns
+
+    compiled = _patterns(patterns)
+    return bool(compiled.match(call.name) or compiled.match(call.raw_name))
+
+
+def argument_sinks(*patterns: str, position: int = 0, keyword_is: tuple[str, str] | None = None):
+    """Sinks: argument `position` of calls to `patterns` (optionally only when keyword k has text v)."""
+    def sinks(ctx) -> Iterable:
+        for call in ctx.calls_to(*patterns):
+            if keyword_is is not None and not keyword_has_text(ctx, call, *keyword_is):
+                continue
+            positional = ctx.positional(call)
+            if len(positional) > position:
+                yield positional[position]
+    return sinks
+
+
+def keyword_has_text(ctx, call, name: str, text: str) -> bool:
+    value = ctx.keyword(call, name)
+    return value is not None and ctx.text(value) == text
+
+
+def has_keyword(ctx, call, name: str) -> bool:
+    return ctx.keyword(call, name) is not None
+
+
+def int_value(ctx, node) -> int | None:
+    if node is None:
+        return None
+    text = ctx.text(node).replace("_", "").rstrip("uUlL")
+    try:
+        return int(text, 0)
+    except ValueError:
+        return None
+
+
+def statement_ancestors(node):
+    """`node` and its ancestors, innermost first."""
+    current = node
+    while current is not None:
+        yield current
+        current = current.parent
+
+
+def preceded_by(ctx, node, accept: Callable) -> bool:
+    """True when some ancestor of `node` has an earlier sibling that `accept` takes."""
+    for ancestor in statement_ancestors(node):
+        sibling = ancestor.prev_named_sibling
+        while sibling is not None:
+            if accept(sibling):
+                return True
+            sibling = sibling.prev_named_sibling
+    return False
+
+
+def inside(ctx, node, accept: Callable) -> bool:
+    """True when an ancestor of `node` (not `node` itself) is accepted."""
+    current = node.parent
+    while current is not None:
+        if accept(current):
+            return True
+        current = current.parent
+    return False
+
+
+def contains(ctx, node, accept: Callable) -> bool:
+    """True when `node` or any descendant is accepted."""
+    if accept(node):
+        return True
+    return any(contains(ctx, child, accept) for child in node.named_children)
+
+
+def deep_identifiers(ctx, node) -> Iterable:
+    """Plain-name expressions inside `node` (not attribute or keyword names)."""
+    if node is None:
+        return
+    if node.type in ctx.grammar.identifiers:
+        yield node
+        return
+    for index, child in enumerate(node.named_children):
+        field = node.field_name_for_named_child(index)
+        if field and (node.type, field) in ctx.grammar.not_references:
+            continue
+        yield from deep_identifiers(ctx, child)
+
+
+def any_identifier_matches(ctx, node, regex: str) -> bool:
+    pattern = re.compile(regex)
+    return any(pattern.search(ctx.text(name)) for name in deep_identifiers(ctx, node))

@@ -1,0 +1,46 @@
+import flask
+from flask import Flask, request, make_response, render_template
+from markupsafe import escape
+
+app = Flask(__name__)
+
+
+@app.route("hello")
+def hello():
+    username = request.args.get('username')
+    # ruleid: cwe-079-python-reflected-xss
+    return "<p>Hello, %s</p>" % username
+
+
+@app.route("hello2")
+def hello2():
+    username = request.args.get('username')
+    # ok: cwe-079-python-reflected-xss
+    return "<p>Hello, %s</p>" % escape(username)
+
+
+@app.route("hello3")
+def hello3():
+    name = request.args.get('name', '')
+    # ok: cwe-079-python-reflected-xss
+    return render_template("hello.html", name=name)
+
+
+@app.route("hello4")
+def hello4():
+    name = request.args.get('name', '')
+    # ruleid: cwe-079-python-reflected-xss
+    return make_response(f"<h1>{name}</h1>")
+
+
+def not_a_route():
+    name = request.args.get('name', '')
+    # ok: cwe-079-python-reflected-xss
+    return "<p>" + name + "</p>"
+
+
+@app.route("count")
+def count():
+    value = int(request.args.get('n', '0'))
+    # ok: cwe-079-python-reflected-xss
+    return "<p>%d</p>" % value
