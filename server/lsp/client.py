@@ -16,10 +16,11 @@ import asyncio
 import logging
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Union
 
 from lsprotocol import types
 from pygls.lsp.client import BaseLanguageClient
+from pygls.protocol import default_converter
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +47,26 @@ CAPABILITIES = types.ClientCapabilities(
 )
 
 
+def _converter():
+    """pygls's converter, except that a code action carrying a command stays a CodeAction.
+
+    lsprotocol's default hook for `Command | CodeAction` picks `Command` whenever a
+    `command` key is present and turns the nested command into a string.
+    """
+    converter = default_converter()
+
+    def command_or_action(obj: Any, _: Any) -> types.Command | types.CodeAction:
+        if isinstance(obj.get("command"), str):
+            return converter.structure(obj, types.Command)
+        return converter.structure(obj, types.CodeAction)
+
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], command_or_action)  # noqa: UP007
+    return converter
+
+
 class EditorClient(BaseLanguageClient):
     def __init__(self) -> None:
-        super().__init__("safecoder-editor-client", "1")
+        super().__init__("safecoder-editor-client", "1", converter_factory=_converter)
         self.texts: dict[str, str] = {}
         self.versions: dict[str, int] = {}
         self.published: dict[str, list[types.PublishDiagnosticsParams]] = defaultdict(list)

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from safecoder.server.lsp.client import EditorClient
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,3 +140,93 @@ def start_server(loop: LoopThread) -> Iterator:
     yield start
     for session in started:
         stop_session(session)
+
+
+class ScriptedCompletionServer:
+    """A real OpenAI-compatible HTTP server on loopback that answers from a script.
+
+    It stands in for a capable model behind a SafeCoder server: the embedded model is
+    too weak to write a real fix, and no other model can be downloaded here. Only the
+    answers are scripted; the language server's HTTP client, its prompt, and its
+    verification of every candidate (parser and analyzer) are the real ones. It checks
+    the Bearer token like a SafeCoder server with `--api-key-file`, and records every
+    request it receives.
+    """
+
+    MODEL = "scripted-fixer"
+
+    def __init__(self, api_key: str):
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.api_key = api_key
+        self.requests: list[dict] = []
+        self.fix_answers: list[str] = []
+        self.completion_text = ""
+        self.completion_verdict: dict = {}
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format, *args):  # keep pytest's output clean
+                pass
+
+            def _reply(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _authorised(self) -> bool:
+                if self.headers.get("Authorization") == f"Bearer {owner.api_key}":
+                    return True
+                self._reply(401, {"error": {"message": "invalid API key", "type": "authentication_error",
+                                            "code": "invalid_api_key"}})
+                return False
+
+            def do_GET(self):
+                if not self._authorised():
+                    return
+                if self.path.rstrip("/") == "/v1/models":
+                    self._reply(200, {"object": "list", "data": [{"id": owner.MODEL, "object": "model",
+                                                                  "created": 0, "owned_by": "test"}]})
+                else:
+                    self._reply(404, {"error": {"message": f"no route {self.path}"}})
+
+            def do_POST(self):
+                if not self._authorised():
+                    return
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                owner.requests.append(body)
+                if self.path.rstrip("/") != "/v1/completions":
+                    self._reply(404, {"error": {"message": f"no route {self.path}"}})
+                    return
+                if "Fix the security weakness" in body["prompt"]:
+                    texts = owner.fix_answers[: body.get("n", 1)]
+                    choices = [{"index": i, "text": t, "finish_reason": "stop", "logprobs": None,
+                                "safecoder": {"action": "unchecked", "findings": [], "candidates": 1, "rejected": 0}}
+                               for i, t in enumerate(texts)]
+                else:
+                    choices = [{"index": 0, "text": owner.completion_text, "finish_reason": "stop",
+                                "logprobs": None, "safecoder": owner.completion_verdict}]
+                self._reply(200, {"id": "cmpl-test", "object": "text_completion", "created": 0,
+                                  "model": owner.MODEL, "choices": choices,
+                                  "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                                  "safecoder": {"gate": "rerank", "model_version": None}})
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._http.server_address[1]}"
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+
+@pytest.fixture(scope="module")
+def scripted_server() -> Iterator[ScriptedCompletionServer]:
+    server = ScriptedCompletionServer(api_key="test-key-123")
+    yield server
+    server.close()

@@ -1,0 +1,147 @@
+"""Completions from the embedded model in the language server's own process.
+
+One real `safecoder lsp` per module with the real embedded SmolLM2 (engine `auto`), driven
+over stdio by a real LSP client: inline completion, the completion list, the cache,
+debouncing, and `$/cancelRequest`. Greedy decoding (temperature 0) keeps the model's
+answers reproducible; the security gate still judges each suggestion.
+"""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcRequestCancelled
+
+pytestmark = pytest.mark.slow
+
+FUNCTION_HEAD = "def add(a, b):\n    "
+
+
+@pytest.fixture(scope="module")
+def model_session(start_server):
+    return start_server([], initialization_options={"temperature": 0, "completionDebounceMs": 0, "maxTokens": 24})
+
+
+def _position_at_end(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    return len(lines) - 1, len(lines[-1])
+
+
+def test_an_inline_completion_comes_back_and_is_cached(model_session):
+    uri = "file:///project/add.py"
+    model_session.open(uri, "python", FUNCTION_HEAD)
+    line, character = _position_at_end(FUNCTION_HEAD)
+    result = model_session.run(model_session.client.inline_completion(uri, line, character))
+    assert len(result.items) == 1
+    item = result.items[0]
+    assert item.insert_text.strip(), "a non-empty suggestion"
+    assert item.range.start == item.range.end == types.Position(line=line, character=character)
+    status = model_session.status()
+    assert status["backend_ready"] and "in process" in status["backend"]
+    assert sum(status["gate_actions"].values()) >= 1, "the security gate judged the suggestion"
+    generations = status["generations"]
+
+    again = model_session.run(model_session.client.inline_completion(uri, line, character))
+    assert [i.insert_text for i in again.items] == [item.insert_text]
+    status = model_session.status()
+    assert status["cache"]["hits"] >= 1 and status["generations"] == generations
+
+    # Typing the suggestion's first character is answered from the cache with the rest of it.
+    typed = item.insert_text[0]
+    text = FUNCTION_HEAD + typed
+    model_session.change(uri, text)
+    line, character = _position_at_end(text)
+    rest = model_session.run(model_session.client.inline_completion(uri, line, character))
+    assert [i.insert_text for i in rest.items] == [item.insert_text[1:].rstrip()]
+    status = model_session.status()
+    assert status["cache"]["typed_ahead_hits"] >= 1 and status["generations"] == generations
+
+
+def test_the_completion_list_offers_the_same_suggestion_with_the_gate_verdict(model_session):
+    uri = "file:///project/list.py"
+    text = "def is_even(n):\n    "
+    model_session.open(uri, "python", text)
+    line, character = _position_at_end(text)
+    result = model_session.run(model_session.client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=character),
+        context=types.CompletionContext(trigger_kind=types.CompletionTriggerKind.Invoked),
+    )))
+    assert result.is_incomplete and len(result.items) == 1
+    item = result.items[0]
+    assert item.text_edit.new_text.strip()
+    assert item.text_edit.range.start == types.Position(line=line, character=character)
+    assert "security gate:" in item.documentation.value
+    assert item.detail.startswith("SafeCoder (")
+
+
+def test_cancel_request_stops_the_generation_and_the_server_keeps_serving(model_session):
+    uri = "file:///project/cancel.py"
+    text = "class Stack:\n    def __init__(self):\n        "
+    model_session.open(uri, "python", text)
+    line, character = _position_at_end(text)
+    client = model_session.client
+    before = model_session.status()
+
+    async def request_then_cancel():
+        import asyncio
+
+        pending = asyncio.ensure_future(client.inline_completion(uri, line, character, msg_id="cancel-me"))
+        # Cancel once the generation has started, which the server's counters show (each
+        # status request is a round trip through the server, not a sleep).
+        while not pending.done() and (await client.status())["generations"] == before["generations"]:
+            pass
+        client.cancel("cancel-me")
+        return await asyncio.gather(pending, return_exceptions=True)
+
+    [outcome] = model_session.run(request_then_cancel())
+    assert isinstance(outcome, JsonRpcRequestCancelled), outcome
+    after = model_session.status()
+    assert after["cancelled"] == before["cancelled"] + 1
+    assert after["cache"]["entries"] == before["cache"]["entries"], "a cancelled completion is not cached"
+
+    # The engine is free again: the next request is answered.
+    result = model_session.run(client.inline_completion(uri, line, character))
+    assert len(result.items) == 1
+
+
+def test_a_newer_automatic_request_replaces_a_pending_one(model_session):
+    """With a long debounce, two quick automatic requests generate once, for the newer one."""
+    client = model_session.client
+    model_session.call(client.workspace_did_change_configuration,
+                       types.DidChangeConfigurationParams(settings={"safecoder": {"completionDebounceMs": 1500}}))
+    uri = "file:///project/debounce.py"
+    text = "def square(x):\n    "
+    model_session.open(uri, "python", text)
+    line, character = _position_at_end(text)
+    before = model_session.status()
+
+    async def two_requests():
+        import asyncio
+
+        first = asyncio.ensure_future(client.inline_completion(uri, line, character, invoked=False))
+        second = asyncio.ensure_future(client.inline_completion(uri, line, character - 1, invoked=False))
+        return await asyncio.gather(first, second)
+
+    first, second = model_session.run(two_requests())
+    assert first.items == ()
+    assert len(second.items) == 1
+    after = model_session.status()
+    assert after["superseded"] == before["superseded"] + 1
+    assert after["generations"] == before["generations"] + 1
+    model_session.call(client.workspace_did_change_configuration,
+                       types.DidChangeConfigurationParams(settings={"safecoder": {"completionDebounceMs": 0}}))
+
+
+def test_unsupported_languages_and_switched_off_completions_get_nothing(model_session):
+    client = model_session.client
+    uri = "file:///project/readme.md"
+    model_session.open(uri, "markdown", "# Title\n")
+    assert model_session.run(client.inline_completion(uri, 1, 0)).items == ()
+    model_session.call(client.workspace_did_change_configuration,
+                       types.DidChangeConfigurationParams(settings={"safecoder": {"completions": False}}))
+    python_uri = "file:///project/off.py"
+    model_session.open(python_uri, "python", FUNCTION_HEAD)
+    line, character = _position_at_end(FUNCTION_HEAD)
+    assert model_session.run(client.inline_completion(python_uri, line, character)).items == ()
+    model_session.call(client.workspace_did_change_configuration,
+                       types.DidChangeConfigurationParams(settings={"safecoder": {"completions": True}}))
