@@ -1,0 +1,194 @@
+"""The FastAPI application: thin routes over `Serving`, one error mapping, the lifecycle.
+
+Input: a `ServerConfig` and a `KeyRing`. Output: an ASGI app with `/health`, `/metrics`,
+`/v1/models`, `/v1/completions` and `/v1/chat/completions`, wrapped in the `Guard`
+(keys, rate limits, body size, request metrics).
+
+The model loads in the background after the port opens: `/health` answers 503 with
+`{"status": "loading"}` until it is ready (then 200, `"ok"`), and generation routes
+answer 503 meanwhile; a model that fails to load makes `/health` say `"failed"` and calls
+`on_fatal` (the CLI stops the server). Routes hold no logic: they validate (pydantic),
+hand over to `Serving`, and turn every exception into OpenAI error JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from safecoder.server.access import KeyRing
+from safecoder.server.admission import AdmissionControl
+from safecoder.server.api_errors import APIError, from_validation_errors, to_api_error
+from safecoder.server.config import ServerConfig
+from safecoder.server.gate import SecurityGate, load_analyzer
+from safecoder.server.guard import Guard
+from safecoder.server.metrics import ServerMetrics
+from safecoder.server.model_slot import ModelSlot, ServedModel
+from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
+from safecoder.server.serving import ClientGone, Serving, cancel_on_disconnect
+
+logger = logging.getLogger(__name__)
+
+
+class ServerState:
+    """What the routes share; one per app."""
+
+    def __init__(self, config: ServerConfig, reference: str, metrics: ServerMetrics,
+                 on_ready: Callable[[ServedModel], object] | None, on_fatal: Callable[[BaseException], None] | None):
+        self.config = config
+        self.metrics = metrics
+        self.status = "loading"
+        self.error: str | None = None
+        self.on_ready = on_ready
+        self.on_fatal = on_fatal
+        self.slot = ModelSlot(reference, config.engine, config.engine_options(), config.watch_interval_s,
+                              on_change=self._model_changed)
+        self.gate = SecurityGate(load_analyzer(), config.gate_candidates, config.gate_draw, config.gate_temperature)
+        self.admission = AdmissionControl(config.max_concurrent, config.max_queue, metrics)
+        self.serving = Serving(self.slot, self.gate, self.admission, metrics,
+                               Limits(max_tokens=config.max_tokens_limit, max_n=config.max_n),
+                               config.gate, config.gate_override)
+
+    def _model_changed(self, served: ServedModel) -> None:
+        self.metrics.set_model(served.reference, served.version, served.engine.kind, served.resolved.name)
+
+    async def load(self) -> None:
+        try:
+            await self.slot.start()
+        except Exception as exc:
+            self.status, self.error = "failed", f"{type(exc).__name__}: {exc}"
+            logger.error("the model could not be loaded: %s", self.error)
+            if self.on_fatal is not None:
+                self.on_fatal(exc)
+            return
+        self.status = "ok"
+        if self.on_ready is not None:
+            announced = self.on_ready(self.slot.current)
+            if inspect.isawaitable(announced):
+                await announced
+
+    def require_ready(self) -> None:
+        if self.status != "ok":
+            raise APIError(503, "the model is still loading; retry shortly (GET /health says when it is ready)"
+                           if self.status == "loading" else f"the model failed to load: {self.error}",
+                           "server_unavailable", code="model_not_ready", headers={"Retry-After": "2"})
+
+
+def create_app(config: ServerConfig, keys: KeyRing, reference: str,
+               on_ready: Callable[[ServedModel], object] | None = None,
+               on_fatal: Callable[[BaseException], None] | None = None) -> Guard:
+    metrics = ServerMetrics()
+    state = ServerState(config, reference, metrics, on_ready, on_fatal)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        loading = asyncio.create_task(state.load(), name="safecoder-model-load")
+        try:
+            yield
+        finally:
+            loading.cancel()
+            try:
+                await loading
+            except asyncio.CancelledError:
+                pass
+            await state.slot.close()
+
+    app = FastAPI(title="SafeCoder", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.safecoder = state
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_failed(request: Request, exc: RequestValidationError):
+        return _error_response(from_validation_errors(list(exc.errors())))
+
+    @app.exception_handler(APIError)
+    async def api_error(request: Request, exc: APIError):
+        return _error_response(exc)
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc):
+        return _error_response(APIError(404, f"no route {request.method} {request.url.path}; see docs/server.md",
+                                        code="not_found"))
+
+    @app.exception_handler(405)
+    async def wrong_method(request: Request, exc):
+        return _error_response(APIError(405, f"{request.method} is not allowed on {request.url.path}",
+                                        code="method_not_allowed"))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        return _error_response(to_api_error(exc))
+
+    @app.get("/health")
+    async def health():
+        body = {"status": state.status, "ready": state.status == "ok",
+                "queue": {"running": state.admission.running, "waiting": state.admission.waiting}}
+        if state.slot.ready:
+            body["model"] = state.slot.current.describe()
+        if state.error:
+            body["error"] = state.error
+        return JSONResponse(body, status_code=200 if state.status == "ok" else 503)
+
+    @app.get("/metrics")
+    async def metrics_route():
+        return Response(metrics.exposition(), media_type=metrics.content_type)
+
+    @app.get("/v1/models")
+    async def list_models():
+        state.require_ready()
+        return {"object": "list", "data": [_model_card(state.slot.current, config)]}
+
+    @app.get("/v1/models/{model_id:path}")
+    async def get_model(model_id: str):
+        state.require_ready()
+        served = state.slot.current
+        if model_id not in served.ids:
+            raise APIError(404, f"model {model_id!r} is not served here; see /v1/models", param="model",
+                           code="model_not_found")
+        return _model_card(served, config)
+
+    @app.post("/v1/completions")
+    async def completions(body: CompletionRequest, request: Request):
+        return await _answer(state, body, request)
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(body: ChatCompletionRequest, request: Request):
+        return await _answer(state, body, request)
+
+    return Guard(app, keys, metrics, config.max_request_bytes, config.metrics_public)
+
+
+async def _answer(state: ServerState, body, request: Request):
+    state.require_ready()
+    if body.stream:
+        state.serving.check_admissible(body)
+        return StreamingResponse(state.serving.stream(body), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def disconnected():
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        return JSONResponse(await cancel_on_disconnect(state.serving.complete(body), disconnected))
+    except ClientGone:
+        # Nobody reads this answer; what mattered is that the generation was stopped.
+        return Response(status_code=499)
+
+
+def _model_card(served: ServedModel, config: ServerConfig) -> dict:
+    return {"id": served.reference, "object": "model", "created": 0, "owned_by": "safecoder",
+            "safecoder": {**served.describe(), "accepted_ids": list(served.ids), "gate": config.gate,
+                          "gate_candidates": config.gate_candidates}}
+
+
+def _error_response(error: APIError) -> JSONResponse:
+    headers = dict(error.headers)
+    if error.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(error.body(), status_code=error.status, headers=headers)

@@ -1,0 +1,283 @@
+"""The security gate: check candidates with static analysis before anyone sees them.
+
+Inputs: a gate mode, the request's `SamplingParams`, a `draw` function that samples
+candidates from an engine, and a `Check` that analyses one candidate in its context
+(`CompletionCheck`: prefix + candidate + suffix, counting only findings on the
+candidate's own lines; `ChatCheck`: every fenced code block of an answer). The analyzer
+is the analysis fast path, `safecoder.analysis.analyze_snippet`.
+
+Output: one `GateOutcome` per requested choice; `to_dict()` is the `"safecoder"` field
+clients read: `{"action", "findings", "candidates", "rejected"}` with action
+
+- `passed`: the first candidate drawn was judged and has no findings;
+- `reranked`: it had findings, and the most likely candidate without findings was returned;
+- `annotated`: returned with its findings (mode annotate, or rerank when every candidate had some);
+- `blocked`: every candidate had findings (mode block); the text is withheld
+  (finish_reason `content_filter`), the findings say why;
+- `unchecked`: not judged (gate off, language unknown, analyzer missing, code that does
+  not parse, analyzer error).
+
+Drawing: in rerank and block modes each choice gets up to k candidates. `lazy` draws the
+requested choices first and k-1 more only for choices whose candidate had findings (the
+common clean case costs one analysis); `eager` draws all k at once. Either way the first
+candidate is kept when it is clean, so the gate does not change what a clean model says.
+"Most likely" is the mean log-probability per token. A greedy request's extra candidates
+are sampled at the gate's temperature. This module knows no HTTP and no engine internals;
+the language server reuses it for its in-process engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from safecoder.server.code_blocks import code_blocks
+from safecoder.server.language_guess import guess_language
+
+from safecoder.analysis.findings import AnalysisResult, Finding
+from safecoder.engines.base import SamplingParams
+
+logger = logging.getLogger(__name__)
+
+Action = Literal["passed", "reranked", "annotated", "blocked", "unchecked"]
+GateMode = Literal["off", "annotate", "rerank", "block"]
+Analyzer = Callable[[str, str], AnalysisResult]
+MAX_DRAW = 256  # the most samples one engine call may take (SamplingParams.n)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    token_count: int
+    finish_reason: str
+    logprob: float | None = None
+
+    @property
+    def score(self) -> float:
+        """Mean log-probability per token (higher is more likely); unknown ranks last."""
+        if self.logprob is None:
+            return float("-inf")
+        return self.logprob / max(1, self.token_count)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    judged: bool
+    findings: tuple[Finding, ...] = ()
+    reason: str = ""
+
+    @property
+    def clean(self) -> bool:
+        return self.judged and not self.findings
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    action: Action
+    candidate: Candidate
+    findings: tuple[Finding, ...]
+    candidates: int
+    rejected: int
+
+    @property
+    def text(self) -> str:
+        return "" if self.action == "blocked" else self.candidate.text
+
+    @property
+    def finish_reason(self) -> str:
+        return "content_filter" if self.action == "blocked" else _openai_finish_reason(self.candidate.finish_reason)
+
+    def to_dict(self) -> dict:
+        return {"action": self.action, "findings": [f.to_dict() for f in self.findings],
+                "candidates": self.candidates, "rejected": self.rejected}
+
+
+@dataclass(frozen=True)
+class GateReport:
+    outcomes: list[GateOutcome]
+    seconds: float  # time the gate added: analysis and extra draws
+
+
+class Check(Protocol):
+    """Analyses one candidate's text in its context (blocking; run in a thread)."""
+
+    @property
+    def can_judge(self) -> bool: ...
+
+    def __call__(self, text: str) -> Verdict: ...
+
+
+class CompletionCheck:
+    """prefix + candidate + suffix, analysed as one file; findings on the candidate's lines count."""
+
+    def __init__(self, analyzer: Analyzer | None, prefix: str, suffix: str = "", language: str | None = None):
+        self.analyzer = analyzer
+        self.prefix, self.suffix = prefix, suffix
+        self.language = language or guess_language(prefix + "\n" + suffix)
+
+    @property
+    def can_judge(self) -> bool:
+        return self.analyzer is not None and self.language is not None
+
+    def __call__(self, text: str) -> Verdict:
+        if not self.can_judge:
+            return Verdict(False, reason="no analyzer or unknown language")
+        first_line = self.prefix.count("\n") + 1
+        last_line = first_line + text.count("\n")
+        result = _analyze(self.analyzer, self.prefix + text + self.suffix, self.language)
+        if not result.judged:
+            return Verdict(False, reason=result.error or result.status)
+        if not text.strip():
+            return Verdict(True)
+        return Verdict(True, tuple(f for f in result.findings if f.start_line <= last_line and f.end_line >= first_line))
+
+
+class ChatCheck:
+    """Every fenced code block of an answer, each in its own language."""
+
+    def __init__(self, analyzer: Analyzer | None, language: str | None = None):
+        self.analyzer = analyzer
+        self.language = language
+
+    @property
+    def can_judge(self) -> bool:
+        return self.analyzer is not None
+
+    def __call__(self, text: str) -> Verdict:
+        if self.analyzer is None:
+            return Verdict(False, reason="no analyzer")
+        findings: list[Finding] = []
+        for block in code_blocks(text):
+            language = block.language or self.language or guess_language(block.code)
+            if language is None:
+                return Verdict(False, reason=f"unknown language of a code block tagged {block.tag!r}")
+            result = _analyze(self.analyzer, block.code, language)
+            if not result.judged:
+                return Verdict(False, reason=result.error or result.status)
+            # Lines are moved to the answer's own numbering, so clients can point at them.
+            offset = block.start_line - 1
+            findings.extend(dataclasses.replace(f, start_line=f.start_line + offset, end_line=f.end_line + offset)
+                            for f in result.findings)
+        return Verdict(True, tuple(findings))
+
+
+Draw = Callable[[SamplingParams], Awaitable[list[Candidate]]]
+
+
+class SecurityGate:
+    def __init__(self, analyzer: Analyzer | None, candidates: int = 4, draw: str = "lazy",
+                 temperature: float = 0.7):
+        self.analyzer = analyzer
+        self.k = candidates
+        self.draw_policy = draw
+        self.temperature = temperature
+
+    async def run(self, mode: GateMode, sampling: SamplingParams, draw: Draw, check: Check) -> GateReport:
+        """Draw, judge and choose `sampling.n` choices under `mode`."""
+        n = sampling.n
+        if mode == "off" or not check.can_judge:
+            candidates = await draw(sampling)
+            return GateReport([GateOutcome("unchecked", c, (), 1, 0) for c in candidates], 0.0)
+        ranked = mode in ("rerank", "block") and self.k > 1
+        first_sampling = dataclasses.replace(sampling, logprobs=ranked)
+        extras_per_choice = self.k - 1 if ranked else 0
+        if ranked and self.draw_policy == "eager":
+            first, extras = await asyncio.gather(draw(first_sampling),
+                                                 self._draw_extras(draw, sampling, n * extras_per_choice))
+            started = time.perf_counter()
+            verdicts = await judge(check, first + extras)
+            groups = [[(first[i], verdicts[i])] for i in range(n)]
+            for j, pair in enumerate(zip(extras, verdicts[n:], strict=True)):
+                groups[j // extras_per_choice].append(pair)
+            gate_seconds = time.perf_counter() - started
+        else:
+            first = await draw(first_sampling)
+            started = time.perf_counter()
+            verdicts = await judge(check, first)
+            groups = [[(first[i], verdicts[i])] for i in range(n)]
+            rejected = [i for i in range(n) if verdicts[i].findings]
+            if ranked and rejected:
+                extras = await self._draw_extras(draw, sampling, len(rejected) * extras_per_choice)
+                extra_verdicts = await judge(check, extras)
+                for j, pair in enumerate(zip(extras, extra_verdicts, strict=True)):
+                    groups[rejected[j // extras_per_choice]].append(pair)
+            gate_seconds = time.perf_counter() - started
+        return GateReport([choose(mode, group) for group in groups], gate_seconds)
+
+    async def _draw_extras(self, draw: Draw, sampling: SamplingParams, count: int) -> list[Candidate]:
+        if count <= 0:
+            return []
+        extras: list[Candidate] = []
+        call = 0
+        while len(extras) < count:
+            size = min(MAX_DRAW, count - len(extras))
+            extras.extend(await draw(self.extra_sampling(sampling, size, call)))
+            call += 1
+        return extras
+
+    def extra_sampling(self, sampling: SamplingParams, n: int, call: int = 0) -> SamplingParams:
+        """Sampling for the extra candidates: the request's, made random when it was greedy."""
+        temperature = sampling.temperature if not sampling.greedy else self.temperature
+        top_p = sampling.top_p if not sampling.greedy else 0.95
+        seed = None if sampling.seed is None else sampling.seed + 1 + call
+        return dataclasses.replace(sampling, n=n, temperature=temperature, top_p=top_p, seed=seed, logprobs=True)
+
+
+def choose(mode: GateMode, group: Sequence[tuple[Candidate, Verdict]]) -> GateOutcome:
+    """The outcome for one choice from its candidates (the first one is the model's own draw)."""
+    first, first_verdict = group[0]
+    drawn, rejected = len(group), sum(1 for _, v in group if v.findings)
+    if not first_verdict.judged:
+        return GateOutcome("unchecked", first, (), drawn, rejected)
+    if not first_verdict.findings:
+        return GateOutcome("passed", first, (), drawn, rejected)
+    if mode == "annotate":
+        return GateOutcome("annotated", first, first_verdict.findings, drawn, rejected)
+    alternatives = group[1:]
+    clean = [c for c, v in alternatives if v.clean]
+    if clean:
+        return GateOutcome("reranked", max(clean, key=lambda c: c.score), (), drawn, rejected)
+    unjudged = [c for c, v in alternatives if not v.judged]
+    if unjudged:
+        return GateOutcome("unchecked", max(unjudged, key=lambda c: c.score), (), drawn, rejected)
+    likeliest, verdict = max(group, key=lambda pair: pair[0].score)
+    action: Action = "blocked" if mode == "block" else "annotated"
+    return GateOutcome(action, likeliest, verdict.findings, drawn, rejected)
+
+
+async def judge(check: Check, candidates: Sequence[Candidate]) -> list[Verdict]:
+    """Verdicts for candidates, analysed in worker threads (the analyzer blocks)."""
+    if not candidates:
+        return []
+    cache: dict[str, asyncio.Future] = {}
+    for candidate in candidates:
+        if candidate.text not in cache:
+            cache[candidate.text] = asyncio.ensure_future(asyncio.to_thread(check, candidate.text))
+    return [await cache[c.text] for c in candidates]
+
+
+def load_analyzer() -> Analyzer | None:
+    """The analysis fast path, or None (with a warning) when it is not installed."""
+    try:
+        from safecoder.analysis import analyze_snippet
+    except ImportError as exc:
+        logger.warning("the security gate has no analyzer (%s): every choice will be `unchecked`", exc)
+        return None
+    return analyze_snippet
+
+
+def _analyze(analyzer: Analyzer, code: str, language: str) -> AnalysisResult:
+    try:
+        return analyzer(code, language)
+    except Exception as exc:  # an analyzer failure must never fail the request
+        logger.warning("the analyzer failed on a %s candidate: %s", language, exc)
+        return AnalysisResult(source="candidate", language=language, status="error", error=str(exc))
+
+
+def _openai_finish_reason(reason: str) -> str:
+    return "stop" if reason == "cancelled" else reason

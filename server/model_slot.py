@@ -1,0 +1,215 @@
+"""The model being served, and how it follows the registry without dropping requests.
+
+Input: a model reference (`production`, `v0003`, a path, `default`, or nothing: then
+`production` when the registry has it, else `default`), an engine kind and its options.
+Output: `ModelSlot`, whose `use()` hands a request the current `ServedModel` (engine,
+reference, registry version) and counts it as in flight.
+
+When the reference is a registry alias, a watcher re-reads the registry's `aliases.json`
+whenever its modification time changes. A promotion or rollback loads the new version
+into a second engine while the first keeps serving; once the new one is ready it takes
+new requests, and the old one is closed when its last request in flight has finished.
+A version that fails to load is logged and skipped; the old one keeps serving.
+
+Engines are built with `safecoder.engines.create_engine` only; nothing here depends on
+a particular engine. Not a multi-model router: one reference is served at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from safecoder.engines import create_engine
+from safecoder.engines.base import Engine
+from safecoder.models.reference import ResolvedModel, resolve
+
+logger = logging.getLogger(__name__)
+
+PRODUCTION = "production"
+
+
+@dataclass(eq=False)
+class ServedModel:
+    engine: Engine
+    resolved: ResolvedModel
+    reference: str
+    in_flight: int = 0
+    retired: bool = False
+    closed: bool = field(default=False, repr=False)
+
+    @property
+    def version(self) -> str | None:
+        return self.resolved.registry_version
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Names a request's `model` field may use for this model."""
+        names = [self.reference, self.resolved.name]
+        if self.version:
+            names.append(self.version)
+        return tuple(dict.fromkeys(names))
+
+    def describe(self) -> dict[str, Any]:
+        return {"reference": self.reference, "version": self.version, "name": self.resolved.name,
+                "engine": self.engine.kind, "adapter": self.resolved.is_adapter,
+                "max_context_tokens": self.engine.max_context_tokens,
+                "fim_format": self.engine.fim_format.name if self.engine.fim_format else None}
+
+
+def choose_reference(requested: str | None) -> tuple[str, str]:
+    """(reference to serve, why) for `--model` given or left out."""
+    if requested:
+        return requested, f"serving {requested!r} as asked"
+    from safecoder.registry import Registry
+
+    if Registry().knows(PRODUCTION):
+        return PRODUCTION, "serving the registry's `production` model (no --model given)"
+    return "default", "serving the embedded default model (no --model given and no `production` in the registry)"
+
+
+EngineFactory = Callable[..., Engine]
+
+
+class ModelSlot:
+    def __init__(self, reference: str, engine_kind: str = "auto", engine_options: dict | None = None,
+                 watch_interval_s: float = 2.0, on_change: Callable[[ServedModel], None] | None = None,
+                 engine_factory: EngineFactory = create_engine):
+        self.reference = reference
+        self.engine_kind = engine_kind
+        self.engine_options = dict(engine_options or {})
+        self.watch_interval_s = watch_interval_s
+        self._on_change = on_change
+        self._engine_factory = engine_factory
+        self._current: ServedModel | None = None
+        self._watcher: asyncio.Task | None = None
+        self._failed_versions: set[str] = set()
+        self._retiring: set[asyncio.Task] = set()
+
+    @property
+    def ready(self) -> bool:
+        return self._current is not None
+
+    @property
+    def current(self) -> ServedModel:
+        if self._current is None:
+            raise RuntimeError("the model is not loaded yet")
+        return self._current
+
+    async def start(self) -> None:
+        self._current = await self._load(self.reference)
+        self._announce()
+        if self._follows_registry():
+            self._watcher = asyncio.create_task(self._watch(), name="safecoder-registry-watch")
+
+    @asynccontextmanager
+    async def use(self) -> AsyncIterator[ServedModel]:
+        served = self.current
+        served.in_flight += 1
+        try:
+            yield served
+        finally:
+            served.in_flight -= 1
+            if served.retired and served.in_flight == 0:
+                self._close_later(served)
+
+    async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            try:
+                await self._watcher
+            except asyncio.CancelledError:
+                pass
+        if self._current is not None:
+            await self._close(self._current)
+        for task in list(self._retiring):
+            await task
+
+    # ----- following the registry --------------------------------------------------
+    def _follows_registry(self) -> bool:
+        from safecoder.registry import Registry
+        from safecoder.registry.store import VERSION_PATTERN
+
+        if self.reference in ("default", "embedded") or VERSION_PATTERN.match(self.reference):
+            return False
+        if os.path.exists(os.path.expanduser(self.reference)):
+            return False
+        return self.reference in Registry().aliases()
+
+    async def _watch(self) -> None:
+        from safecoder.registry import Registry
+
+        registry = Registry()
+        last_stamp = None
+        while True:
+            await asyncio.sleep(self.watch_interval_s)
+            try:
+                stat = registry.aliases_file.stat()
+                stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+                if stamp == last_stamp:
+                    continue
+                last_stamp = stamp
+                version = registry.aliases().get(self.reference)
+            except (OSError, ValueError) as exc:
+                logger.warning("cannot read the registry's aliases (%s); still serving %s", exc, self._current.version)
+                continue
+            except Exception as exc:  # a corrupt alias file must not stop the watcher
+                logger.warning("cannot read the registry's aliases (%s); still serving %s", exc, self._current.version)
+                continue
+            if version is None or version == self.current.version or version in self._failed_versions:
+                continue
+            await self._switch(version)
+
+    async def _switch(self, version: str) -> None:
+        old = self.current
+        logger.info("%s now points to %s (was %s): loading it while %s keeps serving",
+                    self.reference, version, old.version, old.version)
+        try:
+            new = await self._load(self.reference)
+        except Exception as exc:
+            self._failed_versions.add(version)
+            logger.error("could not load %s (%s: %s); still serving %s", version, type(exc).__name__, exc, old.version)
+            return
+        self._current = new
+        old.retired = True
+        if old.in_flight == 0:
+            self._close_later(old)
+        self._announce()
+
+    # ----- engines -------------------------------------------------------------------
+    async def _load(self, reference: str) -> ServedModel:
+        resolved = await asyncio.to_thread(resolve, reference)
+        engine = await asyncio.to_thread(self._engine_factory, self.engine_kind, resolved, **self.engine_options)
+        try:
+            await engine.start()
+        except BaseException:
+            await engine.close()
+            raise
+        return ServedModel(engine, resolved, reference)
+
+    def _announce(self) -> None:
+        served = self.current
+        logger.info("serving %s (version %s, %s) with the %s engine", served.reference, served.version or "-",
+                    served.resolved.name, served.engine.kind)
+        if self._on_change is not None:
+            self._on_change(served)
+
+    def _close_later(self, served: ServedModel) -> None:
+        task = asyncio.create_task(self._close(served))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def _close(self, served: ServedModel) -> None:
+        if served.closed:
+            return
+        served.closed = True
+        try:
+            await served.engine.close()
+            logger.info("closed the engine of %s", served.version or served.reference)
+        except Exception as exc:
+            logger.warning("closing the engine of %s failed: %s", served.version or served.reference, exc)
