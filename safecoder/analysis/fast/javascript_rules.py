@@ -1,3 +1,416 @@
-"""In-process twins of the javascript Semgrep rules (see rules/semgrep/cwe-*.yaml)."""
+"""In-process twins of the JavaScript Semgrep rules (rules/semgrep/cwe-*.yaml, `languages: [javascript]`).
+
+Each function carries the id of its Semgrep twin and yields the nodes where that rule
+fires; its comment names the Semgrep construct it mirrors.
+"""
 
 from __future__ import annotations
+
+import re
+
+from safecoder.analysis.fast.operators import (
+    any_identifier_matches,
+    argument_sinks,
+    call_at,
+    chain,
+    inside,
+    is_call_to,
+    preceded_by,
+)
+from safecoder.analysis.fast.registry import rule
+from safecoder.analysis.fast.taint import TaintSpec, tainted_sinks
+
+LANGUAGE = "javascript"
+
+# Semgrep: `req.$A`, `request.query`, ..., `document.location`, `location.hash`, ...
+_USER_INPUT_MEMBERS = {
+    "request.query", "request.params", "request.body", "document.location", "window.location", "location.href",
+    "location.search", "location.hash", "document.URL", "document.documentURI", "document.referrer",
+    "document.cookie", "window.name",
+}
+_FUNCTIONS_WITH_SOURCE_PARAMETERS = frozenset({"function_declaration", "function_expression", "function",
+                                               "arrow_function"})
+
+
+def user_input(ctx, node) -> bool:
+    if node.type != "member_expression":
+        return False
+    obj = node.child_by_field_name("object")
+    if obj is not None and obj.type == "identifier" and ctx.text(obj) == "req":
+        return True
+    return ctx.text(node) in _USER_INPUT_MEMBERS
+
+
+def built_or_user_input(ctx, node) -> bool:
+    return ctx.is_built_string(node) or user_input(ctx, node)
+
+
+def name_matches(regex: str):
+    """Semgrep `pattern: $S(...)` with `metavariable-regex` on `$S`."""
+    compiled = re.compile(regex)
+
+    def accept(ctx, node) -> bool:
+        if node.type not in ("call_expression",):
+            return False
+        function = node.child_by_field_name("function")
+        return function is not None and bool(compiled.search(ctx.text(function)))
+    return accept
+
+
+def assigned_property_sinks(*properties: str):
+    """Semgrep `$E.innerHTML = $X` with `focus-metavariable: $X`."""
+    def sinks(ctx):
+        for assignment in ctx.nodes("assignment_expression"):
+            left, right = assignment.child_by_field_name("left"), assignment.child_by_field_name("right")
+            if left is not None and right is not None and left.type == "member_expression" and \
+                    ctx.text(left.child_by_field_name("property")) in properties:
+                yield right
+    return sinks
+
+
+def method_sinks(*methods: str, exact: int | None = None, position: int = 0):
+    """Semgrep `$E.method($X, ...)` (any receiver)."""
+    return argument_sinks(*(f"*.{method}" for method in methods), exact=exact, position=position)
+
+
+def _receiver_calls(ctx, *methods: str):
+    for call in ctx.calls_to(*(f"*.{method}" for method in methods)):
+        if call.receiver is not None:
+            yield call
+
+
+# --- CWE-022 ---------------------------------------------------------------------------------------
+
+_FS_METHODS = ("readFile", "readFileSync", "createReadStream", "writeFile", "writeFileSync", "createWriteStream",
+               "appendFile", "appendFileSync", "unlink", "unlinkSync", "readdir", "readdirSync", "rmSync", "rm",
+               "open", "openSync")
+
+
+@rule("cwe-022-javascript-path-traversal", LANGUAGE)
+def path_traversal(ctx):
+    spec = TaintSpec(sinks=chain(argument_sinks(*(f"fs.{method}" for method in _FS_METHODS)),
+                                 method_sinks("sendFile", "download")),
+                     is_source=user_input,
+                     is_sanitizer=lambda c, n: is_call_to(c, n, "path.basename") or name_matches(r"(?i)sanitize")(c, n))
+    return tainted_sinks(ctx, spec)
+
+
+# --- CWE-078 ---------------------------------------------------------------------------------------
+
+def _shell_option(ctx, call) -> bool:
+    positional = ctx.positional(call)
+    if len(positional) != 3 or positional[2].type != "object":
+        return False
+    return any(pair.type == "pair" and ctx.text(pair.child_by_field_name("key")) == "shell"
+               and ctx.text(pair.child_by_field_name("value")) == "true" for pair in positional[2].named_children)
+
+
+@rule("cwe-078-javascript-command-injection", LANGUAGE)
+def command_injection(ctx):
+    def sinks(ctx):
+        yield from argument_sinks("child_process.exec", "child_process.execSync")(ctx)
+        for call in ctx.calls_to("child_process.spawn", "child_process.spawnSync"):
+            if _shell_option(ctx, call):
+                yield ctx.positional(call)[0]
+    spec = TaintSpec(sinks=sinks, is_source=user_input, is_sanitizer=name_matches(r"(?i)(quote|escape|sanitize)"),
+                     parameters_are_sources=True, parameter_functions=_FUNCTIONS_WITH_SOURCE_PARAMETERS)
+    return tainted_sinks(ctx, spec)
+
+
+# --- CWE-079 ---------------------------------------------------------------------------------------
+
+@rule("cwe-079-javascript-xss", LANGUAGE)
+def xss(ctx):
+    sinks = chain(argument_sinks("document.write", "document.writeln", exact=1),
+                  assigned_property_sinks("innerHTML", "outerHTML"),
+                  method_sinks("insertAdjacentHTML", exact=2, position=1),
+                  method_sinks("html", "send", "write", exact=1))
+    spec = TaintSpec(sinks=sinks, is_source=user_input,
+                     is_sanitizer=name_matches(r"(?i)(escape|sanitize|encode|purify|parseInt|Number)"))
+    return tainted_sinks(ctx, spec)
+
+
+# --- CWE-089 ---------------------------------------------------------------------------------------
+
+@rule("cwe-089-javascript-built-query", LANGUAGE)
+def built_query(ctx):
+    spec = TaintSpec(sinks=method_sinks("query", "execute", "raw"), is_source=built_or_user_input)
+    return tainted_sinks(ctx, spec)
+
+
+# --- CWE-094 ---------------------------------------------------------------------------------------
+
+@rule("cwe-094-javascript-code-injection", LANGUAGE)
+def code_injection(ctx):
+    sinks = chain(argument_sinks("eval", exact=1),
+                  argument_sinks("new Function", "Function", position=-1),
+                  argument_sinks("setTimeout", "setInterval", "vm.runInNewContext", "vm.runInThisContext",
+                                 "vm.runInContext"))
+    return tainted_sinks(ctx, TaintSpec(sinks=sinks, is_source=built_or_user_input))
+
+
+# --- CWE-116 ---------------------------------------------------------------------------------------
+
+_META_REPLACEMENT = re.compile(r"""^(["'](\\\\|\\?['"<>&])["']|/\\?['"<>&]/[imsuy]*)$""")
+
+
+@rule("cwe-116-javascript-incomplete-sanitization", LANGUAGE)
+def incomplete_sanitization(ctx):
+    for call in _receiver_calls(ctx, "replace"):
+        positional = ctx.positional(call)
+        if len(positional) == 2 and _META_REPLACEMENT.match(ctx.text(positional[0])):
+            yield call.node
+
+
+# --- CWE-200 ---------------------------------------------------------------------------------------
+
+_REL_SAFE = re.compile(r"""rel\s*=\s*["'{][^>]*(noopener|noreferrer)""")
+
+
+@rule("cwe-200-javascript-target-blank", LANGUAGE)
+def target_blank(ctx):
+    for element in ctx.nodes("jsx_element", "jsx_self_closing_element"):
+        tag = element.child_by_field_name("open_tag") if element.type == "jsx_element" else element
+        if tag is None or ctx.text(tag.child_by_field_name("name")) != "a":
+            continue
+        attributes = [child for child in tag.named_children if child.type == "jsx_attribute"]
+        if not any(_attribute_is(ctx, attribute, "target", "_blank") for attribute in attributes):
+            continue
+        if not _REL_SAFE.search(ctx.text(element)):
+            yield element
+
+
+def _attribute_is(ctx, attribute, name: str, value: str) -> bool:
+    children = attribute.named_children
+    return len(children) == 2 and ctx.text(children[0]) == name and ctx.string_value(children[1]) == value
+
+
+# --- CWE-287 ---------------------------------------------------------------------------------------
+
+@rule("cwe-287-javascript-jwt-none-algorithm", LANGUAGE)
+def jwt_none_algorithm(ctx):
+    for call in ctx.calls_to("jwt.verify", "jsonwebtoken.verify"):
+        positional = ctx.positional(call)
+        if len(positional) < 3 or positional[2].type != "object":
+            continue
+        for pair in positional[2].named_children:
+            if pair.type == "pair" and ctx.text(pair.child_by_field_name("key")) == "algorithms":
+                value = pair.child_by_field_name("value")
+                if value is not None and value.type == "array" and \
+                        any(ctx.string_value(item) == "none" for item in value.named_children):
+                    yield call.node
+
+
+# --- CWE-295 ---------------------------------------------------------------------------------------
+
+@rule("cwe-295-javascript-tls-verification-disabled", LANGUAGE)
+def tls_verification_disabled(ctx):
+    for obj in ctx.nodes("object"):
+        if any(pair.type == "pair" and ctx.text(pair.child_by_field_name("key")) == "rejectUnauthorized"
+               and ctx.text(pair.child_by_field_name("value")) == "false" for pair in obj.named_children):
+            yield obj
+    for assignment in ctx.nodes("assignment_expression"):
+        left, right = assignment.child_by_field_name("left"), assignment.child_by_field_name("right")
+        if left is None or right is None or ctx.string_value(right) != "0":
+            continue
+        if re.fullmatch(r"""process\.env(\.NODE_TLS_REJECT_UNAUTHORIZED|\[["']NODE_TLS_REJECT_UNAUTHORIZED["']\])""",
+                        ctx.text(left)):
+            yield assignment
+
+
+# --- CWE-327 ---------------------------------------------------------------------------------------
+
+@rule("cwe-327-javascript-weak-crypto", LANGUAGE)
+def weak_crypto(ctx):
+    for call in ctx.calls_to("crypto.createHash"):
+        positional = ctx.positional(call)
+        if len(positional) == 1 and re.match(r"(?i)^(md5|md4|sha1|ripemd160)$", ctx.string_value(positional[0]) or ""):
+            yield call.node
+    for call in ctx.calls_to("crypto.createCipheriv"):
+        positional = ctx.positional(call)
+        if positional and re.search(r"(?i)(^des|^rc4|^rc2|^bf|ecb)", ctx.string_value(positional[0]) or ""):
+            yield call.node
+    yield from (call.node for call in ctx.calls_to("crypto.createCipher"))
+
+
+# --- CWE-338 ---------------------------------------------------------------------------------------
+
+_SECRET_WORDS = re.compile(r"(?i)(passw|pwd|token|secret|key|salt|nonce|otp|session|csrf|uuid)")
+
+
+@rule("cwe-338-javascript-insecure-random", LANGUAGE)
+def insecure_random(ctx):
+    for call in ctx.calls_to("Math.random"):
+        if ctx.positional(call):
+            continue
+        if inside(ctx, call.node, lambda n: _secret_context(ctx, n)):
+            yield call.node
+
+
+def _secret_context(ctx, node) -> bool:
+    if node.type == "function_declaration":
+        name = node.child_by_field_name("name")
+        return name is not None and bool(_SECRET_WORDS.search(ctx.text(name)))
+    if node.type == "assignment_expression":
+        left = node.child_by_field_name("left")
+        return left is not None and bool(_SECRET_WORDS.search(ctx.text(left)))
+    if node.type == "variable_declarator":
+        name = node.child_by_field_name("name")
+        return name is not None and node.child_by_field_name("value") is not None and \
+            bool(_SECRET_WORDS.search(ctx.text(name)))
+    return False
+
+
+# --- CWE-352 ---------------------------------------------------------------------------------------
+
+_CSRF = re.compile(r"(?i)csrf")
+
+
+@rule("cwe-352-javascript-missing-csrf", LANGUAGE)
+def missing_csrf(ctx):
+    for call in _receiver_calls(ctx, "post", "put", "delete", "patch"):
+        positional = ctx.positional(call)
+        if not 2 <= len(positional) <= 4 or any(_CSRF.search(ctx.text(mw)) for mw in positional[1:-1]):
+            continue
+        if not preceded_by(ctx, call.node, lambda s: _uses(ctx, s, ("cookieParser", "cookie-parser"), True)):
+            continue
+        if preceded_by(ctx, call.node, lambda s: _uses(ctx, s, ("csrf", "csurf", "lusca.csrf"), True)
+                       or _uses(ctx, s, ("csrfProtection",), False)):
+            continue
+        yield call.node
+
+
+def _uses(ctx, statement, names: tuple[str, ...], called: bool) -> bool:
+    """`$APP.use(name(...));` (called) or `$APP.use(name);`."""
+    if statement.type != "expression_statement" or not statement.named_children:
+        return False
+    expression = statement.named_children[0]
+    call = call_at(ctx, expression) if expression.type == "call_expression" else None
+    if call is None or not call.name.endswith(".use") or call.receiver is None:
+        return False
+    positional = ctx.positional(call)
+    if len(positional) != 1:
+        return False
+    argument = positional[0]
+    if called:
+        inner = call_at(ctx, argument) if argument.type == "call_expression" else None
+        return inner is not None and (inner.raw_name in names or inner.name in names)
+    return ctx.text(argument) in names
+
+
+# --- CWE-400 ---------------------------------------------------------------------------------------
+
+@rule("cwe-400-javascript-regex-injection", LANGUAGE)
+def regex_injection(ctx):
+    spec = TaintSpec(sinks=argument_sinks("new RegExp", "RegExp"),
+                     is_source=lambda c, n: user_input(c, n) and _is_req(c, n),
+                     is_sanitizer=name_matches(r"(?i)escape"))
+    return tainted_sinks(ctx, spec)
+
+
+def _is_req(ctx, node) -> bool:
+    obj = node.child_by_field_name("object")
+    return obj is not None and obj.type == "identifier" and ctx.text(obj) == "req"
+
+
+# --- CWE-502 ---------------------------------------------------------------------------------------
+
+@rule("cwe-502-javascript-unsafe-deserialization", LANGUAGE)
+def unsafe_deserialization(ctx):
+    for call in ctx.calls:
+        raw = call.raw_name
+        if raw == "unserialize" or (call.receiver is not None and raw.rsplit(".", 1)[-1] in
+                                     ("unserialize", "deepDeserialize")):
+            yield call.node
+
+
+# --- CWE-798 ---------------------------------------------------------------------------------------
+
+_SECRET_KEYS = re.compile(r"""(?i)^["']?(password|passwd|pwd|secret|apiKey|api_key|clientSecret|client_secret)["']?$""")
+
+
+@rule("cwe-798-javascript-hardcoded-secret", LANGUAGE)
+def hardcoded_secret(ctx):
+    for call in ctx.calls_to("jwt.sign", "jwt.verify", "jsonwebtoken.sign", "jsonwebtoken.verify"):
+        positional = ctx.positional(call)
+        if len(positional) >= 2 and positional[1].type == "string":
+            yield call.node
+    for obj in ctx.nodes("object"):
+        for pair in obj.named_children:
+            if pair.type != "pair":
+                continue
+            key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            if key is not None and _SECRET_KEYS.match(ctx.text(key)) and value is not None and \
+                    value.type == "string" and ctx.string_value(value):
+                yield obj
+                break
+
+
+# --- CWE-915 ---------------------------------------------------------------------------------------
+
+@rule("cwe-915-javascript-prototype-pollution", LANGUAGE)
+def prototype_pollution(ctx):
+    def sinks(ctx):
+        for assignment in ctx.nodes("assignment_expression"):
+            left = assignment.child_by_field_name("left")
+            if left is None or left.type != "subscript_expression":
+                continue
+            inner = left.child_by_field_name("object")
+            if inner is None or inner.type != "subscript_expression":
+                continue
+            key = inner.child_by_field_name("index")
+            if key is None or _proto_guarded(ctx, assignment):
+                continue
+            yield key
+    return tainted_sinks(ctx, TaintSpec(sinks=sinks, is_source=lambda c, n: user_input(c, n) and _is_req(c, n)))
+
+
+def _proto_guarded(ctx, node) -> bool:
+    def checks_proto(candidate) -> bool:
+        if candidate.type != "if_statement":
+            return False
+        condition = candidate.child_by_field_name("condition")
+        return condition is not None and "__proto__" in ctx.text(condition)
+    return preceded_by(ctx, node, checks_proto) or inside(ctx, node, checks_proto)
+
+
+# --- CWE-916 ---------------------------------------------------------------------------------------
+
+_PASSWORD = r"(?i)^\w*(passw(or)?d|passwd|pwd)\w*$"
+
+
+@rule("cwe-916-javascript-password-fast-hash", LANGUAGE)
+def password_fast_hash(ctx):
+    for call in _receiver_calls(ctx, "update"):
+        positional = ctx.positional(call)
+        if not positional or not any_identifier_matches(ctx, positional[0], _PASSWORD):
+            continue
+        receiver = call.receiver
+        if receiver.type == "call_expression" and is_call_to(ctx, receiver, "crypto.createHash", "crypto.createHmac"):
+            yield call.node
+        elif receiver.type == "identifier" and preceded_by(
+                ctx, call.node, lambda s: _assigns_hash(ctx, s, ctx.text(receiver))):
+            yield call.node
+
+
+def _assigns_hash(ctx, statement, name: str) -> bool:
+    candidates = []
+    if statement.type in ("lexical_declaration", "variable_declaration"):
+        candidates = [(d.child_by_field_name("name"), d.child_by_field_name("value"))
+                      for d in statement.named_children if d.type == "variable_declarator"]
+    elif statement.type == "expression_statement" and statement.named_children and \
+            statement.named_children[0].type == "assignment_expression":
+        expression = statement.named_children[0]
+        candidates = [(expression.child_by_field_name("left"), expression.child_by_field_name("right"))]
+    return any(target is not None and value is not None and ctx.text(target) == name and
+               is_call_to(ctx, value, "crypto.createHash") for target, value in candidates)
+
+
+# --- CWE-918 ---------------------------------------------------------------------------------------
+
+@rule("cwe-918-javascript-ssrf", LANGUAGE)
+def ssrf(ctx):
+    spec = TaintSpec(sinks=argument_sinks("axios", "axios.*", "fetch", "http.get", "http.request", "https.get",
+                                          "https.request", "request", "request.*", "got", "needle.*"),
+                     is_source=lambda c, n: user_input(c, n) and _is_req(c, n))
+    return tainted_sinks(ctx, spec)

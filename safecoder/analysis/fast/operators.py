@@ -36,16 +36,39 @@ def is_call_to(ctx, node, *patterns: str) -> bool:
     return bool(compiled.match(call.name) or compiled.match(call.raw_name))
 
 
-def argument_sinks(*patterns: str, position: int = 0, keyword_is: tuple[str, str] | None = None):
-    """Sinks: argument `position` of calls to `patterns` (optionally only when keyword k has text v)."""
+def argument_sinks(*patterns: str, position: int = 0, keyword_is: tuple[str, str] | None = None,
+                   exact: int | None = None):
+    """Sinks: argument `position` of calls to `patterns`.
+
+    `exact` is the argument count when the Semgrep pattern has no `...` (`f($X)` matches
+    one-argument calls only); `keyword_is` (name, text) requires that keyword argument.
+    """
     def sinks(ctx) -> Iterable:
         for call in ctx.calls_to(*patterns):
             if keyword_is is not None and not keyword_has_text(ctx, call, *keyword_is):
                 continue
             positional = ctx.positional(call)
-            if len(positional) > position:
+            if exact is not None and len(positional) + len(_keywords(ctx, call)) != exact:
+                continue
+            if position < 0 and positional:
+                yield positional[position]
+            elif 0 <= position < len(positional):
                 yield positional[position]
     return sinks
+
+
+def chain(*producers):
+    """Several sink producers as one (Semgrep's `pattern-either` of sinks)."""
+    def sinks(ctx) -> Iterable:
+        for producer in producers:
+            yield from producer(ctx)
+    return sinks
+
+
+def _keywords(ctx, call) -> dict:
+    from safecoder.analysis.fast.calls import split_arguments
+
+    return split_arguments(ctx, call)[1]
 
 
 def keyword_has_text(ctx, call, name: str, text: str) -> bool:

@@ -12,6 +12,7 @@ from safecoder.analysis.fast.operators import (
     any_identifier_matches,
     argument_sinks,
     call_at,
+    chain,
     int_value,
     is_call_to,
     keyword_has_text,
@@ -72,9 +73,9 @@ def _is_route_decorator(ctx, decorator) -> bool:
 @rule("cwe-022-python-path-injection", LANGUAGE)
 def path_injection(ctx):
     spec = TaintSpec(
-        sinks=argument_sinks("open", "io.open", "os.open", "send_file", "flask.send_file", "os.remove", "os.unlink",
-                             "os.rmdir", "os.listdir", "shutil.rmtree", "shutil.copy", "shutil.copyfile",
-                             "pathlib.Path"),
+        sinks=chain(argument_sinks("open", "io.open", "os.open", "send_file", "flask.send_file", "shutil.rmtree",
+                                    "shutil.copy", "shutil.copyfile"),
+                     argument_sinks("os.remove", "os.unlink", "os.rmdir", "os.listdir", "pathlib.Path", exact=1)),
         is_source=request_data,
         is_sanitizer=sanitizer("safe_join", "*.safe_join", "secure_filename", "*.secure_filename",
                                "os.path.basename"))
@@ -125,8 +126,9 @@ def _within(node, container) -> bool:
 @rule("cwe-078-python-shell-command", LANGUAGE)
 def shell_command(ctx):
     def sinks(ctx):
-        yield from argument_sinks("os.system", "os.popen", "commands.getoutput", "commands.getstatusoutput",
-                                  "subprocess.getoutput", "subprocess.getstatusoutput")(ctx)
+        yield from argument_sinks("os.popen")(ctx)
+        yield from argument_sinks("os.system", "commands.getoutput", "commands.getstatusoutput",
+                                  "subprocess.getoutput", "subprocess.getstatusoutput", exact=1)(ctx)
         yield from argument_sinks("subprocess.*", keyword_is=("shell", "True"))(ctx)
 
     def source(ctx, node) -> bool:
@@ -162,9 +164,8 @@ def jinja2_autoescape(ctx):
 @rule("cwe-089-python-built-query", LANGUAGE)
 def built_query(ctx):
     def sinks(ctx):
-        yield from argument_sinks("*.execute", "*.executemany", "*.raw", "sqlalchemy.text")(ctx)
-        yield from (arg for call in ctx.calls_to("*.executescript") for arg in ctx.positional(call)[:1]
-                    if len(ctx.positional(call)) == 1)
+        yield from argument_sinks("*.execute", "*.executemany", "*.raw")(ctx)
+        yield from argument_sinks("*.executescript", "sqlalchemy.text", exact=1)(ctx)
     return tainted_sinks(ctx, TaintSpec(sinks=sinks, is_source=built_or_request))
 
 

@@ -40,6 +40,8 @@ class TaintSpec:
     # Semgrep: `def $F(..., $P, ...)` with `focus-metavariable: $P`, i.e. every parameter is a source.
     parameters_are_sources: bool = False
     excluded_parameters: tuple[str, ...] = ()  # `metavariable-regex` excluding e.g. self and cls
+    # The function node types whose parameters are sources (None: every function type).
+    parameter_functions: frozenset[str] | None = None
 
 
 _MEMBER_TYPES = frozenset({"attribute", "member_expression", "field_access", "selector_expression",
@@ -78,7 +80,8 @@ class _Walker:
         if kind in self.grammar.functions and node != self.ctx.root:
             inherited = state if kind in self.grammar.closures else State()
             parameters = self._parameters(node)
-            if self.spec.parameters_are_sources:
+            if self.spec.parameters_are_sources and (self.spec.parameter_functions is None
+                                                     or kind in self.spec.parameter_functions):
                 inherited = (inherited - parameters) | (parameters - set(self.spec.excluded_parameters))
             else:
                 inherited = inherited - parameters
@@ -141,6 +144,8 @@ class _Walker:
             value = node.child_by_field_name(value_field)
         if value is not None:
             state = self.visit(value, state)
+        if target is not None:
+            self.visit(target, state)  # sinks can sit in the target (obj[key] = ...)
         if target is not None and value is not None:
             state = self._assign(target, self.tainted(value, state), state)
         for child in node.named_children:
