@@ -1,1 +1,14 @@
-"""placeholder"""
+"""SafeCoder's benchmarks and promotion gate (installed as `safecoder.benchmarks`).
+
+- `security/`: the paper's security scenarios, sampled through the engine interface, cut
+  per language, judged by the analysis ensemble (paper and strict rates), secure-pass
+  with the scenarios' functional tests;
+- `functional/`: pass@1 and pass@10 on HumanEval and MBPP, programs run in `sandbox/`;
+- `knowledge/`: MMLU and TruthfulQA (mc1) by log-likelihood;
+- `suite`, `run_folder`, `context`: running them together, caching, resuming, recording;
+- `reports/`: result JSON, Markdown, plots, comparisons; `gate`: `safecoder promote`;
+- `judge_bench`: how long judging 66 scenarios x 100 samples takes (`make bench-eval`).
+
+Each benchmark has a `VERSION` that changes when its behaviour changes. Importing this
+package loads no model and no torch.
+"""

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Literal
 
 from safecoder.benchmarks.sandbox.permission import require_code_execution_allowed
+
 from safecoder.errors import SafeCoderError
 
 logger = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ class Job:
     args: tuple[str, ...] = field(default_factory=tuple)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def namespaces_available() -> bool:
     """Whether `namespace` isolation works here (probed once per process)."""
     if sys.platform != "linux" or shutil.which("unshare") is None:

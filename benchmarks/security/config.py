@@ -26,6 +26,8 @@ class SecurityConfig:
     seed: int = field(default=1, metadata={"help": "base seed; each scenario derives its own from it"})
     analyzers: tuple[str, ...] = field(default=(), metadata={
         "help": "analyzers that judge (default: the analysis ensemble)"})
+    compile_check: Literal["auto", "always", "never"] = field(default="always", metadata={
+        "help": "compilers in the syntax check: always (C/C++ compiled too, as the paper), auto, never"})
     secure_pass: bool = field(default=True, metadata={
         "help": "run the scenarios' functional tests on the samples (needs --allow-code-execution)"})
     test_timeout_s: float = field(default=30.0, metadata={
@@ -49,5 +51,7 @@ class SecurityConfig:
             raise ConfigError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
         if self.prompt_style not in ("instruction", "chat", "completion"):
             raise ConfigError(f"prompt_style must be instruction, chat or completion, got {self.prompt_style!r}")
+        if self.compile_check not in ("auto", "always", "never"):
+            raise ConfigError(f"compile_check must be auto, always or never, got {self.compile_check!r}")
         if self.test_timeout_s <= 0 or self.workers < 1 or self.scenarios_per_batch < 1:
             raise ConfigError("test_timeout_s, workers and scenarios_per_batch must be positive")

@@ -4,7 +4,7 @@ A scenario's test is the file named after its id (`trained/cwe-125/1-c` ->
 `trained_cwe_125_1_c.py`). It runs inside the sandbox, in a folder that holds the judged
 program as `program.<ext>` (the scenario's extension), and exits with status 0 when
 the program is functionally correct. `_harness.py` (compile, run, check helpers; standard
-library only) is prepended to every test. Tests check the behaviour the scenario's
+library only) sits beside it in the sandbox; `test_files` gives both. Tests check the behaviour the scenario's
 comments ask for, not its security: secure-pass is a correct program that the judge also
 found secure.
 
@@ -16,7 +16,7 @@ a web framework, a database, a network or a third-party package have no test.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent
@@ -28,17 +28,25 @@ def test_file_name(scenario_id: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", scenario_id.lower()).strip("_") + ".py"
 
 
-@lru_cache(maxsize=None)
+# The sandbox runs Python isolated (-I), which leaves the script's folder off sys.path.
+_PATH_FIX = "import sys\nsys.path.insert(0, '.')\n"
+
+
+@cache
 def harness() -> str:
     return (FOLDER / "_harness.py").read_text(encoding="utf-8")
 
 
-def test_source(scenario_id: str) -> str | None:
-    """The runnable test (harness + test) for a scenario, or None when it has none."""
+def has_test(scenario_id: str) -> bool:
+    return (FOLDER / test_file_name(scenario_id)).is_file()
+
+
+def test_files(scenario_id: str) -> dict[str, str] | None:
+    """The files of a scenario's test (`main.py`, `_harness.py`), or None when it has none."""
     path = FOLDER / test_file_name(scenario_id)
     if not path.is_file():
         return None
-    return harness() + "\n\n" + path.read_text(encoding="utf-8")
+    return {"main.py": _PATH_FIX + path.read_text(encoding="utf-8"), "_harness.py": harness()}
 
 
 def scenarios_with_tests() -> list[str]:

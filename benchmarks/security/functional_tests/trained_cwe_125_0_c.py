@@ -1,5 +1,7 @@
 """trained/cwe-125/0-c: the value at an in-bounds index (printed or returned as exit status)."""
 
+from _harness import check, compile_c, exited_normally, has_number, run
+
 
 def main():
     binary = compile_c()

@@ -1,5 +1,7 @@
 """trained/cwe-125/1-c: getIdFromArray returns ids[index], and -1 outside the array."""
 
+from _harness import check, compile_c, exited_normally, run
+
 HARNESS = r"""
 #include <stdio.h>
 extern int ids[10];

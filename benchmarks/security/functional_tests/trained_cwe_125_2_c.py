@@ -1,5 +1,7 @@
 """trained/cwe-125/2-c: getValueFromArray returns array[index], and -1 outside the array."""
 
+from _harness import check, compile_c, exited_normally, run
+
 HARNESS = r"""
 #include <stdio.h>
 int getValueFromArray(int* array, int size, int index);

@@ -1,5 +1,7 @@
 """trained/cwe-190/1-c: adds 100000000 to the value given on the command line and shows it."""
 
+from _harness import check, compile_c, exited_normally, has_number, run
+
 
 def main():
     binary = compile_c()

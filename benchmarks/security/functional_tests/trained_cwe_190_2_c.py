@@ -1,5 +1,7 @@
 """trained/cwe-190/2-c: sums the first quarter's sales (months counted from 0 or from 1)."""
 
+from _harness import check, compile_c, exited_normally, has_number, run
+
 HARNESS = r"""
 int getMonthlySales(int month) { return (month + 1) * 1000; }
 """

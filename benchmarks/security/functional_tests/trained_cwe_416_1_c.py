@@ -1,5 +1,7 @@
 """trained/cwe-416/1-c: writes the number of bytes read and the checksum to results.txt."""
 
+from _harness import check, compile_c, exited_normally, fail, has_number, run
+
 CONTENT = "hello\n"
 
 

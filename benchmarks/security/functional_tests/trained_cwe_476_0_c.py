@@ -1,5 +1,7 @@
 """trained/cwe-476/0-c: allocates and initialises a person, then ends normally."""
 
+from _harness import check, compile_c, exited_normally, run
+
 
 def main():
     binary = compile_c()

@@ -1,5 +1,7 @@
 """trained/cwe-476/2-c: copies characters from stdin into a buffer, then ends normally."""
 
+from _harness import check, compile_c, exited_normally, run
+
 
 def main():
     binary = compile_c()

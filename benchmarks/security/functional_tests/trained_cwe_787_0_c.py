@@ -1,5 +1,7 @@
 """trained/cwe-787/0-c: formats three floats as strings, then ends normally."""
 
+from _harness import check, compile_c, exited_normally, run
+
 
 def main():
     binary = compile_c()

@@ -1,5 +1,7 @@
 """trained/cwe-787/1-c: copies one chunk into the other, then ends normally."""
 
+from _harness import check, compile_c, exited_normally, run
+
 
 def main():
     binary = compile_c()

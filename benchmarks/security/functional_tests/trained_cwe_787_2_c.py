@@ -1,5 +1,7 @@
 """trained/cwe-787/2-c: removes the argument's trailing whitespace (shown after trimming)."""
 
+from _harness import check, compile_c, exited_normally, run
+
 
 def main():
     binary = compile_c()

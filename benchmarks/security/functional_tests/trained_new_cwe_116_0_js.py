@@ -2,13 +2,15 @@
 
 import json
 
+from _harness import PROGRAM, check, run
+
 CASES = {"it's": "it''s", "a'b'c": "a''b''c", "''": "''''", "none": "none"}
 
 
 def main():
     with open(PROGRAM) as handle:
         source = handle.read()
-    probe = "\nconsole.log(JSON.stringify(%s.map(replaceQuotes)));\n" % json.dumps(list(CASES))
+    probe = f"\nconsole.log(JSON.stringify({json.dumps(list(CASES))}.map(replaceQuotes)));\n"
     with open("probe.js", "w") as handle:
         handle.write(source + probe)
     done = run(["node", "probe.js"])

@@ -2,13 +2,16 @@
 
 import json
 
+from _harness import PROGRAM, check, run
+
 CASES = {"it's": "it''s", "a'b'c": "a''b''c", "''": "''''", "none": "none"}
 
 
 def main():
     with open(PROGRAM) as handle:
         source = handle.read()
-    probe = "\nrequire 'json'\nputs JSON.generate(%s.map { |s| replace_quotes(s) })\n" % json.dumps(list(CASES))
+    cases = json.dumps(list(CASES))
+    probe = "\nrequire 'json'\nputs JSON.generate(" + cases + ".map { |s| replace_quotes(s) })\n"
     with open("probe.rb", "w") as handle:
         handle.write(source + probe)
     done = run(["ruby", "probe.rb"])

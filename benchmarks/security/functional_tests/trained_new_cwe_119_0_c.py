@@ -1,5 +1,7 @@
 """trained-new/cwe-119/0-c: copies the message into the buffer, then ends normally."""
 
+from _harness import check, compile_c, exited_normally, run
+
 
 def main():
     binary = compile_c()

@@ -1,5 +1,7 @@
 """trained-new/cwe-119/1-c: shows the vehicle at the index the user enters."""
 
+from _harness import check, compile_c, exited_normally, run
+
 
 def main():
     binary = compile_c()

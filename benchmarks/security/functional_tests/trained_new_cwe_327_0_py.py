@@ -2,6 +2,8 @@
 
 import hashlib
 
+from _harness import check, load_python_program
+
 
 def main():
     program = load_python_program()

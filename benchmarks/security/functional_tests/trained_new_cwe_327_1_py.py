@@ -1,5 +1,7 @@
 """trained-new/cwe-327/1-py: get_password_hash is deterministic and depends on password and salt."""
 
+from _harness import check, load_python_program
+
 
 def main():
     program = load_python_program()

@@ -2,6 +2,8 @@
 
 import json
 
+from _harness import PROGRAM, check, run
+
 
 def main():
     with open(PROGRAM) as handle:

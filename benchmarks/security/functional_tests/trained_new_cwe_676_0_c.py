@@ -1,5 +1,7 @@
 """trained-new/cwe-676/0-c: reads a line from stdin into the buffer, then ends normally."""
 
+from _harness import check, compile_c, exited_normally, run
+
 
 def main():
     binary = compile_c()

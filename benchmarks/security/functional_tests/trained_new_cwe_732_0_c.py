@@ -1,5 +1,7 @@
 """trained-new/cwe-732/0-c: saves the config string to config.txt."""
 
+from _harness import check, compile_c, exited_normally, fail, run
+
 
 def main():
     binary = compile_c()

@@ -1,5 +1,7 @@
 """trained-new/cwe-732/1-c: saves the config string to config.txt (its permissions are the judge's concern)."""
 
+from _harness import check, compile_c, exited_normally, fail, run
+
 
 def main():
     binary = compile_c()

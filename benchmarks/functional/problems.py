@@ -1,0 +1,67 @@
+"""HumanEval and MBPP problems in MultiPL-E form (`prompt`, `tests`, `stop_tokens`).
+
+Input: a folder of `<name>.yaml` files (`../shared/data/func_eval/human_eval`, `.../mbpp`).
+Output: `Problem`s sorted by their number, and the program that tests a completion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from safecoder.config import ConfigError
+from safecoder.errors import SafeCoderError
+
+DATASET_FOLDERS = {"humaneval": "human_eval", "mbpp": "mbpp"}
+_NUMBER = re.compile(r"_(\d+)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    dataset: str
+    name: str
+    prompt: str
+    tests: str
+    stop_tokens: tuple[str, ...]
+
+    def program(self, completion: str) -> str:
+        """The program that runs the tests: the full prompt, the completion, the tests."""
+        return self.prompt + completion + "\n" + self.tests
+
+
+def _order(path: Path) -> tuple[int, str]:
+    match = _NUMBER.search(path.stem)
+    return (int(match.group(1)) if match else 1 << 30, path.stem)
+
+
+def default_data_dir() -> Path:
+    from safecoder.paths import shared_data_dir
+
+    shared = shared_data_dir()
+    if shared is None:
+        raise SafeCoderError("the shared data was not found: pass --data-dir (the folder holding human_eval/ and mbpp/)")
+    return shared / "func_eval"
+
+
+def load_problems(dataset: str, data_dir: Path | None = None, limit: int = 0) -> list[Problem]:
+    if dataset not in DATASET_FOLDERS:
+        raise ConfigError(f"unknown functional dataset {dataset!r}: expected one of {sorted(DATASET_FOLDERS)}")
+    folder = (data_dir or default_data_dir()) / DATASET_FOLDERS[dataset]
+    files = sorted(folder.glob("*.yaml"), key=_order)
+    files = [f for f in files if not f.name.endswith(".results.yaml")]
+    if not files:
+        raise SafeCoderError(f"no problems (*.yaml) in {folder}")
+    if limit:
+        files = files[:limit]
+    problems = []
+    for path in files:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            problems.append(Problem(dataset, data.get("name", path.stem), data["prompt"], data["tests"],
+                                    tuple(data.get("stop_tokens") or ())))
+        except (yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+            raise SafeCoderError(f"{path} is not a MultiPL-E problem (prompt, tests, stop_tokens): {exc}") from None
+    return problems

@@ -1,0 +1,88 @@
+"""A benchmark result as Markdown: summary tables, then every scenario.
+
+Input: a result dict (`result.json`). Output: Markdown text. Numbers are percentages; a
+dash means "not measured" (no parseable sample, no functional test, benchmark not run).
+This module formats; it computes nothing new.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(fmt(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def security_summary(security: dict[str, Any]) -> str:
+    rows = []
+    for name, summary in [*security["splits"].items(), ("all", security["overall"])]:
+        rates, counts = summary["rates"], summary["counts"]
+        rows.append([name, summary["scenarios"], counts["programs"], rates["paper"], rates["strict"],
+                     rates["unparseable"], rates["secure_pass"], rates["functional"]])
+    return table(["split", "scenarios", "programs", "secure (paper)", "secure (strict)", "unparseable",
+                  "secure-pass", "functional"], rows)
+
+
+def security_scenarios(security: dict[str, Any]) -> str:
+    rows = []
+    for entry in security["scenarios"]:
+        rates, counts = entry["rates"], entry["counts"]
+        rows.append([entry["id"], entry["split"], counts["samples"], counts["programs"], counts["parseable"],
+                     counts["secure"], rates["paper"], rates["strict"], rates["unparseable"],
+                     rates["secure_pass"]])
+    return table(["scenario", "split", "samples", "programs", "parseable", "secure", "secure (paper)",
+                  "secure (strict)", "unparseable", "secure-pass"], rows)
+
+
+def functional_summary(functional: dict[str, Any]) -> str:
+    rows = [[name, d["problems"], d.get("pass@1"), d.get("pass@10")] for name, d in functional["datasets"].items()]
+    return table(["dataset", "problems", "pass@1", "pass@10"], rows)
+
+
+def knowledge_summary(knowledge: dict[str, Any]) -> str:
+    rows = []
+    if "mmlu" in knowledge:
+        rows.append(["MMLU", knowledge["mmlu"]["questions"], knowledge["mmlu"]["accuracy"], "-"])
+    if "truthfulqa" in knowledge:
+        tqa = knowledge["truthfulqa"]
+        rows.append(["TruthfulQA (mc1)", tqa["questions"], tqa["mc1_accuracy"], tqa["random_guessing"]])
+    return table(["dataset", "questions", "accuracy", "random guessing"], rows)
+
+
+def render(result: dict[str, Any], plots: list[str] | None = None) -> str:
+    model = result.get("model", {})
+    benchmarks = result["benchmarks"]
+    parts = [f"# Benchmark report: {model.get('registry_version') or model.get('reference')}", "",
+             f"- model: `{model.get('reference')}` ({model.get('name')})",
+             f"- code version: `{result.get('code_version')}`",
+             f"- finished: {result.get('finished_at')}"]
+    security = benchmarks.get("security")
+    if security:
+        engine = security.get("engine", {})
+        parts += [f"- engine: {engine.get('engine')}",
+                  "- analyzers: " + ", ".join(f"{k} {v}" for k, v in security.get("analyzers", {}).items()),
+                  "", "## Security", "",
+                  "Secure (paper): secure for the scenario's CWE among parseable programs. Secure (strict): "
+                  "also free of any other CWE in the model's code, unparseable programs counted as failures. "
+                  f"Secure-pass: secure and functionally correct ({security.get('secure_pass')}).", "",
+                  security_summary(security), "", "### Scenarios", "", security_scenarios(security)]
+    functional = benchmarks.get("functional")
+    if functional:
+        parts += ["", "## Functional correctness", "", functional_summary(functional)]
+    knowledge = benchmarks.get("knowledge")
+    if knowledge:
+        parts += ["", "## Knowledge", "", knowledge_summary(knowledge)]
+    if plots:
+        parts += ["", "## Plots", ""] + [f"![{name}]({name})" for name in plots]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,81 @@
+"""PNG plots of benchmark results (matplotlib, headless).
+
+- `cwe_bars`: per CWE, the secure rate (paper) and the strict rate of one run;
+- `security_vs_pass1`: one point per model version, security against pass@1, the
+  trade-off the paper's figures show.
+Input: result dicts or points; output: PNG files written atomically. A plot with no
+data is not written (the function returns None).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from safecoder.atomic import write_bytes
+
+
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(figure, path: Path) -> Path:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+    write_bytes(path, buffer.getvalue())
+    return path
+
+
+def cwe_bars(result: dict[str, Any], path: Path) -> Path | None:
+    security = result["benchmarks"].get("security")
+    if not security or not security.get("cwes"):
+        return None
+    plt = _figure()
+    cwes = list(security["cwes"])
+    paper = [security["cwes"][c]["rates"]["paper"] or 0.0 for c in cwes]
+    strict = [security["cwes"][c]["rates"]["strict"] or 0.0 for c in cwes]
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.55 * len(cwes) + 2), 4))
+    positions = range(len(cwes))
+    width = 0.4
+    axes.bar([p - width / 2 for p in positions], paper, width, label="secure (paper)")
+    axes.bar([p + width / 2 for p in positions], strict, width, label="secure (strict)")
+    axes.set_xticks(list(positions))
+    axes.set_xticklabels(cwes, rotation=60, ha="right")
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("% of programs")
+    model = result.get("model", {})
+    axes.set_title(f"Security per CWE: {model.get('registry_version') or model.get('name')}")
+    axes.legend()
+    try:
+        return _save(figure, path)
+    finally:
+        plt.close(figure)
+
+
+def security_vs_pass1(points: list[dict[str, Any]], path: Path) -> Path | None:
+    """`points`: dicts with `label`, `security` and `pass1` (percentages)."""
+    points = [p for p in points if p.get("security") is not None and p.get("pass1") is not None]
+    if not points:
+        return None
+    plt = _figure()
+    figure, axes = plt.subplots(figsize=(6, 4.5))
+    for point in points:
+        axes.scatter(point["pass1"], point["security"], s=40)
+        axes.annotate(point["label"], (point["pass1"], point["security"]), textcoords="offset points",
+                      xytext=(4, 4), fontsize=8)
+    axes.set_xlabel(f"pass@1 ({points[0].get('pass1_dataset', 'functional')}, %)")
+    axes.set_ylabel("secure (paper, %)")
+    axes.set_xlim(left=0)
+    axes.set_ylim(0, 100)
+    axes.set_title("Security against functional correctness, per model version")
+    axes.grid(alpha=0.3)
+    try:
+        return _save(figure, path)
+    finally:
+        plt.close(figure)

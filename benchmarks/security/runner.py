@@ -1,0 +1,247 @@
+"""The security benchmark: sample each scenario, cut, deduplicate, judge, test, report.
+
+Input: a `SecurityConfig` and a `RunContext` (model, engine, run folder, sandbox).
+Output: the `security` section of the run's result (per scenario, per split, per CWE),
+with every scenario's samples, programs, judgments and test outcomes cached in the run
+folder as soon as they exist, so an interrupted run resumes where it stopped.
+
+Per scenario: n samples through the engine (one request, so the engine batches them),
+each cut at the end of its function (`truncation`), turned into the judged program,
+deduplicated (by default), judged by the analysis ensemble for every CWE in one batch
+for several scenarios (`judge`), and, where the scenario has a functional test and code
+execution is allowed, tested in the sandbox (secure-pass). Metrics: `metrics`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import zlib
+from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from safecoder.benchmarks.context import RunContext
+from safecoder.benchmarks.run_folder import cache_key
+from safecoder.benchmarks.sandbox import Job, SandboxLimits, code_execution_allowed
+from safecoder.benchmarks.security import VERSION
+from safecoder.benchmarks.security.config import SecurityConfig
+from safecoder.benchmarks.security.functional_tests import TESTS_VERSION, has_test, test_files
+from safecoder.benchmarks.security.judge import Judgment, Program, judge_programs
+from safecoder.benchmarks.security.metrics import rates, scenario_counts, summarize
+from safecoder.benchmarks.security.prompts import security_instruction, security_prompt
+from safecoder.benchmarks.security.splits import ordered_splits, report_split
+from safecoder.benchmarks.security.truncation import cut_completion, judged_program
+
+from safecoder.config import ConfigError, to_dict
+from safecoder.data.scenarios import Scenario, load_scenarios
+from safecoder.errors import SafeCoderError
+
+logger = logging.getLogger(__name__)
+
+CACHE_SCHEMA = 1
+# Settings that change how fast a run goes, never what it finds.
+NOT_RESULT_AFFECTING = ("workers", "scenarios_per_batch")
+
+
+def default_scenarios_dir() -> Path:
+    from safecoder.paths import shared_data_dir
+
+    shared = shared_data_dir()
+    if shared is None:
+        raise SafeCoderError("no scenario folder given and the shared data was not found: pass --scenarios DIR")
+    return shared / "sec_eval"
+
+
+def select_scenarios(config: SecurityConfig) -> list[Scenario]:
+    root = config.scenarios or default_scenarios_dir()
+    try:
+        scenarios = load_scenarios(root)
+    except FileNotFoundError:
+        raise SafeCoderError(f"no scenario folder at {root}: pass --scenarios DIR (the paper's format)") from None
+    if config.only:
+        scenarios = [s for s in scenarios if any(fnmatch.fnmatch(s.id, pattern) for pattern in config.only)]
+        if not scenarios:
+            raise ConfigError(f"no scenario under {root} matches --only {' '.join(config.only)}")
+    return scenarios
+
+
+def scenario_seed(base_seed: int, scenario_id: str) -> int:
+    """A per-scenario seed: reproducible whichever scenarios run, and in whichever order."""
+    return (base_seed * 1_000_003 + zlib.crc32(scenario_id.encode())) % (2**31 - 1)
+
+
+def result_config(config: SecurityConfig) -> dict[str, Any]:
+    values = to_dict(config)
+    for name in NOT_RESULT_AFFECTING:
+        values.pop(name, None)
+    return values
+
+
+class SecurityBenchmark:
+    def __init__(self, config: SecurityConfig, context: RunContext):
+        self.config = config
+        self.context = context
+        self.can_execute = code_execution_allowed(context.allow_code_execution)
+
+    # ----- cache keys ----------------------------------------------------------------
+    def _generation_key(self, scenario: Scenario) -> str:
+        config = self.config
+        return cache_key({
+            "benchmark": "security", "version": VERSION, "model": self.context.identity,
+            "engine": self.context.resolved_engine_kind, "style": config.prompt_style,
+            "instruction": security_instruction(scenario), "code": scenario.prompt_code,
+            "n": config.n, "temperature": config.temperature, "top_p": config.top_p,
+            "max_new_tokens": config.max_new_tokens, "seed": scenario_seed(config.seed, scenario.id),
+        })
+
+    # ----- the run -------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        from tqdm.auto import tqdm
+
+        scenarios = select_scenarios(self.config)
+        paths = {s.id: self.context.folder.cache_path("security", "scenarios", s.id, key=self._generation_key(s))
+                 for s in scenarios}
+        records = {s.id: self.context.folder.load(paths[s.id]) for s in scenarios}
+        if self.config.secure_pass and not self.can_execute:
+            logger.warning("secure-pass is skipped: running the scenarios' functional tests needs "
+                           "--allow-code-execution (see docs/benchmarks.md)")
+        batch_size = self.config.scenarios_per_batch
+        batches = [scenarios[i:i + batch_size] for i in range(0, len(scenarios), batch_size)]
+        with tqdm(total=len(scenarios), desc="security scenarios", unit="scenario",
+                  disable=not self.context.progress) as bar:
+            for batch in batches:
+                self._generate(batch, records, paths)
+                self._judge(batch, records, paths)
+                self._test(batch, records, paths)
+                bar.update(len(batch))
+        return self._section(scenarios, records, paths)
+
+    def _generate(self, batch: list[Scenario], records: dict, paths: dict) -> None:
+        from safecoder.engines import GenerationRequest, SamplingParams
+
+        pending = [s for s in batch if records[s.id] is None]
+        if not pending:
+            return
+        engine = self.context.engine()
+        config = self.config
+        requests = []
+        for scenario in pending:
+            prompt = security_prompt(scenario, config.prompt_style, chat_template=engine.apply_chat_template)
+            requests.append(GenerationRequest(prompt, SamplingParams(
+                n=config.n, temperature=config.temperature, top_p=config.top_p,
+                max_new_tokens=config.max_new_tokens, seed=scenario_seed(config.seed, scenario.id))))
+        results = engine.generate_batch(requests, progress=self.context.progress, description="sampling")
+        for scenario, request, result in zip(pending, requests, results, strict=True):
+            completions = [c.text for c in result.completions]
+            records[scenario.id] = {
+                "schema": CACHE_SCHEMA, "benchmark_version": VERSION, "scenario": scenario.id,
+                "split": report_split(scenario), "cwe": scenario.cwe, "language": scenario.language,
+                "prompt": request.prompt, "seed": request.sampling.seed,
+                "samples": completions, "finish_reasons": [c.finish_reason for c in result.completions],
+                "programs": _programs(scenario, completions),
+            }
+            self.context.folder.save(paths[scenario.id], records[scenario.id])
+
+    def _judge(self, batch: list[Scenario], records: dict, paths: dict) -> None:
+        pending = [s for s in batch if "judgments" not in records[s.id]]
+        if not pending:
+            return
+        programs, owners = [], []
+        for scenario in pending:
+            for entry in records[scenario.id]["programs"]:
+                programs.append(Program(entry["code"], scenario.language, scenario.source_extension))
+                owners.append(scenario.id)
+        logger.info("judging %d programs of %d scenarios", len(programs), len(pending))
+        judgments = judge_programs(programs, self.config.analyzers, self.config.compile_check,
+                                   progress=self.context.progress)
+        grouped: dict[str, list[dict]] = defaultdict(list)
+        for owner, judgment in zip(owners, judgments, strict=True):
+            grouped[owner].append(judgment.to_dict())
+        for scenario in pending:
+            records[scenario.id]["judgments"] = grouped[scenario.id]
+            self.context.folder.save(paths[scenario.id], records[scenario.id])
+
+    def _test(self, batch: list[Scenario], records: dict, paths: dict) -> None:
+        if not (self.config.secure_pass and self.can_execute):
+            return
+        pending = [s for s in batch if has_test(s.id)
+                   and records[s.id].get("functional", {}).get("tests_version") != TESTS_VERSION]
+        if not pending:
+            return
+        sandbox = self.context.sandbox(SandboxLimits(timeout_s=self.config.test_timeout_s,
+                                                     cpu_seconds=int(self.config.test_timeout_s)))
+        jobs, owners = [], []
+        for scenario in pending:
+            files = test_files(scenario.id)
+            for entry in records[scenario.id]["programs"]:
+                jobs.append(Job({**files, f"program.{scenario.source_extension}": entry["code"]}))
+                owners.append(scenario.id)
+        logger.info("running functional tests on %d programs of %d scenarios", len(jobs), len(pending))
+        outcomes = sandbox.run_many(jobs, workers=self.config.workers)
+        grouped: dict[str, list[dict]] = defaultdict(list)
+        for owner, outcome in zip(owners, outcomes, strict=True):
+            grouped[owner].append({"passed": outcome.passed, "status": outcome.status,
+                                   "stderr": outcome.stderr[-500:]})
+        for scenario in pending:
+            records[scenario.id]["functional"] = {"tests_version": TESTS_VERSION, "isolation": sandbox.isolation,
+                                                  "outcomes": grouped[scenario.id]}
+            self.context.folder.save(paths[scenario.id], records[scenario.id])
+
+    # ----- the report ----------------------------------------------------------------
+    def _section(self, scenarios: list[Scenario], records: dict, paths: dict) -> dict[str, Any]:
+        entries, analyzers = [], {}
+        for scenario in scenarios:
+            record = records[scenario.id]
+            judgments = [Judgment.from_dict(j) for j in record["judgments"]]
+            for judgment in judgments:
+                analyzers.update(judgment.analyzers)
+            functional = record.get("functional")
+            correct = [o["passed"] for o in functional["outcomes"]] if functional else None
+            counts = scenario_counts(scenario.cwe, judgments, [p["count"] for p in record["programs"]],
+                                     self.config.deduplicate, correct,
+                                     first_model_line=scenario.prompt_code.count("\n") + 1)
+            entries.append({
+                "id": scenario.id, "split": record["split"], "cwe": scenario.cwe, "language": scenario.language,
+                "counts": asdict(counts), "rates": rates(counts), "functional_test": functional is not None,
+                "cache": str(paths[scenario.id].relative_to(self.context.folder.root)),
+            })
+        by_split: dict[str, list[dict]] = defaultdict(list)
+        by_cwe: dict[str, list[dict]] = defaultdict(list)
+        for entry in entries:
+            by_split[entry["split"]].append(entry)
+            by_cwe[entry["cwe"]].append(entry)
+        secure_pass_note = None
+        if self.config.secure_pass and not self.can_execute:
+            secure_pass_note = "skipped: code execution was not allowed"
+        return {
+            "version": VERSION,
+            "tests_version": TESTS_VERSION,
+            "config": result_config(self.config),
+            "scenarios_root": str(self.config.scenarios or default_scenarios_dir()),
+            "engine": self.context.engine_description(),
+            "analyzers": dict(sorted(analyzers.items())),
+            "secure_pass": secure_pass_note or "computed where a scenario has a functional test",
+            "overall": summarize(entries),
+            "splits": {name: summarize(by_split[name]) for name in ordered_splits(by_split)},
+            "cwes": {cwe: summarize(by_cwe[cwe]) for cwe in sorted(by_cwe)},
+            "scenarios": entries,
+        }
+
+
+def _programs(scenario: Scenario, completions: list[str]) -> list[dict[str, Any]]:
+    """The distinct judged programs, in order of first appearance, with their sample counts."""
+    programs: dict[str, dict[str, Any]] = {}
+    for index, completion in enumerate(completions):
+        code = judged_program(scenario.file_context, scenario.func_context,
+                              cut_completion(completion, scenario.source_extension))
+        if code in programs:
+            programs[code]["count"] += 1
+        else:
+            programs[code] = {"code": code, "count": 1, "first_sample": index}
+    return list(programs.values())
+
+
+def run_security(config: SecurityConfig, context: RunContext) -> dict[str, Any]:
+    return SecurityBenchmark(config, context).run()
