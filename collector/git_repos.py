@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import shutil
+import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -87,34 +88,45 @@ def iter_history(repo: git.Repo, label: str, rev: str = "HEAD") -> Iterator[Comm
 
 
 def read_commits(repo: git.Repo, label: str, shas: Sequence[str], chunk: int = 200) -> dict[str, CommitInfo]:
-    """The metadata of the listed commits (one git process per `chunk`); absent ones are left out."""
+    """The metadata of the listed commits (one git process per `chunk`), keyed by the id as
+    given (abbreviated ids too); commits the repository lacks are left out."""
     found: dict[str, CommitInfo] = {}
     for start in range(0, len(shas), chunk):
-        part = [sha for sha in shas[start:start + chunk] if has_commit(repo, sha)]
-        if not part:
+        resolved = resolve_commits(repo, shas[start:start + chunk])
+        if not resolved:
             continue
         try:
-            output = repo.git.log("--no-walk=unsorted", "--numstat", "--no-renames", _LOG_FORMAT, *part,
-                                  kill_after_timeout=GIT_TIMEOUT_S)
+            output = repo.git.log("--no-walk=unsorted", "--numstat", "--no-renames", _LOG_FORMAT,
+                                  *sorted(set(resolved.values())), kill_after_timeout=GIT_TIMEOUT_S)
         except git.GitCommandError as exc:
             raise RepositoryError(f"cannot read commits of {label}: {exc.stderr.strip()}") from None
-        for info in _parse_log(output, label):
-            found[info.sha] = info
-        for sha in part:
-            if sha not in found:
-                # Abbreviated ids: map them to the full id git reported.
-                full = repo.rev_parse(sha).hexsha
-                if full in found:
-                    found[sha] = found[full]
+        by_full = {info.sha: info for info in _parse_log(output, label)}
+        for given, full in resolved.items():
+            if full in by_full:
+                found[given] = by_full[full]
     return found
 
 
-def has_commit(repo: git.Repo, sha: str) -> bool:
+def resolve_commits(repo: git.Repo, shas: Sequence[str]) -> dict[str, str]:
+    """Given id -> full commit id, for the ids that name a commit in the repository."""
+    if not shas:
+        return {}
+    request = "".join(f"{sha}^{{commit}}\n" for sha in shas)
     try:
-        repo.rev_parse(f"{sha}^{{commit}}")
-        return True
-    except (git.BadName, ValueError, git.GitCommandError):
-        return False
+        result = subprocess.run(["git", "-C", str(repo.git_dir), "cat-file", "--batch-check"], input=request,
+                                capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=True)
+    except subprocess.CalledProcessError as exc:
+        raise RepositoryError(f"git cat-file failed in {repo.git_dir}: {exc.stderr.strip()}") from None
+    resolved = {}
+    for sha, line in zip(shas, result.stdout.splitlines(), strict=True):
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "commit":
+            resolved[sha] = parts[0]
+    return resolved
+
+
+def has_commit(repo: git.Repo, sha: str) -> bool:
+    return bool(resolve_commits(repo, [sha]))
 
 
 def read_blob(repo: git.Repo, rev: str, path: str) -> bytes | None:

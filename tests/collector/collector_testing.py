@@ -1,0 +1,21 @@
+"""Helpers for the collector's tests: run the pipeline in-process, read JSONL rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def run_pipeline(out: Path, **kwargs):
+    from safecoder.collector import pipeline
+    from safecoder.collector.config import CollectConfig, InstructConfig
+
+    inputs_keys = {"repos", "commits", "stream", "state", "fresh", "stop_after", "clone_url"}
+    inputs = pipeline.RunInputs(out=out, progress=False, **{k: v for k, v in kwargs.items() if k in inputs_keys})
+    config = CollectConfig(**{k: v for k, v in kwargs.items() if k not in inputs_keys and k != "instruct"})
+    instruct = kwargs.get("instruct") or InstructConfig(instruct="none")
+    return pipeline.run(inputs, config, instruct)
+
+
+def read_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
