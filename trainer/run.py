@@ -1,0 +1,157 @@
+"""One training run from a `SafeCoderConfig` to a registered candidate.
+
+Steps: check the run folder (refuse to overwrite; find the checkpoint to resume), resolve
+and load the model (LoRA added, continued or merged as the config and the model say),
+build the training data, train with `SafeCoderTrainer`, evaluate on the validation
+split, save the final weights or adapter, write the run's provenance, and register the
+result as `candidate` (unless --no_register). Under `accelerate launch` every process
+runs this function; only the main process writes files and registers.
+
+Not here: parsing options (`safecoder.trainer.safecoder_config`), the losses.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from safecoder.trainer.collator import ItemDataset, SecurityCollator
+from safecoder.trainer.lineage import Lineage, lineage_of, register_run
+from safecoder.trainer.objective import LossSettings
+from safecoder.trainer.run_folder import RunFolder, RunFolderError
+from safecoder.trainer.safecoder_config import SafeCoderConfig
+from safecoder.trainer.training_data import TrainingData, build_training_data
+
+from safecoder.models import resolve
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    output_dir: Path
+    final_dir: Path
+    adapter: bool
+    metrics: dict[str, Any]
+    data: TrainingData
+    registry_version: str | None = None
+    lineage: Lineage | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def loss_settings(config: SafeCoderConfig) -> LossSettings:
+    return LossSettings(
+        objective=config.objective, normalization=config.loss_normalization,
+        security_loss_weight=config.security_loss_weight, unlikelihood_clamp=config.unlikelihood_clamp,
+        kl_weight=config.kl_weight, preference_beta=config.preference_beta, simpo_gamma=config.simpo_gamma,
+    )
+
+
+def run_training(config: SafeCoderConfig) -> RunResult:
+    from safecoder.trainer.reference import ReferenceModel
+    from safecoder.trainer.safecoder_trainer import SafeCoderTrainer
+
+    from safecoder.models.loading import load_for_training
+
+    folder = RunFolder(config.output_dir)
+    resume = folder.checkpoint_to_resume(config.resume_from_checkpoint)
+    if config.eval_strategy != "no" and config.validation_fraction == 0:
+        raise RunFolderError(f"--eval_strategy {config.eval_strategy} needs a validation split: "
+                             "set --validation_fraction above 0")
+    main_process = config.process_index == 0
+    resolved = resolve(config.model)
+    lineage = lineage_of(resolved)
+    network, tokenizer = load_for_training(resolved, dtype=config.model_dtype)
+    network, adapter = _prepare_weights(network, resolved, config)
+    settings = loss_settings(config)
+    reference = None
+    if settings.needs_reference:
+        reference = ReferenceModel.load(resolved, config.model_dtype,
+                                        use_adapter_switch=config.use_lora and not resolved.is_adapter)
+
+    data = build_training_data(config, tokenizer, show_progress=main_process)
+    collator = SecurityCollator(tokenizer.pad_token_id, pad_to_multiple_of=8 if config.device.type == "cuda" else None)
+    trainer = SafeCoderTrainer(
+        model=network, args=config, train_dataset=ItemDataset(data.train),
+        eval_dataset=ItemDataset(data.validation) if data.validation else None,
+        data_collator=collator, processing_class=tokenizer, loss_settings=settings, reference=reference,
+    )
+    effective = config.to_dict()
+    if main_process:
+        folder.write_start(effective, resolved.describe(), data.report, resume)
+    train_output = trainer.train(resume_from_checkpoint=resume)
+    evaluation = trainer.evaluate() if data.validation else {}
+
+    if main_process:
+        folder.clear_staging()
+    trainer.accelerator.wait_for_everyone()
+    trainer.save_model(str(folder.staging_dir()))
+    trainer.accelerator.wait_for_everyone()
+    metrics = {
+        "train": train_output.metrics,
+        "validation": evaluation,
+        "global_step": train_output.global_step,
+        "objective": config.objective,
+        "loss_normalization": config.loss_normalization,
+        "processes": config.world_size,
+        "log_history": trainer.state.log_history,
+    }
+    result = RunResult(Path(config.output_dir), folder.final_dir, adapter, metrics, data, lineage=lineage)
+    if main_process:
+        files = {"safecoder-run.json": {
+            "run_dir": str(Path(config.output_dir).resolve()), "trained_from": lineage.trained_from,
+            "objective": config.objective, "loss_normalization": config.loss_normalization,
+        }}
+        if adapter:
+            files["safecoder-base.json"] = {"base_model": lineage.weights_base}
+        folder.publish_final(files)
+        folder.write_metrics(metrics)
+        if config.register:
+            manifest = register_run(
+                folder.final_dir, adapter=adapter, lineage=lineage, config=effective, data_files=data.files,
+                run_dir=Path(config.output_dir), notes=config.registry_notes,
+                extra={"objective": config.objective, "loss_normalization": config.loss_normalization,
+                       "data": _data_summary(data), "train_metrics": train_output.metrics,
+                       "validation_metrics": evaluation},
+            )
+            folder.write_registration(manifest.to_dict())
+            result.registry_version = manifest.version
+            logger.info("registered %s as candidate", manifest.version)
+    trainer.accelerator.wait_for_everyone()
+    return result
+
+
+def _prepare_weights(network, resolved, config: SafeCoderConfig):
+    """(model to train, whether the output is an adapter)."""
+    if resolved.is_adapter and config.use_lora:
+        logger.warning("continuing the adapter of %s: its own LoRA settings apply, not --lora_*", config.model)
+        return network, True
+    if resolved.is_adapter:
+        # Full fine-tuning starts from the adapted model, folded into full weights.
+        network = network.merge_and_unload()
+        network.train()
+        return network, False
+    if config.use_lora:
+        from peft import LoraConfig, get_peft_model
+
+        target = config.lora_target_modules
+        lora = LoraConfig(
+            r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+            target_modules=target[0] if target == ["all-linear"] else target, task_type="CAUSAL_LM",
+        )
+        network = get_peft_model(network, lora)
+        return network, True
+    return network, False
+
+
+def _data_summary(data: TrainingData) -> dict[str, Any]:
+    report = data.report
+    return {
+        "items": report["items"],
+        "security_pairs": {key: report["security_pairs"].get(key) for key in
+                           ("loaded", "kept", "dropped", "train", "validation", "train_after_oversampling")},
+        "standard_samples": {key: report["standard_samples"].get(key) for key in
+                             ("loaded", "kept", "dropped", "train", "validation")},
+    }
