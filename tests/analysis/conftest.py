@@ -63,7 +63,7 @@ def judge_cases(cases: list[RuleCase]) -> list[RuleCase]:
     prepared = [prepare_source(SourceInput(case.path.read_text(encoding="utf-8"), case.path.suffix.lstrip("."),
                                            case.path.name)) for case in cases]
     output = run_semgrep(list(enumerate(prepared)))
-    for index, (case, source) in enumerate(zip(cases, prepared)):
+    for index, (case, source) in enumerate(zip(cases, prepared, strict=True)):
         case.semgrep = {(f.rule_id, f.start_line) for f in output.findings.get(index, ())}
         case.semgrep_error = output.errors.get(index)
         case.fast = {(f.rule_id, f.start_line) for f in run_rules(source, parse(source))}

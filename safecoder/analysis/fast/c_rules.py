@@ -167,10 +167,10 @@ def copy_beyond_source(ctx):
         arguments = ctx.positional(call)
         if len(arguments) != 3 or arguments[1].type != "identifier":
             continue
-        destination, source, size = (ctx.text(argument) for argument in arguments)
+        destination, source = ctx.text(arguments[0]), ctx.text(arguments[1])
         too_much = (arguments[2].type == "sizeof_expression" and _sizeof_of(ctx, arguments[2]) == destination) or \
             (arguments[2].type == "number_literal" and (int_value(ctx, arguments[2]) or 0) >= 64)
-        if too_much and preceded_by(ctx, call.node, lambda s: any(
+        if too_much and preceded_by(ctx, call.node, lambda s, source=source: any(
                 name == source and is_declaration and value.type == "string_literal"
                 for name, value, is_declaration in _initialisations(ctx, s))):
             yield call.node
@@ -246,7 +246,7 @@ def int_accumulator(ctx):
             op == "=" and right.type == "binary_expression" and _op(ctx, right) == "+"
             and ctx.text(right.child_by_field_name("left")) == name
             and right.child_by_field_name("right").type == "call_expression")
-        if adds_call and preceded_by(ctx, node, lambda s: _declares_int(ctx, s, name)):
+        if adds_call and preceded_by(ctx, node, lambda s, name=name: _declares_int(ctx, s, name)):
             yield node
 
 
@@ -336,9 +336,8 @@ def unchecked_allocation(ctx):
 
 
 def _allocation_uses(ctx, node, name: str):
-    for use in _pointer_uses(ctx, node, name, functions=_DEREFERENCING):
-        yield use
-    # `$F(..., $P, ...)` only counts for the listed functions; plain uses above cover the rest.
+    # `$F(..., $P, ...)` counts only for the functions that dereference their argument.
+    yield from _pointer_uses(ctx, node, name, functions=_DEREFERENCING)
 
 
 def _null_checked(ctx, node, name: str) -> bool:
@@ -398,7 +397,7 @@ def sprintf_float_overflow(ctx):
         if not _FLOAT_FORMAT.search(ctx.string_value(arguments[1]) or ""):
             continue
         buffer = ctx.text(arguments[0])
-        if preceded_by(ctx, call.node, lambda s: _small_char_array(ctx, s, buffer)):
+        if preceded_by(ctx, call.node, lambda s, buffer=buffer: _small_char_array(ctx, s, buffer)):
             yield call.node
 
 

@@ -388,9 +388,10 @@ def password_fast_hash(ctx):
         receiver = call.receiver
         if receiver.type == "call_expression" and is_call_to(ctx, receiver, "crypto.createHash", "crypto.createHmac"):
             yield call.node
-        elif receiver.type == "identifier" and preceded_by(
-                ctx, call.node, lambda s: _assigns_hash(ctx, s, ctx.text(receiver))):
-            yield call.node
+        elif receiver.type == "identifier":
+            name = ctx.text(receiver)
+            if preceded_by(ctx, call.node, lambda s, name=name: _assigns_hash(ctx, s, name)):
+                yield call.node
 
 
 def _assigns_hash(ctx, statement, name: str) -> bool:

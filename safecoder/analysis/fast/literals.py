@@ -106,7 +106,7 @@ def _is_format_call(ctx, node) -> bool:
     if ctx.language == "python" and call.name.endswith(".format") and call.receiver is not None:
         return call.receiver.type in ctx.grammar.strings and any(not is_literal(ctx, v) for v in values)
     if ctx.language == "go" and call.name == "fmt.Sprintf":
-        return any(not is_literal(ctx, v) for v in positional[1:])
+        return len(positional) > 1  # Semgrep: `fmt.Sprintf($F, $X, ...)`
     if ctx.language == "java" and call.name in ("String.format", "java.lang.String.format"):
         return any(not is_literal(ctx, v) for v in positional[1:])
     if ctx.language == "ruby" and call.name in ("format", "sprintf", "Kernel.format"):

@@ -264,7 +264,7 @@ def weak_key_size(ctx):
         if positional and _weak(ctx, positional[0]):
             yield call.node
     for function in ctx.nodes("function_definition"):
-        name, parameter = _key_size_wrapper(ctx, function)
+        name, _ = _key_size_wrapper(ctx, function)
         if name is None:
             continue
         for call in ctx.calls_to(name):
@@ -333,7 +333,7 @@ def password_fast_hash(ctx):
         if not any_identifier_matches(ctx, positional[0], _PASSWORD):
             continue
         hasher = ctx.text(receiver)
-        if preceded_by(ctx, call.node, lambda sibling: _assigns_hasher(ctx, sibling, hasher)):
+        if preceded_by(ctx, call.node, lambda sibling, hasher=hasher: _assigns_hasher(ctx, sibling, hasher)):
             yield call.node
 
 

@@ -1,3 +1,128 @@
-"""In-process twins of the ruby Semgrep rules (see rules/semgrep/cwe-*.yaml)."""
+"""In-process twins of the Ruby Semgrep rules (rules/semgrep/cwe-*.yaml, `languages: [ruby]`).
+
+Each function carries the id of its Semgrep twin and yields the nodes where that rule
+fires; its comment names the Semgrep construct it mirrors.
+"""
 
 from __future__ import annotations
+
+import re
+
+from safecoder.analysis.fast.operators import argument_sinks, chain, is_call_to
+from safecoder.analysis.fast.registry import rule
+from safecoder.analysis.fast.taint import TaintSpec, tainted_sinks
+
+LANGUAGE = "ruby"
+_METHODS = frozenset({"method"})
+
+
+def request_data(ctx, node) -> bool:
+    """Semgrep: `params`, `cookies`, `request.$A`."""
+    if node.type == "identifier":
+        return ctx.text(node) in ("params", "cookies")
+    if node.type == "call":
+        receiver = node.child_by_field_name("receiver")
+        return receiver is not None and receiver.type == "identifier" and ctx.text(receiver) == "request"
+    return False
+
+
+def _receiverless(ctx, *names: str, exact: int | None = None):
+    """Sinks: the first argument of `name(...)` called without a receiver."""
+    def sinks(ctx):
+        for call in ctx.calls:
+            if call.receiver is None and call.name in names:
+                arguments = ctx.positional(call)
+                if arguments and (exact is None or len(arguments) == exact):
+                    yield arguments[0]
+    return sinks
+
+
+# --- CWE-022 ---------------------------------------------------------------------------------------
+
+_FILE_METHODS = ("read|open|new|readlines|binread|write|binwrite|foreach|delete|unlink|rm|rm_f|rm_rf|cp|mv")
+
+
+@rule("cwe-022-ruby-path-traversal", LANGUAGE)
+def path_traversal(ctx):
+    pattern = re.compile(rf"^(File|IO|FileUtils)\.({_FILE_METHODS})$")
+
+    def file_sinks(ctx):
+        for call in ctx.calls:
+            arguments = ctx.positional(call)
+            if arguments and pattern.match(call.name):
+                yield arguments[0]
+    spec = TaintSpec(sinks=chain(file_sinks, _receiverless(ctx, "send_file")), is_source=request_data,
+                     is_sanitizer=lambda c, n: is_call_to(c, n, "File.basename"))
+    return tainted_sinks(ctx, spec)
+
+
+# --- CWE-078 ---------------------------------------------------------------------------------------
+
+@rule("cwe-078-ruby-shell-command", LANGUAGE)
+def shell_command(ctx):
+    sinks = chain(_receiverless(ctx, "system", "exec", "spawn", exact=1),
+                  argument_sinks("IO.popen"),
+                  argument_sinks("Open3.*", "Kernel.system", exact=1))
+    spec = TaintSpec(sinks=sinks, is_source=request_data,
+                     is_sanitizer=lambda c, n: is_call_to(c, n, "Shellwords.escape", "Shellwords.shellescape",
+                                                          "*.shellescape"),
+                     parameters_are_sources=True, parameter_functions=_METHODS)
+    return tainted_sinks(ctx, spec)
+
+
+# --- CWE-079 ---------------------------------------------------------------------------------------
+
+@rule("cwe-079-ruby-unsafe-html", LANGUAGE)
+def unsafe_html(ctx):
+    def sinks(ctx):
+        for call in ctx.calls:
+            if call.receiver is not None and call.name.endswith(".html_safe") and call.arguments is None:
+                yield call.receiver
+        yield from _receiverless(ctx, "raw", exact=1)(ctx)
+    spec = TaintSpec(sinks=sinks, is_source=request_data,
+                     is_sanitizer=lambda c, n: is_call_to(c, n, "ERB::Util.html_escape", "ERB::Util.h",
+                                                          "CGI.escapeHTML", "Rack::Utils.escape_html") or (
+                         n.type == "call" and n.child_by_field_name("receiver") is None
+                         and c.text(n.child_by_field_name("method")) in ("h", "html_escape", "sanitize")),
+                     parameters_are_sources=True, parameter_functions=_METHODS)
+    return tainted_sinks(ctx, spec)
+
+
+# --- CWE-089 ---------------------------------------------------------------------------------------
+
+_QUERY_METHODS = re.compile(r"^(where|not|find_by_sql|order|group|having|joins|select|pluck|exists\?|execute"
+                            r"|exec_query|count_by_sql|from|delete_all|update_all|find_by|lock|reorder)$")
+
+
+@rule("cwe-089-ruby-built-query", LANGUAGE)
+def built_query(ctx):
+    def sinks(ctx):
+        for call in ctx.calls:
+            arguments = ctx.positional(call)
+            if call.receiver is not None and arguments and _QUERY_METHODS.match(call.name.rsplit(".", 1)[-1]):
+                yield arguments[0]
+    spec = TaintSpec(sinks=sinks, is_source=lambda c, n: c.is_built_string(n) or request_data(c, n))
+    return tainted_sinks(ctx, spec)
+
+
+# --- CWE-116 ---------------------------------------------------------------------------------------
+
+_META_REPLACEMENT = re.compile(r"""^(["'](\\\\|\\?['"<>&])["']|/\\?['"<>&]/[imx]*)$""")
+
+
+@rule("cwe-116-ruby-incomplete-sanitization", LANGUAGE)
+def incomplete_sanitization(ctx):
+    for call in ctx.calls:
+        arguments = ctx.positional(call)
+        if call.receiver is not None and call.name.rsplit(".", 1)[-1] in ("sub", "sub!") and len(arguments) == 2 \
+                and _META_REPLACEMENT.match(ctx.text(arguments[0])):
+            yield call.node
+
+
+# --- CWE-502 ---------------------------------------------------------------------------------------
+
+@rule("cwe-502-ruby-unsafe-deserialization", LANGUAGE)
+def unsafe_deserialization(ctx):
+    return [call.node for call in ctx.calls_to(
+        "YAML.load", "YAML.unsafe_load", "YAML.load_documents", "Psych.load", "Psych.unsafe_load", "Marshal.load",
+        "Marshal.restore", "JSON.load", "JSON.restore", "Oj.load", "Oj.object_load")]
