@@ -32,8 +32,10 @@ class RuleCase:
 
 def load_cases() -> list[RuleCase]:
     cases = []
+    from safecoder.languages import maybe_language_of
+
     for path in sorted(CASES.iterdir()):
-        if not path.is_file() or path.name.startswith("."):
+        if not path.is_file() or path.name.startswith(".") or maybe_language_of(path.name) is None:
             continue
         case = RuleCase(path, path.stem)
         lines = path.read_text(encoding="utf-8").splitlines()
