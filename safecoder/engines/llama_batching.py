@@ -1,0 +1,393 @@
+"""Continuous batching over one llama.cpp context, owned by one worker thread.
+
+llama.cpp contexts are not thread-safe, so a single `ContinuousBatcher` thread owns the
+context and every call into it. Requests arrive through `submit` from any thread; each
+becomes one or more *rows* (a row is one sequence in the KV cache: one sample, or the
+single sequence that answers all n samples of a greedy request). At every step the
+thread builds one `llama_batch` with the next token of every decoding row plus a chunk
+of the prompt of each newly admitted request (chunked prefill), runs one
+`llama_decode`, and samples each row's next token with its own sampler chain. So the k
+candidates of the security gate, or 16 concurrent editor requests, share one forward
+pass per step instead of taking k.
+
+A request's prompt is decoded once: its tokens carry the sequence ids of all rows
+admitted with it (the unified KV cache stores them once), and those rows sample their
+first token from the same logits. Rows admitted later (a request with more samples
+than free slots runs in waves) take a copy of the prompt's cells from a sibling
+(`llama_memory_seq_cp`, which shares cells rather than copying data) or inherit a
+finished sibling's sequence, and re-decode only the prompt's last token. Each row
+reserves `max_new_tokens` KV cells and each request its prompt, so admission never
+overfills the cache.
+
+Sampling follows the engine interface (`safecoder.engines.base`): temperature, then
+top-p on the tempered distribution, then a seeded draw (the order transformers and vLLM
+use); greedy is argmax; stop strings go through `StopScanner`; end-of-generation tokens
+are left out of the text and the token count; `logprob` sums the sampled tokens'
+log-probabilities under the unwarped logits.
+
+Not here: tokenization policy, chat templates and fill-in-the-middle (`llama_engine`);
+reuse of KV cells between different requests (each request decodes its own prompt).
+"""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import ctypes
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from safecoder.engines.base import EngineError, SamplingParams, StreamDelta
+from safecoder.engines.stops import StopScanner
+
+logger = logging.getLogger(__name__)
+
+Emit = Callable[[list[StreamDelta] | BaseException | None], None]
+"""Receives each step's deltas of one request, an exception, or None when it is over."""
+
+Phase = Literal["prefill", "wait", "first", "sample", "decode", "done"]
+
+
+@dataclass(eq=False)
+class _Row:
+    """One sequence in the KV cache and the sample indices it answers."""
+
+    indices: list[int]
+    seed: int
+    stops: tuple[str, ...]
+    seq: int = -1
+    phase: Phase = "wait"
+    sampler: object = None
+    tokens: list[int] = field(default_factory=list)
+    text: str = ""
+    logprob: float = 0.0
+    logits_index: int = -1
+    finish_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.scanner = StopScanner(self.stops)
+
+
+@dataclass(eq=False)
+class Job:
+    """A request in flight: prompt tokens, sampling, rows, and where its output goes."""
+
+    prompt: list[int]
+    sampling: SamplingParams
+    emit: Emit
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    pending: collections.deque = field(default_factory=collections.deque)
+    rows: list[_Row] = field(default_factory=list)
+    cohort: list[_Row] = field(default_factory=list)
+    prompt_fed: int = 0
+    reserved: int = 0
+    finished_rows: int = 0
+
+    @property
+    def prefix_ready(self) -> bool:
+        return self.prompt_fed >= len(self.prompt)
+
+    @property
+    def total_rows(self) -> int:
+        return 1 if self.sampling.greedy else self.sampling.n
+
+
+class ContinuousBatcher:
+    """The worker thread that owns a llama.cpp context (see the module docstring)."""
+
+    def __init__(self, *, lib, context, vocab, n_vocab: int, slots: int, kv_cells: int,
+                 batch_tokens: int, name: str = "safecoder-llama"):
+        if batch_tokens <= slots:
+            raise EngineError(f"batch_tokens ({batch_tokens}) must exceed the parallel sequences ({slots})")
+        self._lib = lib
+        self._ctx = context
+        self._vocab = vocab
+        self._memory = lib.llama_get_memory(context)
+        self._n_vocab = n_vocab
+        self._kv_cells = kv_cells
+        self._batch_tokens = batch_tokens
+        self._batch = lib.llama_batch_init(batch_tokens, 0, slots)
+        self._tokens = np.ctypeslib.as_array(self._batch.token, shape=(batch_tokens,))
+        self._positions = np.ctypeslib.as_array(self._batch.pos, shape=(batch_tokens,))
+        self._n_seq_id = np.ctypeslib.as_array(self._batch.n_seq_id, shape=(batch_tokens,))
+        self._wants_logits = np.ctypeslib.as_array(self._batch.logits, shape=(batch_tokens,))
+        self._seq_ids = [self._batch.seq_id[i] for i in range(batch_tokens)]
+        self._piece = ctypes.create_string_buffer(256)
+        self._free_seqs = list(range(slots - 1, -1, -1))
+        self._reserved = 0
+        self._jobs: list[Job] = []
+        self._inbox: collections.deque[Job] = collections.deque()
+        self._wake = threading.Condition()
+        self._closing = False
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    # ----- called from any thread -----------------------------------------------------
+    def submit(self, job: Job) -> None:
+        with self._wake:
+            if self._closing:
+                raise EngineError("the llama.cpp engine is closed")
+            if self._failure is not None:
+                raise EngineError(f"the llama.cpp engine stopped after an error: {self._failure}")
+            job.pending.extend(_new_rows(job.sampling))
+            self._inbox.append(job)
+            self._wake.notify()
+
+    def cancel(self, job: Job) -> None:
+        job.cancelled.set()
+        with self._wake:
+            self._wake.notify()
+
+    def close(self, timeout: float = 60.0) -> bool:
+        """Stop the thread; True when it stopped and the caller may free the context."""
+        with self._wake:
+            self._closing = True
+            self._wake.notify()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            logger.warning("the llama.cpp worker did not stop within %.0f s", timeout)
+            return False
+        self._lib.llama_batch_free(self._batch)
+        return True
+
+    # ----- the worker thread ------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            while self._take_new_jobs():
+                self._drop_cancelled()
+                self._admit()
+                self._step()
+        except BaseException as exc:  # reported to every waiting request, never lost
+            logger.exception("the llama.cpp worker failed")
+            with self._wake:
+                self._failure = exc
+            error = exc if isinstance(exc, EngineError) else EngineError(f"the llama.cpp engine failed: {exc}")
+            for job in self._jobs + list(self._inbox):
+                job.emit(error)
+            self._jobs.clear()
+            self._inbox.clear()
+        for job in self._jobs + list(self._inbox):
+            job.emit(EngineError("the llama.cpp engine was closed while generating"))
+
+    def _take_new_jobs(self) -> bool:
+        """Move submitted jobs into the working set; sleep while there is nothing to do."""
+        with self._wake:
+            while not self._inbox and not self._jobs and not self._closing:
+                self._wake.wait()
+            if self._closing:
+                return False
+            self._jobs.extend(self._inbox)
+            self._inbox.clear()
+            return True
+
+    def _drop_cancelled(self) -> None:
+        for job in [j for j in self._jobs if j.cancelled.is_set()]:
+            self._release_job(job)
+            job.emit(None)
+
+    def _admit(self) -> None:
+        """Give free sequences to pending rows while their KV cells can be reserved."""
+        for job in self._jobs:
+            while job.pending and self._free_seqs:
+                need = job.sampling.max_new_tokens + (0 if job.reserved else len(job.prompt))
+                if self._reserved + need > self._kv_cells:
+                    break
+                row = job.pending.popleft()
+                row.seq = self._free_seqs.pop()
+                row.sampler = self._make_sampler(job.sampling, row.seed)
+                self._reserved += need
+                job.reserved += need
+                job.rows.append(row)
+                if job.prefix_ready:
+                    self._copy_prefix(job, row)
+                elif job.prompt_fed == 0:
+                    row.phase = "prefill"
+                    job.cohort.append(row)
+                else:
+                    row.phase = "wait"
+
+    def _step(self) -> None:
+        """One llama_decode over every row's next token and the pending prompt chunks."""
+        n = 0
+        for job in self._jobs:
+            for row in job.rows:
+                if row.phase == "decode":
+                    self._add(n, row.tokens[-1], len(job.prompt) + len(row.tokens) - 1, (row.seq,), True)
+                elif row.phase == "first":
+                    self._add(n, job.prompt[-1], len(job.prompt) - 1, (row.seq,), True)
+                else:
+                    continue
+                row.logits_index = n
+                row.phase = "sample"
+                n += 1
+        prefilled: list[tuple[Job, int]] = []
+        for job in self._jobs:
+            if not job.cohort or job.prefix_ready or n >= self._batch_tokens:
+                continue
+            start = job.prompt_fed
+            chunk = job.prompt[start: start + self._batch_tokens - n]
+            seqs = tuple(row.seq for row in job.cohort)
+            for offset, token in enumerate(chunk):
+                self._add(n + offset, token, start + offset, seqs, False)
+            n += len(chunk)
+            prefilled.append((job, len(chunk)))
+            if start + len(chunk) == len(job.prompt):
+                self._wants_logits[n - 1] = 1
+                for row in job.cohort:
+                    row.logits_index = n - 1
+        if n == 0:
+            return
+        self._batch.n_tokens = n
+        code = self._lib.llama_decode(self._ctx, self._batch)
+        if code != 0:
+            raise EngineError(
+                f"llama_decode failed with status {code}"
+                + (" (no room in the KV cache; lower parallel_sequences or raise kv_cache_tokens)" if code == 1 else "")
+            )
+        for job, fed in prefilled:
+            job.prompt_fed += fed
+            if job.prefix_ready:
+                for row in job.cohort:
+                    row.phase = "sample"
+                for row in job.rows:
+                    if row.phase == "wait":
+                        self._copy_prefix(job, row)
+        self._sample_all()
+
+    def _sample_all(self) -> None:
+        for job in list(self._jobs):
+            deltas: list[StreamDelta] = []
+            for row in list(job.rows):
+                if row.phase != "sample":
+                    continue
+                self._sample(job, row, deltas)
+                if row.finish_reason is not None:
+                    self._finish_row(job, row, deltas)
+            if deltas:
+                job.emit(deltas)
+            if job.finished_rows == job.total_rows:
+                self._release_job(job)
+                job.emit(None)
+
+    def _sample(self, job: Job, row: _Row, deltas: list[StreamDelta]) -> None:
+        lib = self._lib
+        token = lib.llama_sampler_sample(row.sampler, self._ctx, row.logits_index)
+        row.phase = "decode"
+        if job.sampling.logprobs:
+            row.logprob += self._token_logprob(row.logits_index, token)
+        if lib.llama_vocab_is_eog(self._vocab, token):
+            row.finish_reason = "stop"
+            return
+        row.tokens.append(token)
+        length = lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
+        row.text += row.decoder.decode(self._piece.raw[:length] if length > 0 else b"")
+        released = row.scanner.feed(row.text)
+        if released:
+            deltas.extend(StreamDelta(index=i, text=released, token_count=len(row.tokens),
+                                      prompt_tokens=len(job.prompt)) for i in row.indices)
+        if row.scanner.stopped:
+            row.finish_reason = "stop"
+        elif len(row.tokens) >= job.sampling.max_new_tokens:
+            row.finish_reason = "length"
+
+    def _finish_row(self, job: Job, row: _Row, deltas: list[StreamDelta]) -> None:
+        tail = ""
+        if not row.scanner.stopped:
+            row.text += row.decoder.decode(b"", final=True)
+            released = row.scanner.feed(row.text)
+            tail = released + ("" if row.scanner.stopped else row.scanner.flush())
+        logprob = row.logprob if job.sampling.logprobs else None
+        deltas.extend(StreamDelta(index=i, text=tail, token_count=len(row.tokens), finish_reason=row.finish_reason,
+                                  logprob=logprob, prompt_tokens=len(job.prompt)) for i in row.indices)
+        row.phase = "done"
+        job.finished_rows += 1
+        if job.pending:
+            # Hand the sequence, which holds the prompt's cells, to the next waiting row.
+            successor = job.pending.popleft()
+            successor.seq, row.seq = row.seq, -1
+            successor.sampler = self._make_sampler(job.sampling, successor.seed)
+            self._lib.llama_memory_seq_rm(self._memory, successor.seq, len(job.prompt) - 1, -1)
+            successor.phase = "first"
+            job.rows.append(successor)
+        self._free_row(job, row)
+
+    def _copy_prefix(self, job: Job, row: _Row) -> None:
+        """Share the prompt's cells (all but its last token) from a sibling that holds them."""
+        holder = next((r for r in job.rows if r is not row and r.seq >= 0 and r.phase not in ("wait", "prefill")), None)
+        if holder is None:
+            # No sibling holds the prompt any more: this row decodes it again.
+            job.prompt_fed = 0
+            job.cohort = [row]
+            row.phase = "prefill"
+            return
+        self._lib.llama_memory_seq_cp(self._memory, holder.seq, row.seq, 0, len(job.prompt) - 1)
+        row.phase = "first"
+
+    def _free_row(self, job: Job, row: _Row) -> None:
+        if row in job.rows:
+            job.rows.remove(row)
+        if row.seq >= 0:
+            self._lib.llama_memory_seq_rm(self._memory, row.seq, -1, -1)
+            self._free_seqs.append(row.seq)
+            row.seq = -1
+            self._reserved -= job.sampling.max_new_tokens
+            job.reserved -= job.sampling.max_new_tokens
+        if row.sampler is not None:
+            self._lib.llama_sampler_free(row.sampler)
+            row.sampler = None
+
+    def _release_job(self, job: Job) -> None:
+        for row in list(job.rows):
+            self._free_row(job, row)
+        job.pending.clear()
+        job.cohort.clear()
+        self._reserved -= job.reserved
+        job.reserved = 0
+        if job in self._jobs:
+            self._jobs.remove(job)
+
+    # ----- helpers ---------------------------------------------------------------------
+    def _add(self, i: int, token: int, position: int, seqs: tuple[int, ...], logits: bool) -> None:
+        self._tokens[i] = token
+        self._positions[i] = position
+        self._n_seq_id[i] = len(seqs)
+        target = self._seq_ids[i]
+        for k, seq in enumerate(seqs):
+            target[k] = seq
+        self._wants_logits[i] = 1 if logits else 0
+
+    def _make_sampler(self, sampling: SamplingParams, seed: int):
+        lib = self._lib
+        chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+        if sampling.greedy:
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
+            return chain
+        # Temperature first, then nucleus sampling on the tempered distribution, as
+        # transformers and vLLM do (llama.cpp's own default chain cuts top-p first).
+        lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_temp(sampling.temperature))
+        if sampling.top_p < 1.0:
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_top_p(sampling.top_p, 1))
+        lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_dist(seed))
+        return chain
+
+    def _token_logprob(self, logits_index: int, token: int) -> float:
+        pointer = self._lib.llama_get_logits_ith(self._ctx, logits_index)
+        logits = np.ctypeslib.as_array(pointer, shape=(self._n_vocab,)).astype(np.float64)
+        top = logits.max()
+        return float(logits[token] - top - np.log(np.exp(logits - top).sum()))
+
+
+def _new_rows(sampling: SamplingParams) -> list[_Row]:
+    if sampling.greedy:
+        return [_Row(indices=list(range(sampling.n)), seed=0, stops=sampling.stop)]
+    base = sampling.seed if sampling.seed is not None else int.from_bytes(os.urandom(4), "little")
+    # 0xFFFFFFFF is llama.cpp's "pick a random seed"; keep every seed below it.
+    return [_Row(indices=[r], seed=(base + r) % 0xFFFFFFFF, stops=sampling.stop) for r in range(sampling.n)]

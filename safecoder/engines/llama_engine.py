@@ -1,0 +1,322 @@
+"""The llama.cpp engine: GGUF models on a CPU, through `llama-cpp-python`'s C API.
+
+The CPU default of `--engine auto` (see `safecoder.engines.pick_engine`): it serves a
+model's GGUF file (`ResolvedModel.gguf`: the embedded model's shipped Q4_1 file, or the
+last export recorded in the registry by `safecoder export gguf`). The engine loads the
+model and one context with `parallel_sequences` sequence slots and a unified KV cache of
+`kv_cache_tokens` cells; a `ContinuousBatcher` thread owns that context and decodes all
+requests in flight together (`safecoder.engines.llama_batching`).
+
+Here live the parts that are the same for every request: tokenization (a BOS token is
+added when the vocabulary asks for one, unless the prompt already starts with its text;
+special-token text in a prompt is parsed as the special token, as transformers does), the
+chat template stored in the GGUF (rendered with llama-cpp-python's Jinja formatter), the
+fill-in-the-middle format detected from the GGUF's vocabulary, and routing llama.cpp's
+log lines into Python logging (nothing is written to stdout, which the language server
+needs for its protocol).
+
+Not here: GGUF conversion and quantization (`safecoder.models.gguf_export`), and
+LoRA adapters at serving time (an adapter version is served from its merged export).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import dataclasses
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from safecoder.engines.base import Engine, EngineError, GenerationRequest, StreamDelta
+from safecoder.engines.llama_batching import ContinuousBatcher, Job
+from safecoder.models.reference import ResolvedModel
+from safecoder.prompts.chat import ChatTemplateMissingError
+from safecoder.prompts.fim import FimFormat, detect_fim_format
+
+logger = logging.getLogger(__name__)
+native_logger = logging.getLogger("safecoder.engines.llama_cpp")
+
+
+@dataclass(frozen=True)
+class LlamaEngineConfig:
+    threads: int = field(default=0, metadata={
+        "help": "CPU threads for decoding; 0 uses every core this process may run on"})
+    parallel_sequences: int = field(default=16, metadata={
+        "help": "sequences decoded together (samples of all requests in flight); more wait for a slot"})
+    kv_cache_tokens: int = field(default=16384, metadata={
+        "help": "KV-cache cells shared by all sequences; also caps one request's prompt + new tokens"})
+    batch_tokens: int = field(default=512, metadata={
+        "help": "tokens per llama_decode call (prompt chunks plus one token per decoding sequence)"})
+    kv_cache_type: Literal["f16", "f32"] = field(default="f16", metadata={
+        "help": "KV-cache precision; f32 removes one source of difference from the original weights"})
+    flash_attention: bool = field(default=False, metadata={
+        "help": "llama.cpp's fused attention kernel (changes rounding; off matches llama-cpp-python's default)"})
+    gguf: str | None = field(default=None, metadata={
+        "help": "a .gguf file to serve instead of the model's own (e.g. another quantization)"})
+
+    def __post_init__(self) -> None:
+        if self.threads < 0:
+            raise EngineError(f"threads must be 0 (all cores) or positive, got {self.threads}")
+        if not 1 <= self.parallel_sequences <= 256:
+            raise EngineError(f"parallel_sequences must be between 1 and 256, got {self.parallel_sequences}")
+        if self.batch_tokens <= self.parallel_sequences:
+            raise EngineError(
+                f"batch_tokens ({self.batch_tokens}) must be larger than parallel_sequences "
+                f"({self.parallel_sequences}): every sequence adds a token to each batch"
+            )
+        if self.kv_cache_tokens < 256:
+            raise EngineError(f"kv_cache_tokens must be at least 256, got {self.kv_cache_tokens}")
+        if self.kv_cache_type not in ("f16", "f32"):
+            raise EngineError(f"kv_cache_type must be f16 or f32, got {self.kv_cache_type!r}")
+
+
+class LlamaEngine(Engine):
+    kind = "llama"
+
+    def __init__(self, model: ResolvedModel, config: LlamaEngineConfig | None = None, **options):
+        super().__init__(model)
+        self.config = dataclasses.replace(config or LlamaEngineConfig(), **options)
+        self.gguf_path = self._pick_gguf(model)
+        lib = _library()
+        self._lib = lib
+        self._threads = self.config.threads or len(os.sched_getaffinity(0))
+        model_params = lib.llama_model_default_params()
+        self._model = lib.llama_model_load_from_file(str(self.gguf_path).encode(), model_params)
+        if not self._model:
+            raise EngineError(f"llama.cpp could not load {self.gguf_path}: is it a complete GGUF file of a supported "
+                              "architecture? (run with -vv to see llama.cpp's log)")
+        self._vocab = lib.llama_model_get_vocab(self._model)
+        self._n_vocab = lib.llama_vocab_n_tokens(self._vocab)
+        self._context_train = lib.llama_model_n_ctx_train(self._model)
+        self._context = min(self._context_train, self.config.kv_cache_tokens)
+        self._ctx = self._new_context()
+        self._token_texts = [lib.llama_vocab_get_text(self._vocab, i).decode("utf-8", "replace")
+                             for i in range(self._n_vocab)]
+        self._bos_text = self._special_text(lib.llama_vocab_bos(self._vocab))
+        self._eos_text = self._special_text(lib.llama_vocab_eos(self._vocab))
+        self._add_bos = bool(lib.llama_vocab_get_add_bos(self._vocab))
+        self._fim = detect_fim_format(set(self._token_texts))
+        self._chat_template = self._metadata("tokenizer.chat_template")
+        self._batcher = ContinuousBatcher(
+            lib=lib, context=self._ctx, vocab=self._vocab, n_vocab=self._n_vocab,
+            slots=self.config.parallel_sequences, kv_cells=self.config.kv_cache_tokens,
+            batch_tokens=self.config.batch_tokens,
+        )
+        self._closed = False
+        logger.info("llama.cpp engine: %s, %d threads, %d parallel sequences, %d KV cells",
+                    self.gguf_path.name, self._threads, self.config.parallel_sequences, self.config.kv_cache_tokens)
+
+    # ----- interface -----------------------------------------------------------------
+    @property
+    def max_context_tokens(self) -> int:
+        return self._context
+
+    @property
+    def fim_format(self) -> FimFormat | None:
+        return self._fim
+
+    @property
+    def vocabulary(self) -> list[str]:
+        """Token texts by id, as stored in the GGUF file."""
+        return list(self._token_texts)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of a prompt, with the BOS policy described in the module docstring."""
+        add_special = self._add_bos and not (self._bos_text and text.startswith(self._bos_text))
+        data = text.encode("utf-8")
+        capacity = len(data) + 8
+        while True:
+            buffer = (self._lib.llama_token * capacity)()
+            count = self._lib.llama_tokenize(self._vocab, data, len(data), buffer, capacity, add_special, True)
+            if count >= 0:
+                return list(buffer[:count])
+            capacity = -count
+
+    def detokenize(self, tokens: list[int]) -> str:
+        piece = ctypes.create_string_buffer(256)
+        out = bytearray()
+        for token in tokens:
+            length = self._lib.llama_token_to_piece(self._vocab, token, piece, len(piece), 0, False)
+            out += piece.raw[:max(length, 0)]
+        return out.decode("utf-8", "replace")
+
+    def apply_chat_template(self, messages: list[dict[str, str]]) -> str:
+        if not self._chat_template:
+            raise ChatTemplateMissingError(
+                f"{self.gguf_path.name} stores no chat template (tokenizer.chat_template); "
+                "use the instruction prompt style instead"
+            )
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        formatter = Jinja2ChatFormatter(self._chat_template, eos_token=self._eos_text, bos_token=self._bos_text,
+                                        add_generation_prompt=True)
+        return formatter(messages=messages).prompt
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamDelta]:
+        if self._closed:
+            raise EngineError("the llama.cpp engine is closed")
+        prompt = self.tokenize(request.prompt)
+        if not prompt:
+            bos = self._lib.llama_vocab_bos(self._vocab)
+            if bos < 0:
+                raise EngineError("the prompt is empty and the model has no BOS token to start from")
+            prompt = [bos]
+        self.check_prompt_fits(len(prompt), request.sampling.max_new_tokens)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        job: Job | None = None
+
+        def emit(item) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the consumer's event loop is gone: nobody reads this any more
+                if job is not None:
+                    job.cancelled.set()
+
+        job = Job(prompt=prompt, sampling=request.sampling, emit=emit)
+        self._batcher.submit(job)
+        finished = False
+        try:
+            while True:
+                item = await queue.get()
+                if item is None:
+                    finished = True
+                    return
+                if isinstance(item, BaseException):
+                    finished = True
+                    raise item
+                for delta in item:
+                    yield delta
+        finally:
+            if not finished:
+                self._batcher.cancel(job)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.to_thread(self._shutdown)
+
+    def describe(self) -> dict:
+        return {
+            **super().describe(),
+            "gguf": str(self.gguf_path),
+            "file_type": self._metadata("general.file_type"),
+            "threads": self._threads,
+            "config": dataclasses.asdict(self.config),
+            "llama_cpp_python": _library_version(),
+        }
+
+    # ----- loading -------------------------------------------------------------------
+    def _pick_gguf(self, model: ResolvedModel) -> Path:
+        if self.config.gguf:
+            path = Path(self.config.gguf).expanduser()
+            if not path.is_file():
+                raise EngineError(f"gguf={self.config.gguf!r} is not a file; pass the path of a .gguf model")
+            return path
+        if model.gguf is None:
+            raise EngineError(
+                f"model {model.reference!r} has no GGUF file for llama.cpp: export one with "
+                f"`safecoder export gguf {model.reference}`, or use --engine transformers"
+            )
+        if not Path(model.gguf).is_file():
+            raise EngineError(f"the GGUF file of {model.reference!r} is missing: {model.gguf}")
+        return Path(model.gguf)
+
+    def _new_context(self):
+        lib = self._lib
+        params = lib.llama_context_default_params()
+        params.n_ctx = self.config.kv_cache_tokens
+        params.n_batch = self.config.batch_tokens
+        params.n_ubatch = self.config.batch_tokens
+        params.n_seq_max = self.config.parallel_sequences
+        params.n_outputs_max = self.config.parallel_sequences
+        params.kv_unified = True
+        params.n_threads = self._threads
+        params.n_threads_batch = self._threads
+        params.no_perf = True
+        kv_type = lib.GGML_TYPE_F32 if self.config.kv_cache_type == "f32" else lib.GGML_TYPE_F16
+        params.type_k = kv_type
+        params.type_v = kv_type
+        params.flash_attn_type = (lib.LLAMA_FLASH_ATTN_TYPE_ENABLED if self.config.flash_attention
+                                  else lib.LLAMA_FLASH_ATTN_TYPE_DISABLED)
+        context = lib.llama_init_from_model(self._model, params)
+        if not context:
+            lib.llama_model_free(self._model)
+            raise EngineError(
+                f"llama.cpp could not create a context of {self.config.kv_cache_tokens} KV cells and "
+                f"{self.config.parallel_sequences} sequences; lower kv_cache_tokens or parallel_sequences"
+            )
+        return context
+
+    def _metadata(self, key: str) -> str | None:
+        size = 1 << 16
+        buffer = ctypes.create_string_buffer(size)
+        length = self._lib.llama_model_meta_val_str(self._model, key.encode(), buffer, size)
+        if length < 0:
+            return None
+        if length >= size:
+            buffer = ctypes.create_string_buffer(length + 1)
+            self._lib.llama_model_meta_val_str(self._model, key.encode(), buffer, length + 1)
+        return buffer.value.decode("utf-8", "replace")
+
+    def _special_text(self, token: int) -> str:
+        return self._token_texts[token] if 0 <= token < self._n_vocab else ""
+
+    def _shutdown(self) -> None:
+        if self._batcher.close():
+            self._lib.llama_free(self._ctx)
+            self._lib.llama_model_free(self._model)
+
+
+_init_lock = threading.Lock()
+_initialised = False
+# ggml levels: 1 debug, 2 info, 3 warn, 4 error, 5 continues the previous line. llama.cpp
+# warns about settings it cannot know are deliberate (a KV cache larger than the training
+# context, which the engine never lets one sequence use), so its warnings are info here;
+# real failures surface as EngineErrors.
+_NATIVE_LEVELS = {1: logging.DEBUG, 2: logging.DEBUG, 3: logging.INFO, 4: logging.WARNING}
+_native_level = [logging.DEBUG]
+
+
+def _library():
+    """llama.cpp's C API, initialised once per process with its log routed to Python logging."""
+    global _initialised, _log_callback
+    import llama_cpp.llama_cpp as lib
+
+    with _init_lock:
+        if not _initialised:
+            lib.llama_backend_init()
+            _log_callback = lib.llama_log_callback(_forward_native_log)
+            lib.llama_log_set(_log_callback, ctypes.c_void_p(0))
+            _initialised = True
+    return lib
+
+
+def _forward_native_log(level: int, text: bytes, user_data) -> None:
+    if level != 5:
+        _native_level[0] = _NATIVE_LEVELS.get(level, logging.DEBUG)
+    if native_logger.isEnabledFor(_native_level[0]):
+        message = text.decode("utf-8", "replace").rstrip()
+        if message:
+            native_logger.log(_native_level[0], "%s", message)
+
+
+_log_callback = None
+
+
+def _library_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("llama_cpp_python")
+    except PackageNotFoundError:
+        return "unknown"

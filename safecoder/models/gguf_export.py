@@ -1,0 +1,288 @@
+"""GGUF export: a model's transformers weights as GGUF files for the llama.cpp engine.
+
+Input: a model reference (a registry version or alias, or a folder of weights) and the
+GGUF types wanted. Float types (`f32`, `f16`, `bf16`) come from llama.cpp's own
+converter, `convert_hf_to_gguf.py`, which the llama-cpp-python source distribution
+carries and `scripts/install.sh` unpacks into the virtual environment; quantized types
+(`q8_0`, `q4_0`, `q4_1`, `q4_k_m`, `q5_k_m`, `q6_k`) are made from a float export by
+llama.cpp's quantizer (`llama_model_quantize`). Both run as subprocesses (with a timeout,
+their stderr kept in any error), so a crash in native code cannot take the caller down.
+An adapter version is merged into its base model first.
+
+Output: `gguf/<name>.<type>.gguf` in the registry version's folder (or in the weights
+folder for a plain path). Each file is written under a temporary name and renamed into
+place when complete, then recorded in the version's manifest (`Manifest.gguf`: file,
+quantization, sha256, size, source and tool versions), replacing an earlier export of the
+same type. The registry serves the last entry (`ResolvedModel.gguf`), so the last type of
+an export is the one the CPU engine loads: `--type f16 --type q4_0` serves q4_0.
+
+Not here: checking that an export behaves like its weights (`safecoder.models.gguf_check`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from safecoder.errors import SafeCoderError
+from safecoder.hashing import code_version, sha256_file, sha256_json
+from safecoder.models.reference import DEFAULT_REFERENCES, ResolvedModel, resolve
+
+logger = logging.getLogger(__name__)
+
+FLOAT_TYPES = ("f32", "f16", "bf16")
+QUANTIZED_TYPES = ("q8_0", "q4_0", "q4_1", "q4_k_m", "q5_k_m", "q6_k")
+GGUF_TYPES = FLOAT_TYPES + QUANTIZED_TYPES
+# llama.cpp's `enum llama_ftype` values for the quantizer.
+_FTYPES = {"q8_0": 7, "q4_0": 2, "q4_1": 3, "q4_k_m": 15, "q5_k_m": 17, "q6_k": 18}
+CONVERTER_ENV = "SAFECODER_LLAMA_CONVERTER"
+
+
+class GGUFExportError(SafeCoderError):
+    """An export that cannot be done; the message says what is wrong and how to fix it."""
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    types: tuple[str, ...] = field(default=("f16", "q4_0"), metadata={
+        "help": f"GGUF types to write, in order; the last is the one served ({', '.join(GGUF_TYPES)})"})
+    quantize_from: str = field(default="f16", metadata={
+        "help": "float type the quantized types are made from (kept only if also in --types)"})
+    output_dir: Path | None = field(default=None, metadata={
+        "help": "folder for the files (default: the registry version's gguf/ folder, or the weights folder)"})
+    record: bool = field(default=True, metadata={
+        "help": "record the files in the registry version's manifest"})
+    threads: int = field(default=0, metadata={"help": "quantizer threads; 0 uses every core"})
+    timeout_s: int = field(default=4 * 3600, metadata={"help": "time limit of each conversion step"})
+
+    def __post_init__(self) -> None:
+        types = tuple(t.lower() for t in self.types)
+        unknown = [t for t in types if t not in GGUF_TYPES]
+        if not types or unknown:
+            raise GGUFExportError(f"unknown GGUF type(s) {unknown or '(none)'}: choose from {', '.join(GGUF_TYPES)}")
+        if len(set(types)) != len(types):
+            raise GGUFExportError(f"a GGUF type is listed twice in {list(types)}")
+        object.__setattr__(self, "types", types)
+        if self.quantize_from not in FLOAT_TYPES:
+            raise GGUFExportError(f"quantize_from must be one of {', '.join(FLOAT_TYPES)}, got {self.quantize_from!r}")
+        if self.threads < 0 or self.timeout_s <= 0:
+            raise GGUFExportError("threads must be >= 0 and timeout_s positive")
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    path: Path
+    quantization: str
+    sha256: str
+    bytes: int
+
+    def manifest_entry(self, folder: Path, provenance: dict[str, Any]) -> dict[str, Any]:
+        return {"file": self.path.relative_to(folder).as_posix(), "quantization": self.quantization,
+                "sha256": self.sha256, "bytes": self.bytes, **provenance}
+
+
+def export_gguf(reference: str, config: ExportConfig | None = None, progress: bool = False) -> list[ExportedFile]:
+    """Write the GGUF files of `reference` (see the module docstring); returns them in order."""
+    config = config or ExportConfig()
+    if reference in DEFAULT_REFERENCES:
+        raise GGUFExportError(
+            "the embedded default model ships as GGUF already and is served from that file; to export its "
+            "de-quantized weights, register it first (`safecoder registry register default`) and export that version"
+        )
+    model = resolve(reference)
+    if model.weights is None:
+        raise GGUFExportError(f"model {reference!r} has no transformers weights to export (it is GGUF only: {model.gguf})")
+    registry, folder = _registry_target(model)
+    if config.output_dir is not None:
+        output_dir = Path(config.output_dir)
+    elif folder is not None:
+        output_dir = folder / "gguf"
+    else:
+        # Beside the model, where resolving the same path finds the export; an adapter's
+        # files go into the adapter's folder, never into its base model's.
+        output_dir = model.adapter or model.weights
+    output_dir.mkdir(parents=True, exist_ok=True)
+    stem = model.registry_version or Path(model.adapter or model.weights).name
+    converter = find_converter()
+    steps = _plan(config)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(steps), disable=not progress, desc=f"exporting {stem}", unit="step")
+    written: dict[str, ExportedFile] = {}
+    try:
+        with _weights_folder(model) as weights, tempfile.TemporaryDirectory(dir=output_dir, prefix=".export-") as scratch:
+            floats: dict[str, Path] = {}
+            for kind, gguf_type in steps:
+                bar.set_postfix_str(f"{kind} {gguf_type}")
+                keep = gguf_type in config.types
+                target = output_dir / f"{stem}.{gguf_type}.gguf" if keep else Path(scratch) / f"{gguf_type}.gguf"
+                if kind == "convert":
+                    _run_converter(converter, weights, gguf_type, target, config.timeout_s)
+                    floats[gguf_type] = target
+                else:
+                    _run_quantizer(floats[config.quantize_from], gguf_type, target, config)
+                if keep:
+                    written[gguf_type] = ExportedFile(target, gguf_type, sha256_file(target), target.stat().st_size)
+                bar.update(1)
+    finally:
+        bar.close()
+    files = [written[t] for t in config.types]
+    if registry is not None and config.record:
+        _record(registry, model, folder, files, config)
+    return files
+
+
+def find_converter() -> Path:
+    """llama.cpp's `convert_hf_to_gguf.py`, as unpacked by `scripts/install.sh`."""
+    configured = os.environ.get(CONVERTER_ENV)
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_file():
+            raise GGUFExportError(f"{CONVERTER_ENV}={configured} is not a file; point it at convert_hf_to_gguf.py")
+        return path
+    path = Path(sys.prefix) / "opt" / f"llama.cpp-{llama_cpp_version()}" / "convert_hf_to_gguf.py"
+    if not path.is_file():
+        raise GGUFExportError(
+            f"llama.cpp's converter is not installed (looked for {path}): run `make install`, which unpacks it "
+            f"from the llama-cpp-python source distribution, or set {CONVERTER_ENV} to a convert_hf_to_gguf.py"
+        )
+    return path
+
+
+def llama_cpp_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("llama_cpp_python")
+    except PackageNotFoundError:
+        raise GGUFExportError("llama-cpp-python is not installed: run `make install`") from None
+
+
+def _plan(config: ExportConfig) -> list[tuple[str, str]]:
+    """(step kind, type) in execution order: float conversions first, then quantizations."""
+    floats = [t for t in config.types if t in FLOAT_TYPES]
+    quantized = [t for t in config.types if t in QUANTIZED_TYPES]
+    if quantized and config.quantize_from not in floats:
+        floats.append(config.quantize_from)
+    return [("convert", t) for t in floats] + [("quantize", t) for t in quantized]
+
+
+def _registry_target(model: ResolvedModel):
+    if model.registry_version is None:
+        return None, None
+    from safecoder.registry import Registry
+
+    registry = Registry()
+    return registry, registry.version_dir(model.registry_version)
+
+
+@contextmanager
+def _weights_folder(model: ResolvedModel):
+    """A folder the converter can read: the weights themselves, or an adapter merged into them."""
+    weights = model.require_weights()
+    if not (weights / "config.json").is_file():
+        raise GGUFExportError(f"{weights} has no config.json; the converter needs a transformers weights folder")
+    if model.adapter is None:
+        _require_tokenizer(weights)
+        yield weights
+        return
+    with tempfile.TemporaryDirectory(prefix="safecoder-merged-") as merged:
+        logger.info("merging adapter %s into %s before conversion", model.adapter, weights)
+        from safecoder.models.loading import load_for_generation
+
+        network, tokenizer = load_for_generation(model, dtype="float32", device="cpu")
+        network.save_pretrained(merged, safe_serialization=True)
+        tokenizer.save_pretrained(merged)
+        yield Path(merged)
+
+
+def _require_tokenizer(weights: Path) -> None:
+    if not any((weights / name).is_file() for name in ("tokenizer.json", "tokenizer.model", "vocab.json")):
+        raise GGUFExportError(
+            f"{weights} holds no tokenizer (tokenizer.json, tokenizer.model or vocab.json); a GGUF file carries its "
+            "tokenizer, so save the tokenizer beside the weights (`tokenizer.save_pretrained(folder)`)"
+        )
+
+
+def _run_converter(converter: Path, weights: Path, gguf_type: str, target: Path, timeout_s: int) -> None:
+    partial = target.with_name(f".{target.name}.partial")
+    command = [sys.executable, str(converter), str(weights), "--outtype", gguf_type, "--outfile", str(partial)]
+    logger.info("converting %s to %s", weights, gguf_type)
+    _run(command, f"converting {weights} to {gguf_type}", timeout_s, partial)
+    os.replace(partial, target)
+
+
+def _run_quantizer(source: Path, gguf_type: str, target: Path, config: ExportConfig) -> None:
+    partial = target.with_name(f".{target.name}.partial")
+    command = [sys.executable, "-m", "safecoder.models.gguf_export", "quantize", str(source), str(partial),
+               gguf_type, str(config.threads)]
+    logger.info("quantizing %s to %s", source.name, gguf_type)
+    _run(command, f"quantizing {source.name} to {gguf_type}", config.timeout_s, partial)
+    os.replace(partial, target)
+
+
+def _run(command: list[str], what: str, timeout_s: int, partial: Path) -> None:
+    try:
+        subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=True)
+    except subprocess.CalledProcessError as exc:
+        partial.unlink(missing_ok=True)
+        tail = "\n".join((exc.stderr or exc.stdout or "").strip().splitlines()[-15:])
+        raise GGUFExportError(f"{what} failed (exit status {exc.returncode}):\n{tail}") from None
+    except subprocess.TimeoutExpired:
+        partial.unlink(missing_ok=True)
+        raise GGUFExportError(f"{what} took longer than {timeout_s} s; raise --timeout-s") from None
+
+
+def _record(registry, model: ResolvedModel, folder: Path, files: list[ExportedFile], config: ExportConfig) -> None:
+    manifest = registry.get(model.registry_version)
+    provenance = {
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "source_files_sha256": sha256_json(manifest.files) if manifest.files else None,
+        "quantized_from": None,
+        "converter": f"llama.cpp convert_hf_to_gguf.py (llama-cpp-python {llama_cpp_version()})",
+        "code_version": code_version(),
+        "config": {"types": list(config.types), "quantize_from": config.quantize_from},
+    }
+    entries = [f.manifest_entry(folder, {**provenance, "quantized_from": config.quantize_from
+                                         if f.quantization in QUANTIZED_TYPES else None}) for f in files]
+    names = {entry["file"] for entry in entries}
+
+    def change(m) -> None:
+        m.gguf = [entry for entry in m.gguf if entry.get("file") not in names] + entries
+
+    registry.update_manifest(model.registry_version, change)
+    logger.info("recorded %s in %s's manifest", ", ".join(sorted(names)), model.registry_version)
+
+
+def quantize_file(source: str, target: str, gguf_type: str, threads: int = 0) -> None:
+    """Quantize one GGUF file with llama.cpp (what the quantize subprocess runs)."""
+    import llama_cpp.llama_cpp as lib
+
+    params = lib.llama_model_quantize_default_params()
+    params.ftype = _FTYPES[gguf_type]
+    params.nthread = threads
+    status = lib.llama_model_quantize(source.encode(), target.encode(), params)
+    if status != 0:
+        raise GGUFExportError(f"llama_model_quantize returned {status} for {source} -> {gguf_type}")
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) != 5 or argv[0] != "quantize" or argv[3] not in _FTYPES:
+        print("usage: python -m safecoder.models.gguf_export quantize SOURCE TARGET TYPE THREADS", file=sys.stderr)
+        return 2
+    quantize_file(argv[1], argv[2], argv[3], int(argv[4]))
+    return 0
+
+
+__all__ = ["GGUF_TYPES", "ExportConfig", "ExportedFile", "GGUFExportError", "export_gguf", "find_converter"]
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
