@@ -70,19 +70,50 @@ install_python_packages() {
 }
 
 install_llama_cpp() {
+    # llama-cpp-python compiles llama.cpp (about 10-15 min on 2 cores), so the wheel is
+    # built once into the wheel cache and reused by every later install and CI run. The
+    # same source distribution carries llama.cpp's GGUF converter (convert_hf_to_gguf.py,
+    # its conversion/ package and gguf-py/), which `safecoder export gguf` runs; it is
+    # unpacked into the venv beside the installed version.
     mkdir -p "$WHEEL_CACHE"
+    local sdist="$WHEEL_CACHE/llama_cpp_python-$LLAMA_CPP_VERSION.tar.gz"
     local wheel
     wheel="$(ls "$WHEEL_CACHE"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl 2>/dev/null | head -1 || true)"
+    if [ ! -f "$sdist" ]; then
+        say "llama.cpp: downloading the llama-cpp-python $LLAMA_CPP_VERSION source distribution (about 75 MB)"
+        "${PIP[@]}" download --no-deps --no-binary :all: "llama-cpp-python==$LLAMA_CPP_VERSION" -d "$WHEEL_CACHE" \
+            2>&1 | grep -v "is ignored" || true
+        if [ ! -f "$sdist" ]; then
+            say "llama.cpp: could not download llama-cpp-python $LLAMA_CPP_VERSION's source from PyPI; see above"
+            return 1
+        fi
+    fi
     if [ -z "$wheel" ]; then
         say "llama.cpp: building llama-cpp-python $LLAMA_CPP_VERSION from source (once; about 10-15 min on 2 cores)"
         say "           the wheel is kept in $WHEEL_CACHE and reused by every later install and CI run"
         CMAKE_ARGS="${CMAKE_ARGS:--DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF}" \
-            "${PIP[@]}" wheel --no-deps --no-binary llama-cpp-python "llama-cpp-python==$LLAMA_CPP_VERSION" -w "$WHEEL_CACHE"
+            "${PIP[@]}" wheel --no-deps "$sdist" -w "$WHEEL_CACHE"
         wheel="$(ls "$WHEEL_CACHE"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl | head -1)"
     else
         say "llama.cpp: reusing $(basename "$wheel") from $WHEEL_CACHE"
     fi
     "${PIP[@]}" install -c "$CONSTRAINTS" diskcache "$wheel" 2>&1 | grep -v "is ignored" || true
+    local converter="$VENV/opt/llama.cpp-$LLAMA_CPP_VERSION"
+    if [ ! -f "$converter/convert_hf_to_gguf.py" ]; then
+        say "llama.cpp: unpacking the GGUF converter into $converter"
+        local staging
+        staging="$(mktemp -d "$VENV/opt/.llama.cpp.XXXXXX")"
+        tar -xzf "$sdist" -C "$staging" --strip-components=3 \
+            "llama_cpp_python-$LLAMA_CPP_VERSION/vendor/llama.cpp/convert_hf_to_gguf.py" \
+            "llama_cpp_python-$LLAMA_CPP_VERSION/vendor/llama.cpp/conversion" \
+            "llama_cpp_python-$LLAMA_CPP_VERSION/vendor/llama.cpp/gguf-py" \
+            "llama_cpp_python-$LLAMA_CPP_VERSION/vendor/llama.cpp/LICENSE"
+        chmod 755 "$staging"
+        rm -rf "$converter"
+        mv "$staging" "$converter"
+    else
+        say "llama.cpp: GGUF converter present ($converter)"
+    fi
 }
 
 install_semgrep() {

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import code_version, sha256_file, sha256_json
@@ -53,8 +53,8 @@ class GGUFExportError(SafeCoderError):
 @dataclass(frozen=True)
 class ExportConfig:
     types: tuple[str, ...] = field(default=("f16", "q4_0"), metadata={
-        "help": f"GGUF types to write, in order; the last is the one served ({', '.join(GGUF_TYPES)})"})
-    quantize_from: str = field(default="f16", metadata={
+        "cli": False, "help": f"GGUF types to write, in order; the last is the one served ({', '.join(GGUF_TYPES)})"})
+    quantize_from: Literal["f16", "f32", "bf16"] = field(default="f16", metadata={
         "help": "float type the quantized types are made from (kept only if also in --types)"})
     output_dir: Path | None = field(default=None, metadata={
         "help": "folder for the files (default: the registry version's gguf/ folder, or the weights folder)"})
