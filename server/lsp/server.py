@@ -21,11 +21,14 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+import attrs
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from safecoder.server.lsp.backend import BackendError, CompletionBackend
 from safecoder.server.lsp.completion_cache import CompletionCache
 from safecoder.server.lsp.config import LspConfig
+from safecoder.server.lsp.lifecycle import STATUS_REQUEST
 
 from safecoder import __version__
 
@@ -62,9 +65,33 @@ class Counters:
     gate_actions: Counter = field(default_factory=Counter)
 
 
+@attrs.define
+class _ParamsOptionalRequest:
+    """A request whose `params` may be left out, as JSON-RPC allows (pygls requires them
+    for methods lsprotocol does not know, and never answers a request it cannot read)."""
+
+    id: int | str
+    method: str
+    jsonrpc: str
+    params: object = None
+
+
+class SafeCoderProtocol(LanguageServerProtocol):
+    def __init__(self, server, converter):
+        super().__init__(server, converter)
+        converter.register_structure_hook(_ParamsOptionalRequest, lambda obj, cls: cls(
+            id=obj["id"], method=obj["method"], jsonrpc=obj["jsonrpc"], params=obj.get("params")))
+
+    def get_message_type(self, method: str):
+        if method == STATUS_REQUEST:
+            return _ParamsOptionalRequest
+        return super().get_message_type(method)
+
+
 class SafeCoderLanguageServer(LanguageServer):
     def __init__(self, config: LspConfig, api_key: str | None = None, backend: CompletionBackend | None = None):
-        super().__init__(NAME, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(NAME, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=SafeCoderProtocol)
         self.config = config
         self.api_key = api_key
         self.cache = CompletionCache(config.cache_size)
