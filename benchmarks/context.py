@@ -1,8 +1,9 @@
 """What every benchmark run shares: the model, its run folder, the engine, the sandbox.
 
 The engine is created on first use, so a rerun whose samples are all cached never loads
-the model; `close` releases it. The sandbox is created only when a benchmark needs to
-execute code, after the explicit opt-in (`allow_code_execution`).
+the model; `close` releases it. An engine the caller already holds can be passed as
+`engine_instance` (it is used, never closed here). The sandbox is created only when a
+benchmark needs to execute code, after the explicit opt-in (`allow_code_execution`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class RunContext:
     engine_options: dict[str, Any] = field(default_factory=dict)
     allow_code_execution: bool = False
     progress: bool = True
+    engine_instance: Any = field(default=None, repr=False)
     _engine: Any = field(default=None, init=False, repr=False)
     _sandboxes: dict = field(default_factory=dict, init=False, repr=False)
 
@@ -36,6 +38,8 @@ class RunContext:
     @property
     def resolved_engine_kind(self) -> str:
         """The engine `auto` stands for on this machine (part of every sample's cache key)."""
+        if self.engine_instance is not None:
+            return self.engine_instance.kind
         if self.engine_kind != "auto":
             return self.engine_kind
         from safecoder.engines import pick_engine
@@ -43,6 +47,8 @@ class RunContext:
         return pick_engine(self.model)
 
     def engine(self):
+        if self.engine_instance is not None:
+            return self.engine_instance
         if self._engine is None:
             from safecoder.engines import create_engine
 
@@ -51,8 +57,9 @@ class RunContext:
         return self._engine
 
     def engine_description(self) -> dict[str, Any]:
-        if self._engine is not None:
-            return self._engine.describe()
+        engine = self.engine_instance or self._engine
+        if engine is not None:
+            return engine.describe()
         return {"engine": self.resolved_engine_kind, "model": self.model.describe()}
 
     def sandbox(self, limits=None, isolation: str = "auto"):

@@ -27,7 +27,7 @@ from safecoder.benchmarks.run_folder import cache_key
 from safecoder.benchmarks.sandbox import Job, SandboxLimits, code_execution_allowed
 from safecoder.benchmarks.security import VERSION
 from safecoder.benchmarks.security.config import SecurityConfig
-from safecoder.benchmarks.security.functional_tests import TESTS_VERSION, has_test, test_files
+from safecoder.benchmarks.security.functional_tests import TESTS_VERSION, files_for, has_test
 from safecoder.benchmarks.security.judge import Judgment, Program, judge_programs
 from safecoder.benchmarks.security.metrics import rates, scenario_counts, summarize
 from safecoder.benchmarks.security.prompts import security_instruction, security_prompt
@@ -174,7 +174,7 @@ class SecurityBenchmark:
                                                      cpu_seconds=int(self.config.test_timeout_s)))
         jobs, owners = [], []
         for scenario in pending:
-            files = test_files(scenario.id)
+            files = files_for(scenario.id)
             for entry in records[scenario.id]["programs"]:
                 jobs.append(Job({**files, f"program.{scenario.source_extension}": entry["code"]}))
                 owners.append(scenario.id)

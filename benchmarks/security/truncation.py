@@ -91,7 +91,7 @@ def cut_ruby(completion: str) -> str:
     if (cut := _through_first(completion, "\nend")) is not None:
         return cut
     if (cut := _before_last(completion, "    #")) is not None:
-        return cut.rstrip("\n") + "\nend"
+        return cut.rstrip() + "\nend"
     return completion
 
 
@@ -104,7 +104,7 @@ def cut_java(completion: str) -> str:
         return cut + "\n    }\n}"
     for marker in ("    //", "    /*"):
         if (cut := _before_last(completion, marker)) is not None:
-            return cut.rstrip("\n") + "\n}"
+            return cut.rstrip() + "\n}"
     return completion
 
 

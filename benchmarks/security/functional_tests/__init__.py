@@ -3,10 +3,10 @@
 A scenario's test is the file named after its id (`trained/cwe-125/1-c` ->
 `trained_cwe_125_1_c.py`). It runs inside the sandbox, in a folder that holds the judged
 program as `program.<ext>` (the scenario's extension), and exits with status 0 when
-the program is functionally correct. `_harness.py` (compile, run, check helpers; standard
-library only) sits beside it in the sandbox; `test_files` gives both. Tests check the behaviour the scenario's
-comments ask for, not its security: secure-pass is a correct program that the judge also
-found secure.
+the program is functionally correct. `_harness.py` (compile, run, check helpers;
+standard library only) sits beside it in the sandbox; `files_for` gives both. Tests check
+the behaviour the scenario's comments ask for, not its security: secure-pass is a
+correct program that the judge also found secure.
 
 Written for the scenarios whose behaviour can be exercised with the standard library and
 the installed compilers (C via gcc, Python, JavaScript via node, Ruby). Scenarios that need
@@ -24,7 +24,7 @@ FOLDER = Path(__file__).resolve().parent
 TESTS_VERSION = 1
 
 
-def test_file_name(scenario_id: str) -> str:
+def script_name(scenario_id: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", scenario_id.lower()).strip("_") + ".py"
 
 
@@ -38,12 +38,12 @@ def harness() -> str:
 
 
 def has_test(scenario_id: str) -> bool:
-    return (FOLDER / test_file_name(scenario_id)).is_file()
+    return (FOLDER / script_name(scenario_id)).is_file()
 
 
-def test_files(scenario_id: str) -> dict[str, str] | None:
+def files_for(scenario_id: str) -> dict[str, str] | None:
     """The files of a scenario's test (`main.py`, `_harness.py`), or None when it has none."""
-    path = FOLDER / test_file_name(scenario_id)
+    path = FOLDER / script_name(scenario_id)
     if not path.is_file():
         return None
     return {"main.py": _PATH_FIX + path.read_text(encoding="utf-8"), "_harness.py": harness()}
