@@ -177,6 +177,7 @@ async def _answer(state: ServerState, body, request: Request):
     try:
         return JSONResponse(await cancel_on_disconnect(state.serving.complete(body), disconnected))
     except ClientGone:
+        state.metrics.cancelled.labels("completion" if isinstance(body, CompletionRequest) else "chat").inc()
         # Nobody reads this answer; what mattered is that the generation was stopped.
         return Response(status_code=499)
 

@@ -36,12 +36,21 @@ class Infill:
             anchor = self.suffix.strip()[:MIN_ANCHOR]
         return (anchor,) if anchor else ()
 
-    def finish(self, text: str) -> tuple[str, bool]:
-        """(the text to return, whether it was cut at the suffix)."""
+    def finish(self, text: str, stopped: bool = False) -> tuple[str, bool]:
+        """(the text to return, whether it was cut at the suffix).
+
+        `stopped`: generation ended on a stop string, possibly the suffix's anchor, which
+        the engine already removed; the indentation written before it goes too, as
+        `trim_to_suffix` would have done.
+        """
         if self.suffix is None or self.format_name != "prefix-only" or not self.suffix.strip():
             return text, False
         trimmed = trim_to_suffix(text, self.suffix, min_overlap=MIN_ANCHOR)
-        return trimmed, len(trimmed) < len(text)
+        if len(trimmed) < len(text):
+            return trimmed, True
+        if stopped and text.endswith((" ", "\t")) and not text.rsplit("\n", 1)[-1].strip():
+            return text[: len(text.rstrip(" \t"))], True
+        return text, False
 
 
 def infill_prompt(engine: Engine, prompt: str, suffix: str | None) -> Infill:

@@ -7,10 +7,12 @@ owns its own `CollectorRegistry`, so several servers in one process (tests) do n
 - `safecoder_requests_total{endpoint,status}`: answers by HTTP status
 - `safecoder_time_to_first_token_seconds{endpoint}`: histogram (streams: first text chunk)
 - `safecoder_generation_tokens_per_second`: per-request decoding rate histogram
-- `safecoder_generated_tokens_total`, `safecoder_prompt_tokens_total`: counters (rate() = tokens/s)
+- `safecoder_generated_tokens_total`, `safecoder_prompt_tokens_total`: tokens of the returned
+  choices and of the prompts (rate() = tokens/s)
 - `safecoder_queue_depth`, `safecoder_requests_running`: gauges of the admission queue
 - `safecoder_gate_actions_total{action}`, `safecoder_gate_findings_total{cwe,action}`
 - `safecoder_gate_seconds`: time the gate added per request (analysis, extra draws)
+- `safecoder_cancelled_total{endpoint}`: generations stopped because the client left
 - `safecoder_rejections_total{reason}`: 401, 429, 503, 413 refusals
 - `safecoder_model_info{reference,version,engine,name}`: the model being served (value 1)
 
@@ -47,7 +49,7 @@ class ServerMetrics:
         self.tokens_per_second = Histogram("safecoder_generation_tokens_per_second",
                                            "Generated tokens per second of generation, per request",
                                            buckets=RATE_BUCKETS, registry=r)
-        self.generated_tokens = Counter("safecoder_generated_tokens", "Tokens generated (all candidates)",
+        self.generated_tokens = Counter("safecoder_generated_tokens", "Tokens of the returned choices",
                                         registry=r)
         self.prompt_tokens = Counter("safecoder_prompt_tokens", "Prompt tokens processed", registry=r)
         self.queue_depth = Gauge("safecoder_queue_depth", "Requests waiting for a generation slot", registry=r)
@@ -57,6 +59,8 @@ class ServerMetrics:
                                      registry=r)
         self.gate_seconds = Histogram("safecoder_gate_seconds", "Time the gate added per request",
                                       buckets=LATENCY_BUCKETS, registry=r)
+        self.cancelled = Counter("safecoder_cancelled", "Generations stopped because the client left",
+                                 ["endpoint"], registry=r)
         self.rejections = Counter("safecoder_rejections", "Requests refused before generation", ["reason"],
                                   registry=r)
         self.model_info = Gauge("safecoder_model_info", "The model being served",

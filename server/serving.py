@@ -20,6 +20,7 @@ Depends only on `safecoder.engines.base.Engine`; no engine-specific code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
@@ -63,7 +64,7 @@ class Prepared:
     mode: str
     check: Check
     header: responses.ResponseHeader
-    finish: Callable[[str], tuple[str, bool]]
+    finish: Callable[[str, bool], tuple[str, bool]]
     echo: str = ""
 
 
@@ -103,8 +104,12 @@ class Serving:
                 header = prepared.header
                 live = prepared.mode in ("off", "annotate") or not prepared.check.can_judge
                 chunks = self._live(request, prepared) if live else self._held(request, prepared)
-                async for chunk in chunks:
-                    yield chunk
+                async with contextlib.aclosing(chunks):
+                    async for chunk in chunks:
+                        yield chunk
+        except (asyncio.CancelledError, GeneratorExit):
+            self.metrics.cancelled.labels(_kind(request)).inc()
+            raise
         except Exception as exc:
             error = to_api_error(exc)
             logger.info("stream %s failed: %s", header.id if header else "-", error.message)
@@ -123,8 +128,7 @@ class Serving:
                 raise APIError(400, "this server does not let requests choose the gate mode", param="safecoder.gate")
             mode = request.gate_override
         engine = served.engine
-        kind = "completion" if isinstance(request, CompletionRequest) else "chat"
-        header = responses.ResponseHeader(kind, served.reference, mode, served.version)
+        header = responses.ResponseHeader(_kind(request), served.reference, mode, served.version)
         if isinstance(request, CompletionRequest):
             infill = infill_prompt(engine, request.prompt_text, request.suffix)
             prompt = infill.prompt
@@ -155,7 +159,7 @@ class Serving:
             result = await engine.generate(GenerationRequest(prepared.prompt, sampling))
             candidates = []
             for completion in result.completions:
-                text, cut = prepared.finish(completion.text)
+                text, cut = prepared.finish(completion.text, completion.finish_reason == "stop")
                 reason = "stop" if cut else completion.finish_reason
                 candidates.append(Candidate(text, completion.token_count, reason, completion.logprob))
             return candidates
@@ -201,7 +205,7 @@ class Serving:
             for chunk in self._opening(request, prepared, index):
                 yield chunk
         stream = engine.stream(GenerationRequest(prepared.prompt, prepared.sampling))
-        try:
+        async with contextlib.aclosing(stream):
             async for delta in stream:
                 if delta.text:
                     if first_text_at is None:
@@ -211,8 +215,6 @@ class Serving:
                     yield self._text_chunk(request, prepared, delta.index, delta.text)
                 if delta.finish_reason is not None:
                     finished[delta.index] = (delta.finish_reason, delta.token_count)
-        finally:
-            await stream.aclose()
         generated = time.perf_counter()
         candidates = [Candidate("".join(texts[i]), finished.get(i, ("cancelled", 0))[1],
                                 finished.get(i, ("cancelled", 0))[0]) for i in range(n)]
@@ -256,11 +258,15 @@ class Serving:
             self.metrics.tokens_per_second.observe(generated / generation_seconds)
 
 
+def _kind(request: Request) -> str:
+    return "completion" if isinstance(request, CompletionRequest) else "chat"
+
+
 class ClientGone(Exception):
     """The client closed the connection before its answer was ready."""
 
 
-def _unchanged(text: str) -> tuple[str, bool]:
+def _unchanged(text: str, stopped: bool = False) -> tuple[str, bool]:
     return text, False
 
 
