@@ -155,7 +155,7 @@ class VLLMEngine(Engine):
         self._start_blocking()
         futures = [asyncio.run_coroutine_threadsafe(self.generate(r), self._loop) for r in requests]
         with tqdm(total=len(requests), disable=not progress, desc=description, unit="request") as bar:
-            for future in concurrent.futures.as_completed(futures):
+            for _ in concurrent.futures.as_completed(futures):
                 bar.update(1)
         return [future.result() for future in futures]
 
