@@ -4,14 +4,14 @@ Tree-sitter recovers from errors and accepts some code that the language rejects
 paper removed samples that "do not parse or compile". This module asks the real tools,
 batched where the tool allows it:
 
-| language   | tool                       | checks              | used by policy        |
-|------------|----------------------------|---------------------|-----------------------|
-| Java       | `javac` stopped after parsing (one process for all files) | syntax | auto, always |
-| JavaScript | `node --check` (not JSX: node cannot parse it) | syntax | auto, always |
-| Ruby       | `ruby -c`                  | syntax              | auto, always          |
-| Go         | `gofmt -e` (one process for all files) | syntax  | auto, always          |
-| C/C++      | `gcc`/`g++ -fsyntax-only`  | syntax *and* types, needs every header | always |
-| Python     | Python's own parser, in process (see `syntax`) | syntax | always (strict) |
+| language   | tool (one process per batch unless noted)           | checks                   | policy       |
+|------------|-----------------------------------------------------|--------------------------|--------------|
+| Java       | `javac` stopped after parsing                       | syntax                   | auto, always |
+| JavaScript | `node`, compiling each file as Node does (CommonJS, then ES module); not JSX | syntax | auto, always |
+| Ruby       | `ruby`, `RubyVM::InstructionSequence.compile`       | syntax                   | auto, always |
+| Go         | `gofmt -e`                                          | syntax                   | auto, always |
+| C/C++      | `gcc`/`g++ -fsyntax-only`, one process per file     | syntax *and* types, needs every header | always |
+| Python     | Python's own parser, in process (see `syntax`)      | syntax                   | always (strict) |
 
 `auto` uses only checks that need nothing but the file itself. `always` adds gcc, which
 also rejects undeclared identifiers and missing headers: right for self-contained files
@@ -25,6 +25,7 @@ This module does not run tree-sitter.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -39,6 +40,40 @@ from safecoder.analysis.inputs import PreparedSource
 from safecoder.analysis.syntax import SyntaxVerdict
 
 CompilerPolicy = Literal["auto", "always", "never"]
+
+# Compiles each file the way Node loads it: as a CommonJS function body, and when that
+# fails on module syntax (import/export/await), as an ES module.
+_NODE_CHECKER = r"""
+const fs = require("fs"), vm = require("vm");
+const CJS = ["exports", "require", "module", "__filename", "__dirname"];
+function line(err) { const m = String(err.stack || "").split("\n")[0].match(/:(\d+)$/); return m ? Number(m[1]) : null; }
+function check(file) {
+  const src = fs.readFileSync(file, "utf8");
+  try { vm.compileFunction(src, CJS, { filename: file }); return { file, ok: true }; }
+  catch (err) {
+    if (!(err instanceof SyntaxError)) return { file, ok: true };
+    if (/import|export|await/.test(err.message) && vm.SourceTextModule) {
+      try { new vm.SourceTextModule(src, { identifier: file }); return { file, ok: true }; }
+      catch (err2) { return { file, ok: false, line: line(err2), message: err2.message }; }
+    }
+    return { file, ok: false, line: line(err), message: err.message };
+  }
+}
+for (const f of process.argv.slice(1)) console.log(JSON.stringify(check(f)));
+"""
+
+_RUBY_CHECKER = r"""
+require "json"
+ARGV.each do |file|
+  begin
+    RubyVM::InstructionSequence.compile(File.read(file, encoding: "UTF-8"), file)
+    puts JSON.generate({file: file, ok: true})
+  rescue SyntaxError => e
+    found = e.message[/:(\d+):/, 1]
+    puts JSON.generate({file: file, ok: false, line: found && found.to_i, message: e.message.lines.first.to_s.strip})
+  end
+end
+"""
 _PER_FILE_TIMEOUT_S = 20.0
 _LOCATED = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?:(?P<column>\d+):)?\s*(?:error:)?\s*(?P<message>.*)$")
 
@@ -75,6 +110,11 @@ def check_with_compilers(sources: Sequence[tuple[int, PreparedSource]], policy: 
                                         "-d", str(folder / "classes"), "-proc:none"], group_paths, folder, "javac"))
             elif language == "go":
                 rejected.update(_batch(["gofmt", "-e", "-l"], group_paths, folder, "gofmt"))
+            elif language == "javascript":
+                rejected.update(_scripted(["node", "--experimental-vm-modules", "--no-warnings", "-e", _NODE_CHECKER],
+                                          group_paths, folder, "node"))
+            elif language == "ruby":
+                rejected.update(_scripted(["ruby", "-e", _RUBY_CHECKER], group_paths, folder, "ruby"))
             else:
                 per_file_jobs.extend((language, path, index) for path, index in group_paths.items())
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -116,16 +156,39 @@ def _batch(command: list[str], paths: dict[str, int], folder: Path, tool: str) -
     return rejected
 
 
+def _scripted(command: list[str], paths: dict[str, int], folder: Path, tool: str) -> dict[int, SyntaxVerdict]:
+    """Run a checker script that prints one JSON verdict per file."""
+    if not paths:
+        return {}
+    timeout = 30.0 + _PER_FILE_TIMEOUT_S * len(paths) / 10
+    try:
+        completed = subprocess.run([*command, *paths], capture_output=True, timeout=timeout, check=True, cwd=folder)
+    except subprocess.CalledProcessError as exc:
+        reason = " ".join((exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()[-2:])[:300]
+        return {index: SyntaxVerdict(False, tool, f"{tool} failed: {reason}") for index in paths.values()}
+    except subprocess.TimeoutExpired:
+        return {index: SyntaxVerdict(False, tool, f"{tool} timed out") for index in paths.values()}
+    rejected: dict[int, SyntaxVerdict] = {}
+    for line in completed.stdout.decode("utf-8", "replace").splitlines():
+        try:
+            verdict = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        index = index_of(paths, str(verdict.get("file", "")), folder)
+        if index is None or verdict.get("ok"):
+            continue
+        message = str(verdict.get("message", "rejected")).split(": ", 1)[-1] if tool == "ruby" else \
+            str(verdict.get("message", "rejected"))
+        where = f"line {verdict['line']}: " if verdict.get("line") else ""
+        rejected[index] = SyntaxVerdict(False, tool, f"{where}{message} ({tool})", verdict.get("line"))
+    return rejected
+
+
 def _single(language: str, path: str, index: int, sources_by_index: dict) -> tuple[int, SyntaxVerdict | None]:
     source = sources_by_index[index]
-    if language == "javascript":
-        command, tool = ["node", "--check", path], "node"
-    elif language == "ruby":
-        command, tool = ["ruby", "-c", path], "ruby"
-    else:
-        compiler = "gcc" if source.extension in ("c", "h") else "g++"
-        mode = "c" if compiler == "gcc" else "c++"
-        command, tool = [compiler, "-fsyntax-only", "-w", "-x", mode, path], compiler
+    compiler = "gcc" if source.extension in ("c", "h") else "g++"
+    mode = "c" if compiler == "gcc" else "c++"
+    command, tool = [compiler, "-fsyntax-only", "-w", "-x", mode, path], compiler
     try:
         subprocess.run(command, capture_output=True, timeout=_PER_FILE_TIMEOUT_S, check=True)
         return index, None
@@ -135,20 +198,11 @@ def _single(language: str, path: str, index: int, sources_by_index: dict) -> tup
         return index, SyntaxVerdict(False, tool, f"{tool} timed out after {_PER_FILE_TIMEOUT_S:.0f} s")
     for line in output.splitlines():
         match = _LOCATED.match(line.strip())
-        if match and ("error" in line or tool in ("node", "ruby")):
+        if match and "error" in line:
             line_number = int(match.group("line"))
             column = int(match.group("column")) if match.group("column") else None
             where = f"line {line_number}" + (f", column {column}" if column else "")
-            message = match.group("message").strip()
-            if tool == "node":
-                message = _node_message(output) or message
-            return index, SyntaxVerdict(False, tool, f"{where}: {message} ({tool})", line_number, column)
+            return index, SyntaxVerdict(False, tool, f"{where}: {match.group('message').strip()} ({tool})",
+                                        line_number, column)
     first = next((line for line in output.splitlines() if line.strip()), "rejected")
     return index, SyntaxVerdict(False, tool, f"{first.strip()[:300]} ({tool})")
-
-
-def _node_message(output: str) -> str | None:
-    for line in output.splitlines():
-        if "Error:" in line:
-            return line.strip()
-    return None

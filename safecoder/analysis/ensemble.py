@@ -55,7 +55,8 @@ class AnalysisConfig:
         "help": "longest time an analyzer may spend on one source (seconds)"})
     max_bytes: int = field(default=DEFAULT_MAX_BYTES, metadata={"help": "sources larger than this are an error"})
     syntax_policy: SyntaxPolicy = field(default="strict", metadata={
-        "help": "strict: any parse error is a syntax error; partial: accept code unfinished at its end"})
+        "help": "strict: any parse error is a syntax error (Python: also Python's own parser); tree-sitter: "
+                "tree-sitter only (accepts Python 2); partial: accept code unfinished at its end"})
     compilers: CompilerPolicy = field(default="auto", metadata={
         "help": "auto: also check with javac/node/ruby/gofmt when installed; always: add gcc (needs "
                 "self-contained files); never: tree-sitter only"})
@@ -79,8 +80,8 @@ class AnalysisConfig:
             raise ConfigError(f"timeout_s must be positive, got {self.timeout_s}")
         if self.max_bytes <= 0:
             raise ConfigError(f"max_bytes must be positive, got {self.max_bytes}")
-        if self.syntax_policy not in ("strict", "partial"):
-            raise ConfigError(f"syntax_policy must be strict or partial, got {self.syntax_policy!r}")
+        if self.syntax_policy not in ("strict", "tree-sitter", "partial"):
+            raise ConfigError(f"syntax_policy must be strict, tree-sitter or partial, got {self.syntax_policy!r}")
         if self.compilers not in ("auto", "always", "never"):
             raise ConfigError(f"compilers must be auto, always or never, got {self.compilers!r}")
         if self.chunk_size <= 0:
@@ -144,7 +145,7 @@ def _analyze(prepared: list[PreparedSource | InputProblem], cwes: frozenset[str]
         for index, verdict in rejected.items():
             item = prepared[index]
             results[index] = AnalysisResult(item.name, item.language.id, "syntax_error", error=verdict.message,
-                                            analyzers={"syntax": verdict.checker})
+                                            analyzers={"syntax": f"{tree_sitter_version()} + {verdict.checker}"})
         parseable = [(index, item) for index, item in parseable if index not in rejected]
     outputs = _run_backends(parseable, cwes, config, progress)
     tools = available_checkers(config.compilers)

@@ -44,7 +44,7 @@ def read_sarif(document: dict[str, Any] | str | os.PathLike, keep_unclassified: 
     findings: list[Finding] = []
     for run in runs:
         driver = (run.get("tool") or {}).get("driver") or {}
-        analyzer = str(driver.get("name") or "sarif").lower()
+        analyzer = (str(driver.get("name") or "sarif").split() or ["sarif"])[0].lower()
         rules = driver.get("rules") or []
         rules_by_id = {rule.get("id"): rule for rule in rules if isinstance(rule, dict)}
         for result in run.get("results") or []:

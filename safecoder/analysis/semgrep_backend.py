@@ -30,6 +30,7 @@ from pathlib import Path
 from safecoder.analysis import ruleset
 from safecoder.analysis.backend import (
     BackendOutput,
+    char_column,
     describe_process_failure,
     index_of,
     write_sources,
@@ -92,6 +93,7 @@ def run_semgrep(sources: Sequence[tuple[int, PreparedSource]], cwes: Collection[
         return output.fail_all(indices, f"semgrep has no rule for {wanted}")
     rules = ruleset.semgrep_rules()
     by_index = dict(sources)
+    line_bytes: dict[int, list[bytes]] = {}
     jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
     with tempfile.TemporaryDirectory(prefix="safecoder-semgrep-") as scratch:
         folder = Path(scratch)
@@ -124,15 +126,25 @@ def run_semgrep(sources: Sequence[tuple[int, PreparedSource]], cwes: Collection[
         if cwes is not None and info.cwe not in cwes:
             continue
         start, end = result.get("start", {}), result.get("end", {})
+        lines = line_bytes.setdefault(index, by_index[index].data.split(b"\n"))
+        start_line, end_line = int(start.get("line", 1)), int(end.get("line", start.get("line", 1)))
         output.add(index, Finding(
             cwe=info.cwe, rule_id=rule_id, analyzer=NAME, message=result.get("extra", {}).get("message", info.message),
-            path=by_index[index].name, start_line=int(start.get("line", 1)), start_column=int(start.get("col", 1)),
-            end_line=int(end.get("line", start.get("line", 1))), end_column=int(end.get("col", start.get("col", 1))),
+            path=by_index[index].name, start_line=start_line,
+            start_column=_character_column(lines, start_line, int(start.get("col", 1))),
+            end_line=end_line, end_column=_character_column(lines, end_line, int(end.get("col", start.get("col", 1)))),
             severity=info.severity,
         ))
     for error in report.get("errors", []):
         _record_error(output, error, paths, folder)
     return output
+
+
+def _character_column(lines: list[bytes], line: int, byte_column: int) -> int:
+    """Semgrep counts columns in bytes; findings count characters."""
+    if not 0 < line <= len(lines):
+        return byte_column
+    return char_column(lines[line - 1], byte_column - 1)
 
 
 def _record_error(output: BackendOutput, error: dict, paths: dict[str, int], folder: Path) -> None:

@@ -4,14 +4,17 @@ Inputs: a `PreparedSource`. Output: a `SyntaxVerdict` (parsed or not, where the 
 error is, whether the code was accepted as *partial*) plus the tree-sitter tree, which
 the in-process rules reuse so that each snippet is parsed once.
 
-Two policies:
+Three policies:
 - `strict` (whole files: scenario completions, repository files): any ERROR or MISSING
   node is a syntax error. Python is also checked by Python's own parser, which rejects
   some code tree-sitter accepts.
-- `partial` (code being typed in an editor, a gate candidate): code whose errors all lie
-  in its last top-level construct, with nothing well-formed after them, is *partial* and
-  still judged on tree-sitter's error-recovered tree; the result says so (`partial`).
-  Errors followed by well-formed code mean the code is broken, not unfinished.
+- `tree-sitter`: as strict, without Python's own parser (which rejects Python 2 code that
+  older repositories and datasets still hold).
+- `partial` (code being typed in an editor, a gate candidate): code whose first error
+  lies in its last `PARTIAL_TAIL_LINES` lines of content, with no well-formed top-level
+  construct after it, is *partial*: it is still judged, on tree-sitter's error-recovered
+  tree, and the result says so (`partial`). An error earlier in the code means the code
+  is broken, not unfinished, and is a syntax error.
 
 The compilers (gcc, javac, node, ruby, gofmt) live in `compilers`; this module runs no
 process.
@@ -28,7 +31,8 @@ from typing import Literal
 from safecoder import languages
 from safecoder.analysis.inputs import PreparedSource
 
-SyntaxPolicy = Literal["strict", "partial"]
+SyntaxPolicy = Literal["strict", "tree-sitter", "partial"]
+PARTIAL_TAIL_LINES = 3
 
 _local = threading.local()
 
@@ -81,7 +85,7 @@ def check_syntax(source: PreparedSource, tree=None, policy: SyntaxPolicy = "stri
     first = first_error(root)
     line, column = _position(source, first)
     description = _describe(source, first)
-    if policy == "partial" and _errors_only_at_end(root, first):
+    if policy == "partial" and _errors_only_at_end(root, first) and _in_tail(source, first):
         return SyntaxVerdict(True, "tree-sitter", f"partial code: {description} at line {line}, column {column}",
                              line, column, partial=True), tree
     return SyntaxVerdict(False, "tree-sitter", f"line {line}, column {column}: {description}", line, column), tree
@@ -111,6 +115,12 @@ def _errors_only_at_end(root, first) -> bool:
         if child.start_byte > first.start_byte and not child.has_error and not child.is_error:
             return False
     return True
+
+
+def _in_tail(source: PreparedSource, node) -> bool:
+    """The node starts within the last PARTIAL_TAIL_LINES lines that hold any content."""
+    last_content_row = source.data.rstrip().count(b"\n")
+    return node.start_point[0] > last_content_row - PARTIAL_TAIL_LINES
 
 
 def _position(source: PreparedSource, node) -> tuple[int, int]:
