@@ -1,0 +1,125 @@
+"""Instructions through the project's own OpenAI-compatible server with the embedded model:
+the paper's prompt, the answer check with one re-ask, the cache, and `collect instruct`
+on SVEN pairs (which have none)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from collector_testing import ProjectServer, read_rows
+from safecoder.collector.config import InstructConfig
+from safecoder.collector.instructions import (
+    EndpointError,
+    InstructionWriter,
+    build_prompt,
+    check_instruction,
+    clean_answer,
+    fill_instructions,
+    names_language,
+)
+from safecoder.collector.keywords import WordList, load_keywords
+
+from safecoder.config import ConfigError
+from safecoder.data.records import SecurityPair
+
+WORDS = load_keywords(None).instruction_security_words
+
+
+def test_the_prompt_is_the_papers():
+    pair = SecurityPair("", "def f(q):\n    run(q, ())\n", "def f(q):\n    run(q % x)\n", "CWE-089", "python")
+    prompt = build_prompt(pair)
+    assert prompt.startswith("Create a single very short (maximum two sentences) not detailed functionality description")
+    assert "excluding any security-specific features:\n\nSnippet 1:\ndef f(q):\n    run(q % x)\n\n\nSnippet 2:\ndef f(q):" in prompt
+
+
+@pytest.mark.parametrize("answer, language, problems", [
+    ("Write a Python function that returns a user's email by name.", "python", []),
+    ('Instruction: "Create a C function that copies a string."', "c", []),
+    ("Write a function that returns a user's email.", "python", ["does not name the language"]),
+    ("Write a Java method. It reads a file. It returns its size.", "java", ["3 sentences"]),
+    ("Write a JavaScript handler that safely escapes the name.", "javascript", ["mentions security"]),
+    ("Write a Go function.\n```go\nfunc f() {}\n```", "go", ["contains code"]),
+    ("", "ruby", ["empty"]),
+])
+def test_answer_check(answer, language, problems):
+    reasons = check_instruction(clean_answer(answer), language, WordList(list(WORDS)), max_words=50)
+    assert len(reasons) == len(problems)
+    for reason, problem in zip(reasons, problems, strict=True):
+        assert problem in reason
+
+
+def test_language_names_are_matched_as_words():
+    assert names_language("Write a Java class", "java") and not names_language("Write a JavaScript class", "java")
+    assert names_language("A C++ routine", "c") and names_language("In C, parse a header", "c")
+    assert not names_language("a cat function", "c") and not names_language("go to the store", "go")
+
+
+def test_unreachable_endpoint_fails_early_with_the_fix():
+    config = InstructConfig(instruct="http://127.0.0.1:9/v1", instruct_retries=0, instruct_timeout_s=5)
+    with pytest.raises(EndpointError, match="safecoder serve"):
+        InstructionWriter(config, WORDS).preflight()
+    with pytest.raises(ConfigError, match="base URL"):
+        InstructConfig(instruct="localhost:8000")
+
+
+@pytest.fixture(scope="module")
+def project_server(tmp_path_factory, embedded_model):
+    server = ProjectServer(tmp_path_factory.mktemp("server") / "serve.log")
+    yield server
+    server.stop()
+
+
+def _sven_subset(shared_data, path, count=2):
+    rows = [json.loads(line) for line in (shared_data / "security_pairs/sven/train/cwe-089.jsonl").read_text().splitlines()]
+    shortest = sorted(rows, key=lambda r: len(r["func_src_before"]))[:count]
+    path.write_text("".join(json.dumps(r) + "\n" for r in shortest))
+    return path
+
+
+@pytest.mark.slow
+def test_collect_instruct_fills_sven_pairs_through_the_project_server(project_server, shared_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAFECODER_HOME", str(tmp_path / "home"))  # an empty instruction cache
+    source = _sven_subset(shared_data, tmp_path / "sven.jsonl")
+    config = InstructConfig(instruct=project_server.url, instruct_temperature=0.0, instruct_seed=7, instruct_max_tokens=64)
+    out = tmp_path / "instructed.jsonl"
+    first = fill_instructions(source, out, config, WORDS, progress=False)
+    assert first.pairs == 2 and first.report.model == "default"
+    assert first.report.requests >= 2
+    rows = read_rows(out)
+    failures = {f["id"]: f for f in first.report.failed}
+    assert first.report.written + len(failures) == 2
+    for row in rows:
+        assert row["kind"] == "security_pair" and row["language"] == "python"
+        if row["instruction"]:
+            assert row["provenance"]["instruction_model"] == "default"
+            assert check_instruction(row["instruction"], "python", WordList(list(WORDS)), 50) == []
+        else:
+            failure = failures[row["id"]]
+            assert failure["attempts"] == 2 and failure["reasons"], failure  # rejected twice, with the reasons
+    manifest = json.loads((tmp_path / "instructed.jsonl.manifest.json").read_text())
+    assert manifest["instructions"]["failed"] == len(failures)
+
+    again = tmp_path / "again.jsonl"
+    second = fill_instructions(source, again, config, WORDS, progress=False)
+    assert second.report.requests == 0 and second.report.cached_answers == first.report.requests
+    assert again.read_bytes() == out.read_bytes()
+
+
+@pytest.mark.slow
+def test_collect_run_writes_instructions_for_mined_pairs(project_server, fixture_repos, reference_run, tmp_path,
+                                                          monkeypatch):
+    monkeypatch.setenv("SAFECODER_HOME", str(tmp_path / "home"))
+    from collector_testing import run_pipeline
+
+    state = tmp_path / "state.sqlite"
+    state.write_bytes(reference_run.state.read_bytes())  # mining is done; only curation and output rerun
+    config = InstructConfig(instruct=project_server.url, instruct_max_tokens=48, instruct_seed=1)
+    out = tmp_path / "pairs.jsonl"
+    summary = run_pipeline(out, repos=fixture_repos.root, state=state, instruct=config, max_per_repository=1)
+    rows = read_rows(out)
+    assert summary.instructions["model"] == "default"
+    assert summary.instructions["written"] + summary.instructions["failed"] == len(rows)
+    assert len(rows) == len(fixture_repos.builders)
+    for row in rows:
+        assert row["provenance"]["instruction_model"] == ("default" if row["instruction"] else "")
