@@ -2,14 +2,15 @@
 
 Input: a model reference and an engine kind (`safecoder.engines.create_engine`; `auto`
 picks llama.cpp on a CPU when the model has a GGUF). The model loads in a worker thread
-on `start`, so the editor stays responsive meanwhile. Fill-in-the-middle uses the
-model's own format (`engine.fim_format`) when it has one; otherwise the prompt is the
-prefix alone and `trim_to_suffix` cuts the completion where it starts repeating the
-code after the cursor (the embedded SmolLM2 has no FIM tokens).
+on `start`, so the editor stays responsive meanwhile.
 
-Output: with a gate mode, the candidates go through the security gate
-(`safecoder.server.lsp.gate`), the same decision the HTTP server makes; without one
-(fix candidates, which are verified separately), every candidate in order.
+Generation is the HTTP server's, reused rather than repeated: fill-in-the-middle
+through `safecoder.server.infill` (the model's own FIM format, or the prefix alone cut
+where it repeats the code after the cursor: the embedded SmolLM2 has no FIM tokens),
+and the security gate through `safecoder.server.gate` (`SecurityGate` with a
+`CompletionCheck` of prefix + candidate + suffix), so a suggestion shown in the editor
+got exactly the verdict the server would have given it. Without a gate mode (fix
+candidates, which are verified separately) every candidate comes back in order.
 
 Leaving `complete` early (the request was cancelled) leaves the engine's stream, which
 stops the generation.
@@ -26,9 +27,11 @@ from safecoder.server.lsp.backend import (
     GenerationQuery,
     Suggestion,
 )
-from safecoder.server.lsp.gate import gate_candidates
 
 logger = logging.getLogger(__name__)
+
+# Temperature of the gate's extra candidates when a request is greedy (the server's default).
+GATE_TEMPERATURE = 0.7
 
 
 class EngineBackend(CompletionBackend):
@@ -37,6 +40,7 @@ class EngineBackend(CompletionBackend):
         self._engine_kind = engine_kind
         self._engine = engine
         self._lock = asyncio.Lock()
+        self._analyzer = None
 
     @property
     def description(self) -> str:
@@ -52,6 +56,8 @@ class EngineBackend(CompletionBackend):
         async with self._lock:
             if self._engine is not None:
                 return
+            from safecoder.server.gate import load_analyzer
+
             from safecoder.engines import create_engine
             from safecoder.errors import SafeCoderError
 
@@ -61,37 +67,47 @@ class EngineBackend(CompletionBackend):
                 await engine.start()
             except SafeCoderError as exc:
                 raise BackendError(f"cannot load model {self._model_reference!r}: {exc}") from None
+            self._analyzer = load_analyzer()
             self._engine = engine
             logger.info("model ready: %s", self.description)
 
     async def complete(self, query: GenerationQuery) -> list[Suggestion]:
+        from safecoder.server.gate import Candidate, CompletionCheck, SecurityGate
+        from safecoder.server.infill import infill_prompt
+
         from safecoder.engines.base import EngineError, GenerationRequest, SamplingParams
-        from safecoder.prompts.fim import trim_to_suffix
 
         await self.start()
         engine = self._engine
-        fim = engine.fim_format if query.suffix is not None else None
-        prompt = fim.render(query.prompt, query.suffix) if fim is not None else query.prompt
-        wanted = query.gate_candidates if query.gate not in (None, "off") else query.n
-        n = wanted if query.temperature > 0 else 1
+        infill = infill_prompt(engine, query.prompt, query.suffix)
         sampling = SamplingParams(
-            n=n, temperature=query.temperature, top_p=0.95 if query.temperature > 0 else 1.0,
-            max_new_tokens=query.max_tokens, stop=query.stop, seed=query.seed, logprobs=query.gate is not None and n > 1,
+            n=1 if query.gate is not None else query.n, temperature=query.temperature,
+            top_p=0.95 if query.temperature > 0 else 1.0, max_new_tokens=query.max_tokens,
+            stop=(*query.stop, *infill.stop), seed=query.seed,
         )
+
+        async def draw(sampling: SamplingParams) -> list[Candidate]:
+            result = await engine.generate(GenerationRequest(prompt=infill.prompt, sampling=sampling))
+            candidates = []
+            for completion in result.completions:
+                text, cut = infill.finish(completion.text, completion.finish_reason == "stop")
+                reason = "stop" if cut else completion.finish_reason
+                candidates.append(Candidate(text, completion.token_count, reason, completion.logprob))
+            return candidates
+
         try:
-            result = await engine.generate(GenerationRequest(prompt=prompt, sampling=sampling))
+            if query.gate is None:
+                return [Suggestion(text=c.text, action="unchecked", candidates=1) for c in await draw(sampling)]
+            gate = SecurityGate(self._analyzer, candidates=query.gate_candidates, draw="lazy",
+                                temperature=GATE_TEMPERATURE)
+            check = CompletionCheck(self._analyzer, query.prompt, query.suffix or "", query.language)
+            report = await gate.run(query.gate, sampling, draw, check)
         except EngineError as exc:
             raise BackendError(f"the in-process model could not complete: {exc}") from None
-        texts = [c.text for c in result.completions]
-        if fim is None and query.suffix:
-            texts = [trim_to_suffix(text, query.suffix) for text in texts]
-        if query.gate is None:
-            return [Suggestion(text=text, action="unchecked", candidates=len(texts)) for text in texts]
-        logprobs = [c.logprob for c in result.completions]
-        chosen = await asyncio.to_thread(
-            gate_candidates, texts, logprobs, query.prompt, query.suffix or "", query.language, query.gate,
-        )
-        return [chosen]
+        return [
+            Suggestion(text=o.text, action=o.action, findings=o.findings, candidates=o.candidates, rejected=o.rejected)
+            for o in report.outcomes
+        ]
 
     async def close(self) -> None:
         if self._engine is not None:

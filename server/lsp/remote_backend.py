@@ -2,7 +2,10 @@
 
 Input: the server's URL (with or without `/v1`) and an API key (sent as a Bearer
 token); each `GenerationQuery` becomes one `POST /v1/completions` with `prompt`,
-`suffix` (fill-in-the-middle), `max_tokens`, `temperature`, `stop` and `n`. Output: one
+`suffix` (fill-in-the-middle), `max_tokens`, `temperature`, `stop` and `n`, plus the
+server's extension `safecoder: {"gate": ..., "language": ...}` (the editor's gate mode;
+a server started without per-request gate modes answers 400, and from then on the
+request goes without it). Output: one
 `Suggestion` per choice, carrying the server gate's verdict from the choice's
 `safecoder` field (`action`, `findings`, `candidates`, `rejected`); a server that sends
 no such field yields `unchecked` suggestions.
@@ -53,6 +56,7 @@ class RemoteBackend(CompletionBackend):
             base_url=self._base_url, api_key=api_key or "no-key", max_retries=0, timeout=timeout_s,
         )
         self._has_key = bool(api_key)
+        self._gate_override = True
 
     @property
     def description(self) -> str:
@@ -73,7 +77,18 @@ class RemoteBackend(CompletionBackend):
             arguments["stop"] = list(query.stop)[:4]  # the OpenAI API accepts at most four
         if query.seed is not None:
             arguments["seed"] = query.seed
-        response = await self._call(self._client.completions.create(**arguments))
+        # The gate mode travels with the request; fix candidates ask for none (`off`), since
+        # the language server verifies them itself.
+        options: dict[str, Any] = {"language": query.language}
+        if self._gate_override:
+            options["gate"] = query.gate or "off"
+        try:
+            response = await self._call(self._client.completions.create(**arguments, extra_body={"safecoder": options}))
+        except _GateOverrideRefused:
+            logger.warning("the server at %s does not let requests choose the gate mode; using its own",
+                           self._base_url)
+            self._gate_override = False
+            return await self.complete(query)
         return [_suggestion(choice) for choice in sorted(response.choices, key=lambda c: c.index)]
 
     async def close(self) -> None:
@@ -118,10 +133,26 @@ class RemoteBackend(CompletionBackend):
                 f"cannot reach the SafeCoder server at {self._base_url}; start it with `safecoder serve` "
                 "or fix the server URL setting"
             ) from None
+        except openai.BadRequestError as exc:
+            if _parameter(exc) == "safecoder.gate":
+                raise _GateOverrideRefused() from None
+            raise BackendError(
+                f"SafeCoder server at {self._base_url} refused the request (400: {_message(exc)})"
+            ) from None
         except openai.APIStatusError as exc:
             raise BackendError(
                 f"SafeCoder server at {self._base_url} refused the request ({exc.status_code}: {_message(exc)})"
             ) from None
+
+
+class _GateOverrideRefused(Exception):
+    """The server answered 400 to the request's `safecoder.gate` (it was started without overrides)."""
+
+
+def _parameter(exc: Any) -> str | None:
+    body = getattr(exc, "body", None)
+    error = body.get("error", body) if isinstance(body, dict) else None
+    return error.get("param") if isinstance(error, dict) else None
 
 
 def _suggestion(choice: Any) -> Suggestion:

@@ -12,6 +12,8 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 
+from safecoder.analysis import analyze_snippet
+
 pytestmark = pytest.mark.slow
 
 FUNCTION_HEAD = "def add(a, b):\n    "
@@ -19,7 +21,8 @@ FUNCTION_HEAD = "def add(a, b):\n    "
 
 @pytest.fixture(scope="module")
 def model_session(start_server):
-    return start_server([], initialization_options={"temperature": 0, "completionDebounceMs": 0, "maxTokens": 24})
+    return start_server(["--fix-candidates", "2", "--fix-max-tokens", "160"],
+                        initialization_options={"temperature": 0, "completionDebounceMs": 0, "maxTokens": 24})
 
 
 def _position_at_end(text: str) -> tuple[int, int]:
@@ -145,3 +148,21 @@ def test_unsupported_languages_and_switched_off_completions_get_nothing(model_se
     assert model_session.run(client.inline_completion(python_uri, line, character)).items == ()
     model_session.call(client.workspace_did_change_configuration,
                        types.DidChangeConfigurationParams(settings={"safecoder": {"completions": True}}))
+
+
+def test_the_embedded_model_fix_is_either_verified_or_refused_with_its_reasons(model_session, samples):
+    """Whatever the weak embedded model writes, only a rewrite the analyzer accepts is offered."""
+    uri = "file:///project/embedded_fix.py"
+    model_session.open(uri, "python", samples["vulnerable_py"])
+    diagnostic = next(d for d in model_session.diagnostics(uri, version=1).diagnostics if d.code == "CWE-089")
+    before = model_session.status()
+    [action] = model_session.run(model_session.client.code_actions(uri, [diagnostic]))
+    after = model_session.status()
+    if action.edit is not None:
+        assert model_session.call(model_session.client.apply_workspace_edit, action.edit)
+        result = analyze_snippet(model_session.client.texts[uri], "python")
+        assert result.status == "ok" and not result.has_cwe("CWE-089")
+        assert after["fixes_offered"] == before["fixes_offered"] + 1
+    else:
+        assert action.disabled.reason.startswith("no verified fix for CWE-089 in `find_user`: of 2 candidates, ")
+        assert after["fixes_refused"] == before["fixes_refused"] + 1

@@ -1,8 +1,8 @@
 """The language server's parts on their own, without a server process or a model.
 
 Configuration and editor settings, the completion window, the cache, the functions
-tree-sitter finds, the fix verification and the in-process gate (both with the real
-analyzer), the server URL handling, and the client's edit application.
+tree-sitter finds, the fix verification (with the real analyzer), the server URL
+handling, and the client's edit application.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from safecoder.server.lsp.config import LspConfig, parse_tcp_address
 from safecoder.server.lsp.documents import completion_window, document_language
 from safecoder.server.lsp.fixes import extract_code, fix_prompt, verify_candidates
 from safecoder.server.lsp.functions import enclosing_function, errors_within
-from safecoder.server.lsp.gate import gate_candidates
 from safecoder.server.lsp.remote_backend import api_base
 from safecoder.server.lsp.settings import SettingsError, parse_settings
 
@@ -174,26 +173,6 @@ def test_verification_accepts_only_a_candidate_the_analyzer_and_parser_accept(sa
     assert not refused.verified
     assert refused.reason == ("no verified fix for CWE-089 in `find_user`: of 2 candidates, "
                               "leaves the function unchanged (1), repeats another candidate (1)")
-
-
-# ----- the in-process gate ----------------------------------------------------------------
-
-
-def test_the_gate_prefers_a_clean_candidate_and_blocks_or_annotates_otherwise():
-    prefix = "import sqlite3\n\ndef find(connection, name):\n    return connection.execute("
-    suffix = ").fetchall()\n"
-    insecure = "\"SELECT * FROM t WHERE n = '%s'\" % name"
-    secure = "\"SELECT * FROM t WHERE n = ?\", (name,)"
-    reranked = gate_candidates([insecure, secure], [-1.0, -3.0], prefix, suffix, "python", "rerank")
-    assert (reranked.text, reranked.action, reranked.candidates, reranked.rejected) == (secure, "reranked", 2, 1)
-    passed = gate_candidates([insecure, secure], [-5.0, -3.0], prefix, suffix, "python", "rerank")
-    assert (passed.text, passed.action) == (secure, "passed")
-    blocked = gate_candidates([insecure], [-1.0], prefix, suffix, "python", "block")
-    assert (blocked.text, blocked.action) == ("", "blocked") and blocked.findings[0].cwe == "CWE-089"
-    annotated = gate_candidates([insecure], [-1.0], prefix, suffix, "python", "annotate")
-    assert (annotated.text, annotated.action) == (insecure, "annotated")
-    unchecked = gate_candidates([insecure], [None], prefix, suffix, "python", "off")
-    assert (unchecked.text, unchecked.action) == (insecure, "unchecked")
 
 
 # ----- wire helpers -----------------------------------------------------------------------
