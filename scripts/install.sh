@@ -131,11 +131,23 @@ install_semgrep() {
 }
 
 install_editor_packages() {
+    # The VS Code extension's build tools (TypeScript, ESLint, vsce) and its runtime
+    # dependency (vscode-languageclient), exactly as package-lock.json pins them. The
+    # Neovim plugin needs nothing beyond Neovim itself (a Debian package, above).
     local extension="$ROOT/editor_clients/vscode"
-    if [ -f "$extension/package-lock.json" ]; then
-        say "VS Code extension: npm packages"
-        (cd "$extension" && npm ci --no-audit --no-fund --loglevel=error)
+    if [ ! -f "$extension/package-lock.json" ]; then
+        return
     fi
+    if ! command -v npm >/dev/null || ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
+        say "VS Code extension: Node.js 20 or later with npm is needed (found: $(node --version 2>/dev/null || echo none)); install it from nodejs.org or your distribution"
+        return 1
+    fi
+    if [ -d "$extension/node_modules" ] && [ "$extension/node_modules/.package-lock.json" -nt "$extension/package-lock.json" ]; then
+        say "VS Code extension: npm packages present"
+        return
+    fi
+    say "VS Code extension: npm packages (npm ci)"
+    (cd "$extension" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 install_debian_packages

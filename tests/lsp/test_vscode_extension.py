@@ -36,8 +36,8 @@ def _npm(*args: str, env: dict[str, str] | None = None) -> str:
 
 def test_the_extension_compiles_lints_passes_its_tests_and_packages():
     lock = EXTENSION / "package-lock.json"
-    modules = EXTENSION / "node_modules"
-    assert modules.is_dir() and modules.stat().st_mtime >= lock.stat().st_mtime - 1, (
+    installed = EXTENSION / "node_modules" / ".package-lock.json"
+    assert installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime, (
         "the extension's npm packages are missing or older than package-lock.json: run `make install` "
         "(it runs `npm ci` in editor_clients/vscode)"
     )
