@@ -26,6 +26,7 @@ local M = {}
 ---@field settings? safecoder.Settings
 ---@field api_key? string|fun():string|nil the server's API key, or a function returning it
 ---@field inline_completion? boolean native inline completion (Neovim 0.12+); older versions use omnifunc
+---@field accept_key? string|nil insert-mode key that accepts the inline suggestion (Neovim 0.12+), e.g. "<Tab>"
 ---@field omnifunc? boolean set 'omnifunc' to LSP completion in attached buffers
 ---@field root_markers? string[] files or folders that mark a project's root
 ---@field on_attach? fun(client: table, bufnr: integer) called after SafeCoder's own setup of a buffer
@@ -46,6 +47,7 @@ M.defaults = {
   },
   api_key = nil,
   inline_completion = true,
+  accept_key = nil,
   omnifunc = true,
   root_markers = { ".git" },
 }
@@ -65,6 +67,7 @@ function M.resolve(opts)
     settings = { resolved.settings, "table" },
     api_key = { resolved.api_key, { "string", "function" }, true },
     inline_completion = { resolved.inline_completion, "boolean" },
+    accept_key = { resolved.accept_key, "string", true },
     omnifunc = { resolved.omnifunc, "boolean" },
     root_markers = { resolved.root_markers, "table" },
     on_attach = { resolved.on_attach, "function", true },

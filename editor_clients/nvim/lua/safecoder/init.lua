@@ -63,6 +63,16 @@ local function on_attach(client, bufnr)
   local inline = vim.lsp.inline_completion
   if options.inline_completion and inline ~= nil and inline.enable ~= nil then
     inline.enable(true, { bufnr = bufnr })
+    if options.accept_key ~= nil then
+      local key = options.accept_key
+      vim.keymap.set("i", key, function()
+        -- Accept the suggestion when one is shown; otherwise the key does what it always does.
+        if inline.get() then
+          return ""
+        end
+        return key
+      end, { buffer = bufnr, expr = true, replace_keycodes = true, desc = "SafeCoder: accept the inline suggestion" })
+    end
   elseif options.omnifunc then
     vim.bo[bufnr].omnifunc = "v:lua.vim.lsp.omnifunc"
   end
