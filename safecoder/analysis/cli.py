@@ -72,12 +72,11 @@ def _analyze_main(options: argparse.Namespace) -> int:
     from safecoder.config import build, to_dict
 
     config = build(AnalysisConfig, options)
+    cwes = sorted(normalize_cwes(options.cwe)) if options.cwe else None
     files = _expand([Path(path) for path in options.paths], options.language is not None)
     if options.language is not None:
         languages.language_of(options.language)
-    results = analyze_files(files, cwes=options.cwe, config=config, progress=len(files) > 20,
-                            language=options.language)
-    cwes = sorted(normalize_cwes(options.cwe)) if options.cwe else None
+    results = analyze_files(files, cwes=cwes, config=config, progress=len(files) > 20, language=options.language)
     report = _render(results, options.format, to_dict(config), cwes)
     if options.output is not None:
         from safecoder.atomic import write_text

@@ -10,11 +10,12 @@ Three policies:
   some code tree-sitter accepts.
 - `tree-sitter`: as strict, without Python's own parser (which rejects Python 2 code that
   older repositories and datasets still hold).
-- `partial` (code being typed in an editor, a gate candidate): code whose first error
-  lies in its last `PARTIAL_TAIL_LINES` lines of content, with no well-formed top-level
-  construct after it, is *partial*: it is still judged, on tree-sitter's error-recovered
-  tree, and the result says so (`partial`). An error earlier in the code means the code
-  is broken, not unfinished, and is a syntax error.
+- `partial` (code being typed in an editor, a gate candidate): code whose error region
+  runs to the end of the input and whose innermost errors (the tokens tree-sitter could
+  not place, and MISSING tokens) all lie in its last `PARTIAL_TAIL_LINES` lines of
+  content is *partial*: unfinished rather than broken. It is still judged, on
+  tree-sitter's error-recovered tree, and the result says so (`partial`). An innermost
+  error earlier in the code means the code is broken: a syntax error.
 
 The compilers (gcc, javac, node, ruby, gofmt) live in `compilers`; this module runs no
 process.
@@ -32,7 +33,7 @@ from safecoder import languages
 from safecoder.analysis.inputs import PreparedSource
 
 SyntaxPolicy = Literal["strict", "tree-sitter", "partial"]
-PARTIAL_TAIL_LINES = 3
+PARTIAL_TAIL_LINES = 2
 
 _local = threading.local()
 
@@ -85,7 +86,7 @@ def check_syntax(source: PreparedSource, tree=None, policy: SyntaxPolicy = "stri
     first = first_error(root)
     line, column = _position(source, first)
     description = _describe(source, first)
-    if policy == "partial" and _errors_only_at_end(root, first) and _in_tail(source, first):
+    if policy == "partial" and _unfinished(source, root):
         return SyntaxVerdict(True, "tree-sitter", f"partial code: {description} at line {line}, column {column}",
                              line, column, partial=True), tree
     return SyntaxVerdict(False, "tree-sitter", f"line {line}, column {column}: {description}", line, column), tree
@@ -106,21 +107,24 @@ def first_error(node):
     # unreachable: the loop returns
 
 
-def _errors_only_at_end(root, first) -> bool:
-    """True when no error-free top-level construct follows the first error."""
-    top_level = [child for child in root.children if not child.is_extra]
-    for child in top_level:
-        if child.end_byte <= first.start_byte:
+def _unfinished(source: PreparedSource, root) -> bool:
+    """The errors reach the end of the content and the innermost ones all sit in its last lines."""
+    content_end = len(source.data.rstrip())
+    last_content_row = source.data[:content_end].count(b"\n")
+    reaches_end = False
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if not (node.is_error or node.is_missing or node.has_error):
             continue
-        if child.start_byte > first.start_byte and not child.has_error and not child.is_error:
-            return False
-    return True
-
-
-def _in_tail(source: PreparedSource, node) -> bool:
-    """The node starts within the last PARTIAL_TAIL_LINES lines that hold any content."""
-    last_content_row = source.data.rstrip().count(b"\n")
-    return node.start_point[0] > last_content_row - PARTIAL_TAIL_LINES
+        if node.is_error or node.is_missing:
+            reaches_end = reaches_end or node.end_byte >= content_end
+            innermost = node.is_missing or not any(child.has_error or child.is_error or child.is_missing
+                                                   for child in node.children)
+            if innermost and node.end_point[0] <= last_content_row - PARTIAL_TAIL_LINES:
+                return False
+        stack.extend(node.children)
+    return reaches_end
 
 
 def _position(source: PreparedSource, node) -> tuple[int, int]:

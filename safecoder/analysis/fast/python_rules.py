@@ -146,8 +146,8 @@ def reflected_xss(ctx):
         yield from route_returns(ctx)
         yield from argument_sinks("make_response", "flask.make_response", "Response", "flask.Response")(ctx)
     spec = TaintSpec(sinks=sinks, is_source=request_data,
-                     is_sanitizer=sanitizer("escape", "*.escape", "render_template", "jsonify", "*.jsonify",
-                                            "json.dumps", "int"))
+                     is_sanitizer=sanitizer("escape", "*.escape", "render_template", "*.render", "jsonify",
+                                            "*.jsonify", "json.dumps", "int"))
     return tainted_sinks(ctx, spec)
 
 

@@ -44,3 +44,10 @@ def count():
     value = int(request.args.get('n', '0'))
     # ok: cwe-079-python-reflected-xss
     return "<p>%d</p>" % value
+
+
+def render_response_from_env(env):
+    name = request.args.get('name', '')
+    template = env.get_template('template.html')
+    # ok: cwe-079-python-reflected-xss
+    return make_response(template.render(name=name))
