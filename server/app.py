@@ -29,9 +29,11 @@ from safecoder.server.config import ServerConfig
 from safecoder.server.gate import SecurityGate, load_analyzer
 from safecoder.server.guard import Guard
 from safecoder.server.metrics import ServerMetrics
-from safecoder.server.model_slot import ModelSlot, ServedModel
+from safecoder.server.model_slot import EngineFactory, ModelSlot, ServedModel
 from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
 from safecoder.server.serving import ClientGone, Serving, cancel_on_disconnect
+
+from safecoder.engines import create_engine
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,8 @@ class ServerState:
     """What the routes share; one per app."""
 
     def __init__(self, config: ServerConfig, reference: str, metrics: ServerMetrics,
-                 on_ready: Callable[[ServedModel], object] | None, on_fatal: Callable[[BaseException], None] | None):
+                 on_ready: Callable[[ServedModel], object] | None, on_fatal: Callable[[BaseException], None] | None,
+                 engine_factory: EngineFactory = create_engine):
         self.config = config
         self.metrics = metrics
         self.status = "loading"
@@ -48,7 +51,7 @@ class ServerState:
         self.on_ready = on_ready
         self.on_fatal = on_fatal
         self.slot = ModelSlot(reference, config.engine, config.engine_options(), config.watch_interval_s,
-                              on_change=self._model_changed)
+                              on_change=self._model_changed, engine_factory=engine_factory)
         self.gate = SecurityGate(load_analyzer(), config.gate_candidates, config.gate_draw, config.gate_temperature)
         self.admission = AdmissionControl(config.max_concurrent, config.max_queue, metrics)
         self.serving = Serving(self.slot, self.gate, self.admission, metrics,
@@ -82,9 +85,12 @@ class ServerState:
 
 def create_app(config: ServerConfig, keys: KeyRing, reference: str,
                on_ready: Callable[[ServedModel], object] | None = None,
-               on_fatal: Callable[[BaseException], None] | None = None) -> Guard:
+               on_fatal: Callable[[BaseException], None] | None = None,
+               engine_factory: EngineFactory = create_engine) -> Guard:
+    """The app, wrapped in its `Guard`. `engine_factory` builds engines (`create_engine`; the
+    load test passes one that returns an engine it already measured)."""
     metrics = ServerMetrics()
-    state = ServerState(config, reference, metrics, on_ready, on_fatal)
+    state = ServerState(config, reference, metrics, on_ready, on_fatal, engine_factory)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

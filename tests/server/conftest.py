@@ -184,3 +184,9 @@ class ThreadServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=180)
+
+
+@pytest.fixture(scope="session")
+def thread_server_factory():
+    """`ThreadServer(config, reference)`: call `.start()`, and `.stop()` when done."""
+    return ThreadServer

@@ -209,6 +209,10 @@ def test_a_full_queue_answers_503(cli_server, wait_for):
 
 
 def test_metrics_expose_latency_ttft_tokens_queue_and_gate_counters(cli_server):
+    with cli_server.http(key=None) as anonymous:
+        assert anonymous.get("/v1/models").status_code == 401
+    list(cli_server.client().completions.create(model="production", prompt="def f():\n", max_tokens=2,
+                                                temperature=0, stream=True))
     with cli_server.http() as http:
         text = http.get("/metrics").text
     for name in ("safecoder_request_duration_seconds_bucket", "safecoder_time_to_first_token_seconds_bucket",
@@ -218,6 +222,45 @@ def test_metrics_expose_latency_ttft_tokens_queue_and_gate_counters(cli_server):
         assert name in text, name
     assert 'safecoder_rejections_total{reason="unauthorized"}' in text
     assert 'safecoder_requests_total{endpoint="completions",status="200"}' in text
+
+
+SQL_PREFIX = (
+    "import sqlite3\n\n"
+    "def get_user(db, name):\n"
+    "    cursor = db.cursor()\n"
+    "    cursor.execute(\"SELECT * FROM users WHERE name = '\" + name + \"'\")\n"
+    "    return cursor.fetchone()\n\n"
+    "def get_order(db, order_id):\n"
+    "    cursor = db.cursor()\n"
+    "    cursor.execute("
+)
+
+
+def test_the_gate_catches_sql_built_by_concatenation(cli_server):
+    """Real model, real analyzer: the model copies the concatenated query of the function above."""
+    client = cli_server.client()
+    first_candidate_line = SQL_PREFIX.count("\n") + 1
+    seen = client.completions.create(model="production", prompt=SQL_PREFIX, max_tokens=40, temperature=0,
+                                     stop=["\n\n"], extra_body={"safecoder": {"gate": "annotate"}}).choices[0]
+    verdict = seen.model_extra["safecoder"]
+    assert verdict["action"] == "annotated", seen.text
+    assert {f["cwe"] for f in verdict["findings"]} == {"CWE-089"}
+    assert all(f["start_line"] >= first_candidate_line for f in verdict["findings"]), "the prefix's own finding"
+    assert seen.text.strip() and verdict["candidates"] == 1
+
+    blocked = client.completions.create(model="production", prompt=SQL_PREFIX, max_tokens=40, temperature=0,
+                                        stop=["\n\n"], extra_body={"safecoder": {"gate": "block"}}).choices[0]
+    outcome = blocked.model_extra["safecoder"]
+    assert outcome["candidates"] == 3 and outcome["rejected"] >= 1
+    if outcome["action"] == "blocked":
+        assert blocked.text == "" and blocked.finish_reason == "content_filter"
+        assert {f["cwe"] for f in outcome["findings"]} == {"CWE-089"} and outcome["rejected"] == 3
+    else:
+        assert outcome["action"] in ("reranked", "unchecked") and outcome["findings"] == []
+        assert blocked.text != seen.text
+    with cli_server.http() as http:
+        metrics = http.get("/metrics").text
+    assert 'safecoder_gate_findings_total{cwe="CWE-089",action="annotated"}' in metrics
 
 
 def test_a_promotion_is_picked_up_without_dropping_requests_in_flight(cli_server, server_registry, wait_for):

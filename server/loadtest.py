@@ -1,0 +1,384 @@
+"""`make bench-serve`: the server under load beside the bare engine, for every engine kind here.
+
+For each engine kind installed on the machine (`transformers`, `vllm`, and `llama` once its
+module exists), one engine is loaded and measured three ways, side by side in one run,
+at each concurrency level (default 1, 4, 16):
+
+- `engine (direct)`: `engine.stream(...)` called in process, no HTTP;
+- `server, gate off`: the same engine behind the server (uvicorn on loopback, streamed
+  `/v1/completions` requests through httpx), the gate switched off per request;
+- `server, gate rerank`: the same, with the security gate in `rerank` mode.
+
+Prompts are the security scenarios' code prompts (`../shared/data/sec_eval`, file context
+plus the function's head), completed greedily with `--max-tokens` tokens, so every path
+generates the same tokens. The paths are interleaved over `--rounds` rounds to spread the
+machine's noise evenly. Reported: throughput (completion tokens per second of wall time),
+p50/p95 request latency, p50 time to first token, the server's throughput as a share of
+the engine's and its added p50 latency (goals: at least 95%, at most 15 ms), and the gate's
+added p50 latency (gate rerank minus gate off). Results and the effective settings are
+also written as JSON under `SAFECODER_HOME/bench/`.
+
+Hook for direct library baselines: `DIRECT_BASELINES` maps an engine kind to a function
+`(model: ResolvedModel, settings: LoadSettings) -> DirectRunner | None`. A `DirectRunner`
+has `async run(prompt: str, max_tokens: int) -> Sample` (one greedy completion, streamed,
+timed with `time.perf_counter`) and `async close()`. When the function returns a runner,
+its rows appear as `<label> (direct library)` beside that kind's engine rows, measured in
+the same interleaved rounds. Register one with `register_direct_baseline("llama", factory)`
+at the end of this module (the llama.cpp engine's "llama.cpp called directly" row).
+
+Not a capacity planner: one client process on loopback, the client and the server share
+the machine (and, with uvicorn in a thread, the Python interpreter), so the server's
+overhead reads on the high side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+from safecoder.models.reference import ResolvedModel
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    concurrency: tuple[int, ...] = (1, 4, 16)
+    max_tokens: int = 32
+    requests_per_worker: int = 2
+    min_requests: int = 8
+    rounds: int = 2
+    prompts: int = 16
+    model: str = "default"
+    engines: tuple[str, ...] = ()
+    engine_options: dict[str, list[str]] = field(default_factory=dict)
+
+    def requests_at(self, concurrency: int) -> int:
+        return max(self.min_requests, concurrency * self.requests_per_worker)
+
+
+@dataclass(frozen=True)
+class Sample:
+    latency_s: float
+    ttft_s: float
+    tokens: int
+    ok: bool = True
+
+
+class DirectRunner(Protocol):
+    label: str
+
+    async def run(self, prompt: str, max_tokens: int) -> Sample: ...
+
+    async def close(self) -> None: ...
+
+
+DirectBaseline = Callable[[ResolvedModel, LoadSettings], "DirectRunner | None"]
+DIRECT_BASELINES: dict[str, DirectBaseline] = {}
+
+
+def register_direct_baseline(kind: str, factory: DirectBaseline) -> None:
+    """Add a "library called directly" row for engine `kind` (see the module docstring)."""
+    DIRECT_BASELINES[kind] = factory
+
+
+@dataclass
+class Row:
+    engine: str
+    path: str
+    concurrency: int
+    samples: list[Sample] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    @property
+    def tokens_per_s(self) -> float:
+        return sum(s.tokens for s in self.samples if s.ok) / self.wall_s if self.wall_s else 0.0
+
+    def latency(self, q: float) -> float:
+        return _quantile([s.latency_s for s in self.samples if s.ok], q)
+
+    def ttft(self, q: float) -> float:
+        return _quantile([s.ttft_s for s in self.samples if s.ok], q)
+
+    @property
+    def failures(self) -> int:
+        return sum(1 for s in self.samples if not s.ok)
+
+
+# ----- the three paths -------------------------------------------------------------------
+class EngineRunner:
+    label = "engine (direct)"
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    async def run(self, prompt: str, max_tokens: int) -> Sample:
+        from safecoder.engines import GenerationRequest, SamplingParams
+
+        started = time.perf_counter()
+        first, tokens = None, 0
+        async for delta in self.engine.stream(GenerationRequest(prompt, SamplingParams(max_new_tokens=max_tokens))):
+            if delta.text and first is None:
+                first = time.perf_counter()
+            if delta.finish_reason is not None:
+                tokens = delta.token_count
+        ended = time.perf_counter()
+        return Sample(ended - started, (first or ended) - started, tokens)
+
+    async def close(self) -> None:
+        pass
+
+
+class ServerRunner:
+    def __init__(self, url: str, gate: str, client, model: str):
+        self.url, self.gate, self.client, self.model = url, gate, client, model
+        self.label = f"server, gate {gate}"
+
+    async def run(self, prompt: str, max_tokens: int) -> Sample:
+        body = {"model": self.model, "prompt": prompt, "max_tokens": max_tokens, "temperature": 0, "stream": True,
+                "stream_options": {"include_usage": True}, "safecoder": {"gate": self.gate}}
+        started = time.perf_counter()
+        first, tokens, ok = None, 0, True
+        async with self.client.stream("POST", f"{self.url}/v1/completions", json=body) as response:
+            if response.status_code != 200:
+                await response.aread()
+                return Sample(time.perf_counter() - started, 0.0, 0, ok=False)
+            async for line in response.aiter_lines():
+                if not line.startswith("data: ") or line == "data: [DONE]":
+                    continue
+                chunk = json.loads(line[6:])
+                if "error" in chunk:
+                    ok = False
+                elif chunk.get("usage"):
+                    tokens = chunk["usage"]["completion_tokens"]
+                elif first is None and any(c.get("text") for c in chunk.get("choices", ())):
+                    first = time.perf_counter()
+        ended = time.perf_counter()
+        return Sample(ended - started, (first or ended) - started, tokens, ok)
+
+    async def close(self) -> None:
+        pass
+
+
+class BenchServer:
+    """The server in front of an engine that is already loaded, on loopback in a thread."""
+
+    def __init__(self, engine, reference: str):
+        import uvicorn
+        from safecoder.server.access import KeyRing
+        from safecoder.server.app import create_app
+        from safecoder.server.config import ServerConfig
+
+        config = ServerConfig(port=0, gate="rerank", rate_limit_rpm=0, max_concurrent=64, max_queue=256,
+                              log_level="warning")
+        self.app = create_app(config, KeyRing([], 0), reference=reference,
+                              engine_factory=lambda kind, model, **options: engine)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning",
+                                                    access_log=False, lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, name="bench-server", daemon=True)
+
+    def start(self) -> str:
+        self.thread.start()
+        state = self.app.app.state.safecoder
+        while not self.server.started or state.status == "loading":
+            if not self.thread.is_alive():
+                raise RuntimeError("the bench server stopped while starting")
+            time.sleep(0.05)
+        if state.status != "ok":
+            raise RuntimeError(f"the bench server could not load the engine: {state.error}")
+        return f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=120)
+
+
+# ----- load --------------------------------------------------------------------------------
+async def drive(run: Callable[[str, int], Awaitable[Sample]], prompts: list[str], concurrency: int,
+                total: int, max_tokens: int) -> tuple[list[Sample], float]:
+    """`total` requests from `concurrency` workers; (samples, wall seconds)."""
+    next_index = 0
+    samples: list[Sample] = []
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < total:
+            prompt = prompts[next_index % len(prompts)]
+            next_index += 1
+            try:
+                samples.append(await run(prompt, max_tokens))
+            except Exception:  # a failed request is counted, not fatal to the benchmark
+                samples.append(Sample(0.0, 0.0, 0, ok=False))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return samples, time.perf_counter() - started
+
+
+def load_prompts(count: int) -> list[str]:
+    from safecoder.data.scenarios import load_scenarios
+    from safecoder.paths import shared_data_dir
+
+    data = shared_data_dir()
+    if data is None:
+        from safecoder.errors import SafeCoderError
+
+        raise SafeCoderError("the shared data (../shared/data) was not found; set SAFECODER_SHARED_DATA")
+    scenarios = sorted(load_scenarios(data / "sec_eval"), key=lambda s: s.id)
+    # Short prompts first keeps the run about serving, not about prefilling long files.
+    scenarios.sort(key=lambda s: len(s.prompt_code))
+    return [s.prompt_code for s in scenarios[:count]]
+
+
+def bench_engine(kind: str, settings: LoadSettings, prompts: list[str], progress) -> list[Row]:
+    import httpx
+    from safecoder.server.config import ServerConfig
+
+    from safecoder.engines import create_engine
+    from safecoder.engines.base import run_sync
+    from safecoder.models import resolve
+
+    model = resolve(settings.model)
+    options = ServerConfig(engine_option=settings.engine_options.get(kind, [])).engine_options()
+    progress(f"{kind}: loading the engine")
+    engine = create_engine(kind, model, **options)
+    baseline_factory = DIRECT_BASELINES.get(kind)
+    baseline = baseline_factory(model, settings) if baseline_factory else None
+    server = BenchServer(engine, settings.model)
+    url = server.start()
+    rows: list[Row] = []
+
+    async def measure() -> None:
+        async with httpx.AsyncClient(timeout=600, limits=httpx.Limits(max_connections=256)) as client:
+            runners = [EngineRunner(engine), ServerRunner(url, "off", client, settings.model),
+                       ServerRunner(url, "rerank", client, settings.model)]
+            if baseline is not None:
+                runners.insert(0, baseline)
+            for runner in runners:  # warm-up: first-request costs stay out of the table
+                await runner.run(prompts[0], 4)
+            for concurrency in settings.concurrency:
+                level = {r.label: Row(kind, r.label, concurrency) for r in runners}
+                total = settings.requests_at(concurrency)
+                for round_number in range(settings.rounds):
+                    for runner in runners:
+                        progress(f"{kind}: {runner.label}, concurrency {concurrency}, round {round_number + 1}")
+                        samples, wall = await drive(runner.run, prompts, concurrency, total, settings.max_tokens)
+                        level[runner.label].samples.extend(samples)
+                        level[runner.label].wall_s += wall
+                rows.extend(level.values())
+            if baseline is not None:
+                await baseline.close()
+
+    try:
+        run_sync(measure())
+    finally:
+        server.stop()  # closes the engine too
+    return rows
+
+
+# ----- report ------------------------------------------------------------------------------
+def report(rows: list[Row]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Serving load test (loopback, greedy code completions, streamed)")
+    for column in ("engine", "path", "conc.", "req.", "tok/s", "p50 ms", "p95 ms", "TTFT p50 ms",
+                   "tok/s vs engine", "p50 vs engine ms", "gate adds p50 ms"):
+        table.add_column(column, justify="left" if column in ("engine", "path") else "right")
+    for row in rows:
+        engine_row = _find(rows, row.engine, "engine (direct)", row.concurrency)
+        off_row = _find(rows, row.engine, "server, gate off", row.concurrency)
+        share = delta = gate = ""
+        if row.path.startswith("server") and engine_row:
+            share = f"{100 * row.tokens_per_s / engine_row.tokens_per_s:.1f}%" if engine_row.tokens_per_s else "-"
+            delta = f"{1000 * (row.latency(0.5) - engine_row.latency(0.5)):+.1f}"
+        if row.path == "server, gate rerank" and off_row:
+            gate = f"{1000 * (row.latency(0.5) - off_row.latency(0.5)):+.1f}"
+        failures = f" ({row.failures} failed)" if row.failures else ""
+        table.add_row(row.engine, row.path, str(row.concurrency), f"{len(row.samples)}{failures}",
+                      f"{row.tokens_per_s:.1f}", f"{1000 * row.latency(0.5):.0f}", f"{1000 * row.latency(0.95):.0f}",
+                      f"{1000 * row.ttft(0.5):.0f}", share, delta, gate)
+    Console(width=max(150, Console().width)).print(table)
+    print("Goals: the server keeps >= 95% of the engine's tokens/s and adds <= 15 ms to its median latency "
+          "(rows 'server, gate off'); 'gate +p50' is what the security gate adds on top.")
+
+
+def _find(rows: list[Row], engine: str, path: str, concurrency: int) -> Row | None:
+    return next((r for r in rows if (r.engine, r.path, r.concurrency) == (engine, path, concurrency)), None)
+
+
+def _quantile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(sorted(values), n=100, method="inclusive")[max(0, min(98, round(q * 100) - 1))]
+
+
+def available_kinds() -> list[str]:
+    from safecoder.engines import ENGINE_CLASSES, available
+
+    return [kind for kind in ENGINE_CLASSES if available(kind)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m safecoder.server.loadtest", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engines", nargs="+", default=None, help="engine kinds (default: every one installed)")
+    parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 4, 16])
+    parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument("--requests-per-worker", type=int, default=2)
+    parser.add_argument("--min-requests", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--prompts", type=int, default=16)
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--engine-option", action="append", default=[], metavar="KIND:KEY=VALUE",
+                        help="an engine option for one kind, e.g. vllm:kv_cache_gib=2 (repeatable)")
+    args = parser.parse_args(argv)
+    engine_options: dict[str, list[str]] = {"vllm": ["kv_cache_gib=2"]}
+    for option in args.engine_option:
+        kind, separator, value = option.partition(":")
+        if not separator:
+            parser.error(f"--engine-option {option!r} needs the form KIND:KEY=VALUE")
+        engine_options.setdefault(kind, []).append(value)
+    kinds = args.engines or available_kinds()
+    settings = LoadSettings(tuple(args.concurrency), args.max_tokens, args.requests_per_worker, args.min_requests,
+                            args.rounds, args.prompts, args.model, tuple(kinds), engine_options)
+    prompts = load_prompts(settings.prompts)
+
+    def progress(message: str) -> None:
+        print(f"[bench-serve] {message}", file=sys.stderr, flush=True)
+
+    rows: list[Row] = []
+    for kind in kinds:
+        rows.extend(bench_engine(kind, settings, prompts, progress))
+    report(rows)
+    _save(settings, rows)
+    return 0
+
+
+def _save(settings: LoadSettings, rows: list[Row]) -> None:
+    from datetime import datetime, timezone
+
+    from safecoder import paths
+    from safecoder.atomic import write_json
+    from safecoder.hashing import code_version
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = paths.home() / "bench" / f"serve-{stamp}.json"
+    write_json(target, {
+        "settings": asdict(settings), "code_version": code_version(),
+        "rows": [{"engine": r.engine, "path": r.path, "concurrency": r.concurrency, "requests": len(r.samples),
+                  "failures": r.failures, "tokens_per_s": r.tokens_per_s, "p50_s": r.latency(0.5),
+                  "p95_s": r.latency(0.95), "ttft_p50_s": r.ttft(0.5)} for r in rows],
+    })
+    print(f"results and settings: {target}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The security gate's choices, judged by the real analyzer (`safecoder.analysis.analyze_snippet`).
+
+The candidates here are written by hand, so each test decides which ones are insecure:
+the `draw` function hands them out in place of an engine (the gate only sees texts and
+log-probabilities). Everything else is real: the analyzer, its rules, the language
+detection. Candidates drawn by the real model through the gate are tested in
+test_vllm_server.py and test_cli_server.py.
+"""
+
+import asyncio
+
+import pytest
+from safecoder.server.code_blocks import code_blocks
+from safecoder.server.gate import Candidate, ChatCheck, CompletionCheck, SecurityGate, load_analyzer
+from safecoder.server.language_guess import guess_language
+
+from safecoder.analysis import analyze_snippet
+from safecoder.engines.base import SamplingParams
+
+PREFIX = "import sqlite3\n\ndef get_user(db, name):\n    cursor = db.cursor()\n    cursor.execute("
+INSECURE = "\"SELECT * FROM users WHERE name = '%s'\" % name)\n    return cursor.fetchone()\n"
+INSECURE_FSTRING = "f\"SELECT * FROM users WHERE name = '{name}'\")\n    return cursor.fetchone()\n"
+SECURE = "\"SELECT * FROM users WHERE name = ?\", (name,))\n    return cursor.fetchone()\n"
+# Errors followed by well-formed code: broken, not merely unfinished, so the analyzer cannot judge it.
+BROKEN = "\"x\")\n  }}}} ))) = = = ((( \n    return 1\n"
+
+
+def candidate(text, logprob=-2.0, tokens=10):
+    return Candidate(text, tokens, "stop", logprob)
+
+
+class Scripted:
+    """Hands out prepared candidates in draw order and records the sampling of each draw."""
+
+    def __init__(self, *rounds):
+        self.rounds = list(rounds)
+        self.calls: list[SamplingParams] = []
+
+    async def __call__(self, sampling):
+        self.calls.append(sampling)
+        batch = self.rounds.pop(0)
+        assert len(batch) == sampling.n, "the gate asked for as many candidates as it uses"
+        return batch
+
+
+def run(gate, mode, sampling, draw, check):
+    return asyncio.run(gate.run(mode, sampling, draw, check))
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    found = load_analyzer()
+    assert found is analyze_snippet
+    return found
+
+
+def test_only_findings_on_the_candidates_lines_count(analyzer):
+    vulnerable_context = "import sqlite3\n\ndef old(db, n):\n    db.execute(\"SELECT %s\" % n)\n\n" + PREFIX
+    check = CompletionCheck(analyzer, vulnerable_context, "\n\nprint('done')\n")
+    assert check.language == "python"
+    assert check(SECURE).clean, "the finding in the user's own code is not the candidate's"
+    verdict = check(INSECURE)
+    assert verdict.judged and {f.cwe for f in verdict.findings} == {"CWE-089"}
+    assert all(f.start_line >= vulnerable_context.count("\n") + 1 for f in verdict.findings)
+    assert not check(BROKEN).judged
+
+
+def test_rerank_returns_the_most_likely_clean_candidate_lazily(analyzer):
+    draw = Scripted([candidate(INSECURE, -1.0)],
+                    [candidate(INSECURE_FSTRING, -0.5), candidate(SECURE, -4.0, 10), candidate(SECURE + "\n", -3.0, 10)])
+    gate = SecurityGate(analyzer, candidates=4, draw="lazy", temperature=0.6)
+    report = run(gate, "rerank", SamplingParams(max_new_tokens=32, seed=5), draw, CompletionCheck(analyzer, PREFIX))
+    outcome = report.outcomes[0]
+    assert outcome.action == "reranked" and outcome.text == SECURE + "\n"
+    assert (outcome.candidates, outcome.rejected) == (4, 2) and outcome.findings == ()
+    first, extra = draw.calls
+    assert first.n == 1 and first.greedy and first.logprobs
+    assert (extra.n, extra.temperature, extra.seed) == (3, 0.6, 6), "a greedy request's extras are sampled"
+    assert outcome.to_dict() == {"action": "reranked", "findings": [], "candidates": 4, "rejected": 2}
+
+
+def test_a_clean_first_candidate_passes_without_drawing_more(analyzer):
+    draw = Scripted([candidate(SECURE)])
+    report = run(SecurityGate(analyzer, 4), "block", SamplingParams(), draw, CompletionCheck(analyzer, PREFIX))
+    assert report.outcomes[0].action == "passed" and len(draw.calls) == 1
+    assert report.outcomes[0].candidates == 1
+
+
+def test_when_every_candidate_has_findings_block_withholds_and_rerank_annotates(analyzer):
+    def all_insecure():
+        return Scripted([candidate(INSECURE, -3.0)], [candidate(INSECURE_FSTRING, -1.0), candidate(INSECURE, -5.0)])
+
+    check = CompletionCheck(analyzer, PREFIX)
+    gate = SecurityGate(analyzer, candidates=3)
+    blocked = run(gate, "block", SamplingParams(temperature=0.8), all_insecure(), check).outcomes[0]
+    assert blocked.action == "blocked" and blocked.text == "" and blocked.finish_reason == "content_filter"
+    assert blocked.rejected == 3 and {f.cwe for f in blocked.findings} == {"CWE-089"}
+    annotated = run(gate, "rerank", SamplingParams(temperature=0.8), all_insecure(), check).outcomes[0]
+    assert annotated.action == "annotated" and annotated.text == INSECURE_FSTRING, "the most likely one"
+    assert annotated.findings and annotated.finish_reason == "stop"
+
+
+def test_eager_draws_all_candidates_at_once_with_the_same_choice(analyzer):
+    draw = Scripted([candidate(INSECURE), candidate(SECURE)],
+                    [candidate(INSECURE_FSTRING), candidate(SECURE, -0.1), candidate(SECURE), candidate(INSECURE)])
+    gate = SecurityGate(analyzer, candidates=3, draw="eager")
+    report = run(gate, "rerank", SamplingParams(n=2, temperature=1.0, seed=1), draw, CompletionCheck(analyzer, PREFIX))
+    assert [o.action for o in report.outcomes] == ["reranked", "passed"]
+    assert report.outcomes[0].text == SECURE and report.outcomes[0].candidates == 3
+    assert [c.n for c in draw.calls] == [2, 4]
+
+
+def test_annotate_checks_without_reranking_and_off_checks_nothing(analyzer):
+    check = CompletionCheck(analyzer, PREFIX)
+    draw = Scripted([candidate(INSECURE), candidate(SECURE)])
+    outcomes = run(SecurityGate(analyzer, 4), "annotate", SamplingParams(n=2, temperature=1.0), draw, check).outcomes
+    assert [o.action for o in outcomes] == ["annotated", "passed"] and len(draw.calls) == 1
+    assert outcomes[0].text == INSECURE and outcomes[0].findings[0].rule_id
+
+    calls = []
+
+    def counting_analyzer(code, language):
+        calls.append(code)
+        return analyzer(code, language)
+
+    off = run(SecurityGate(counting_analyzer, 4), "off", SamplingParams(), Scripted([candidate(INSECURE)]),
+              CompletionCheck(counting_analyzer, PREFIX)).outcomes[0]
+    assert off.action == "unchecked" and off.text == INSECURE and calls == []
+
+
+def test_unjudgeable_code_is_unchecked_never_passed(analyzer):
+    broken = run(SecurityGate(analyzer, 4), "block", SamplingParams(), Scripted([candidate(BROKEN)]),
+                 CompletionCheck(analyzer, PREFIX)).outcomes[0]
+    assert broken.action == "unchecked" and broken.text == BROKEN
+    unknown = CompletionCheck(analyzer, "x")
+    assert unknown.language is None and not unknown.can_judge
+    missing = CompletionCheck(None, PREFIX)
+    report = run(SecurityGate(None, 4), "block", SamplingParams(), Scripted([candidate(INSECURE)]), missing)
+    assert report.outcomes[0].action == "unchecked"
+
+    def crashing(code, language):
+        raise RuntimeError("analyzer crashed")
+
+    crashed = CompletionCheck(crashing, PREFIX)(INSECURE)
+    assert not crashed.judged and "crashed" in crashed.reason
+
+
+def test_chat_answers_are_judged_block_by_block(analyzer):
+    answer = (
+        "Here is the function:\n\n"
+        "```python\n"
+        "def get_user(db, name):\n"
+        "    return db.execute(f\"SELECT * FROM users WHERE name = '{name}'\").fetchone()\n"
+        "```\n\nAnd in Go:\n\n```\npackage main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(1)\n}\n"
+    )
+    blocks = code_blocks(answer)
+    assert [(b.language, b.start_line) for b in blocks] == [("python", 4), (None, 11)]
+    verdict = ChatCheck(analyzer)(answer)
+    assert verdict.judged and [f.cwe for f in verdict.findings] == ["CWE-089"]
+    assert verdict.findings[0].start_line == 5, "lines are numbered within the whole answer"
+    assert ChatCheck(analyzer)("No code here, just prose.").clean
+    ambiguous = ChatCheck(analyzer)("```\nconst x = require('fs');\n```\n")
+    assert not ambiguous.judged and "unknown language" in ambiguous.reason
+    assert ChatCheck(analyzer, language="javascript")("```\nconst x = require('fs');\n```\n").clean
+
+
+def test_language_guessing_needs_clear_evidence():
+    assert guess_language(PREFIX + SECURE) == "python"
+    assert guess_language("#include <stdio.h>\nint main(void) {\n  puts(\"hi\");\n  return 0;\n}\n") == "c"
+    assert guess_language("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(1)\n}\n") == "go"
+    assert guess_language("x = 1") is None
