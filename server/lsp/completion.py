@@ -16,7 +16,7 @@ from lsprotocol import types
 
 
 def register(server) -> None:
-    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", " "]))
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "("]))
     async def completion(ls, params: types.CompletionParams) -> types.CompletionList:
         from safecoder.server.lsp.suggestions import suggest
 

@@ -21,7 +21,7 @@ FUNCTION_HEAD = "def add(a, b):\n    "
 
 @pytest.fixture(scope="module")
 def model_session(start_server):
-    return start_server(["--fix-candidates", "2", "--fix-max-tokens", "160"],
+    return start_server(["--fix-candidates", "2", "--fix-max-tokens", "96"],
                         initialization_options={"temperature": 0, "completionDebounceMs": 0, "maxTokens": 24})
 
 

@@ -87,6 +87,12 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     documentSelector: LANGUAGES.map((language) => ({ language })),
     initializationOptions: serverSettings(settings, await apiKey(context)),
     outputChannel: output,
+    middleware: {
+      // VS Code shows SafeCoder's suggestion as ghost text (inline completion); the same
+      // suggestion as a completion-list item, meant for editors without ghost text, would
+      // only duplicate it.
+      provideCompletionItem: () => undefined,
+    },
   };
   client = new LanguageClient("safecoder", "SafeCoder", serverOptions, clientOptions);
   client.onDidChangeState((event) => {
