@@ -78,11 +78,14 @@ def test_the_completion_list_offers_the_same_suggestion_with_the_gate_verdict(mo
 
 
 def test_cancel_request_stops_the_generation_and_the_server_keeps_serving(model_session):
+    client = model_session.client
+    # A long answer (a list the model keeps counting on) so the cancel lands mid-generation.
+    model_session.call(client.workspace_did_change_configuration,
+                       types.DidChangeConfigurationParams(settings={"safecoder": {"maxTokens": 400}}))
     uri = "file:///project/cancel.py"
-    text = "class Stack:\n    def __init__(self):\n        "
+    text = "numbers = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, "
     model_session.open(uri, "python", text)
     line, character = _position_at_end(text)
-    client = model_session.client
     before = model_session.status()
 
     async def request_then_cancel():
@@ -103,7 +106,11 @@ def test_cancel_request_stops_the_generation_and_the_server_keeps_serving(model_
     assert after["cache"]["entries"] == before["cache"]["entries"], "a cancelled completion is not cached"
 
     # The engine is free again: the next request is answered.
-    result = model_session.run(client.inline_completion(uri, line, character))
+    model_session.call(client.workspace_did_change_configuration,
+                       types.DidChangeConfigurationParams(settings={"safecoder": {"maxTokens": 24}}))
+    short = "def double(x):\n    "
+    model_session.change(uri, short)
+    result = model_session.run(client.inline_completion(uri, *_position_at_end(short)))
     assert len(result.items) == 1
 
 
