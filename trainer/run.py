@@ -136,6 +136,9 @@ def _prepare_weights(network, resolved, config: SafeCoderConfig):
     if config.use_lora:
         from peft import LoraConfig, get_peft_model
 
+        if config.gradient_checkpointing:
+            # Checkpointed blocks pass gradients to the adapters only if their inputs need them.
+            network.enable_input_require_grads()
         target = config.lora_target_modules
         lora = LoraConfig(
             r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,

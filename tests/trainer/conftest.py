@@ -57,6 +57,7 @@ def tiny_run_config(tmp_path: Path, pairs, instructions, **overrides):
     """A SafeCoderConfig over small data files, for runs of a few CPU steps."""
     from safecoder.trainer.safecoder_config import SafeCoderConfig
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     values = dict(
         output_dir=str(tmp_path / "run"),
         security_pairs=[str(write_jsonl(tmp_path / "pairs.jsonl", pairs))],
