@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import statistics
@@ -79,10 +78,11 @@ def file_of_500_lines(revision: int) -> str:
 
 
 async def measure(args: argparse.Namespace) -> dict:
-    from safecoder.analysis import analyze_snippet
     from safecoder.server.lsp.backend import GenerationQuery
     from safecoder.server.lsp.client import EditorClient
     from safecoder.server.lsp.engine_backend import EngineBackend
+
+    from safecoder.analysis import analyze_snippet
 
     command = [sys.executable, "-m", "safecoder.server.lsp", "--model", args.model, "--engine", args.engine,
                "--gate", args.gate, "--gate-candidates", str(args.gate_candidates), "--diagnostics-debounce-ms", "0"]

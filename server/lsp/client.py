@@ -39,6 +39,7 @@ CAPABILITIES = types.ClientCapabilities(
             is_preferred_support=True,
         ),
     ),
+    window=types.WindowClientCapabilities(work_done_progress=True),
     workspace=types.WorkspaceClientCapabilities(
         apply_edit=True,
         workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True),
@@ -72,6 +73,7 @@ class EditorClient(BaseLanguageClient):
         self.published: dict[str, list[types.PublishDiagnosticsParams]] = defaultdict(list)
         self.messages: list[types.ShowMessageParams] = []
         self.applied_edits: list[types.WorkspaceEdit] = []
+        self.progress: list[Any] = []  # the values of `$/progress` (begin, report, end)
         self._news: asyncio.Event | None = None
         # The server's log (stderr), drained continuously so a chatty server never blocks on a full pipe.
         self.stderr_tail: deque[str] = deque(maxlen=200)
@@ -89,6 +91,15 @@ class EditorClient(BaseLanguageClient):
         @self.feature(types.WINDOW_LOG_MESSAGE)
         def on_log(client: EditorClient, params: types.LogMessageParams) -> None:
             logger.debug("server log: %s", params.message)
+
+        @self.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+        def on_progress_create(client: EditorClient, params: types.WorkDoneProgressCreateParams) -> None:
+            return None
+
+        @self.feature(types.PROGRESS)
+        def on_progress(client: EditorClient, params: types.ProgressParams) -> None:
+            client.progress.append(params.value)
+            client._notify()
 
         @self.feature(types.WORKSPACE_APPLY_EDIT)
         def on_apply_edit(client: EditorClient, params: types.ApplyWorkspaceEditParams):

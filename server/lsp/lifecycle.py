@@ -4,7 +4,8 @@
   command line's configuration; the API key from the settings, else from the
   environment variable `api_key_env` names.
 - `initialized`: with an in-process model and `preload`, the model starts loading in
-  the background, so the first completion does not wait for it.
+  the background, so the first completion does not wait for it; editors that support
+  `window/workDoneProgress` show it loading.
 - `workspace/didChangeConfiguration`: new settings take effect at once (a new backend
   when the server URL, model or key changed; diagnostics re-run or cleared).
 - `shutdown`: the backend is closed (the model released, the HTTP client closed).
@@ -76,9 +77,28 @@ def apply_settings(server, raw) -> bool:
 
 
 async def _preload(server) -> None:
+    """Load the model, shown as progress in editors that support `window/workDoneProgress`."""
+    import uuid
+
+    from pygls.capabilities import get_capability
     from safecoder.server.lsp.backend import BackendError
 
+    token = None
+    if get_capability(server.client_capabilities, "window.work_done_progress", False):
+        token = f"safecoder-load-{uuid.uuid4().hex}"
+        try:
+            await server.work_done_progress.create_async(token)
+            server.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                title="SafeCoder", message=f"loading {server.backend().description}"))
+        except Exception as exc:  # a client that refuses progress still gets its model
+            logger.info("no progress shown for loading the model: %s", exc)
+            token = None
+    outcome = "model ready"
     try:
         await server.ready_backend()
     except BackendError as exc:
+        outcome = "the model could not be loaded"
         server.report_backend_error(exc)
+    finally:
+        if token is not None:
+            server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=outcome))

@@ -30,6 +30,27 @@ def _position_at_end(text: str) -> tuple[int, int]:
     return len(lines) - 1, len(lines[-1])
 
 
+def test_the_model_loads_in_the_background_with_progress_shown(model_session):
+    client = model_session.client
+
+    def ended():
+        return next((p for p in client.progress if _kind(p) == "end"), None)
+
+    end = model_session.run(client.wait_until(ended, 600, "the end of the model's loading progress"))
+    begin = next(p for p in client.progress if _kind(p) == "begin")
+    assert _field(begin, "title") == "SafeCoder" and "loading" in _field(begin, "message")
+    assert _field(end, "message") == "model ready"
+    assert model_session.status()["backend_ready"]
+
+
+def _kind(value) -> str | None:
+    return _field(value, "kind")
+
+
+def _field(value, name: str):
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
 def test_an_inline_completion_comes_back_and_is_cached(model_session):
     uri = "file:///project/add.py"
     model_session.open(uri, "python", FUNCTION_HEAD)
