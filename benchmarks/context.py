@@ -28,6 +28,7 @@ class RunContext:
     allow_code_execution: bool = False
     progress: bool = True
     engine_instance: Any = field(default=None, repr=False)
+    engines_created: int = field(default=0, init=False)
     _engine: Any = field(default=None, init=False, repr=False)
     _sandboxes: dict = field(default_factory=dict, init=False, repr=False)
 
@@ -54,6 +55,7 @@ class RunContext:
 
             logger.info("loading %s with the %s engine", self.model.reference, self.resolved_engine_kind)
             self._engine = create_engine(self.resolved_engine_kind, self.model, **self.engine_options)
+            self.engines_created += 1
         return self._engine
 
     def engine_description(self) -> dict[str, Any]:

@@ -57,6 +57,11 @@ class FunctionalBenchmark:
             "max_new_tokens": config.max_new_tokens, "seed": problem_seed(config.seed, problem.name, temperature),
         })
 
+    def cache_path(self, problem: Problem, temperature: float):
+        """Where a problem's samples and outcomes at `temperature` are kept for these settings."""
+        return self.context.folder.cache_path("functional", problem.dataset, problem.name,
+                                              key=self._key(problem, temperature))
+
     def run(self) -> dict[str, Any]:
         from tqdm.auto import tqdm
 
@@ -96,8 +101,7 @@ class FunctionalBenchmark:
 
     def _run_batch(self, problems: list[Problem], temperature: float) -> dict[str, dict[str, Any]]:
         folder = self.context.folder
-        paths = {p.name: folder.cache_path("functional", p.dataset, p.name, key=self._key(p, temperature))
-                 for p in problems}
+        paths = {p.name: self.cache_path(p, temperature) for p in problems}
         records = {p.name: folder.load(paths[p.name]) for p in problems}
         pending = [p for p in problems if records[p.name] is None]
         if pending:
@@ -122,13 +126,9 @@ class FunctionalBenchmark:
         ]
         results = engine.generate_batch(requests, progress=self.context.progress, description="sampling")
         for problem, request, result in zip(problems, requests, results, strict=True):
-            records[problem.name] = {
-                "schema": CACHE_SCHEMA, "benchmark_version": VERSION, "problem": problem.name,
-                "dataset": problem.dataset, "temperature": temperature, "seed": request.sampling.seed,
-                "completions": [c.text for c in result.completions],
-            }
-            folder_path = paths[problem.name]
-            self.context.folder.save(folder_path, records[problem.name])
+            records[problem.name] = samples_record(problem, temperature, request.sampling.seed,
+                                                   [c.text for c in result.completions])
+            self.context.folder.save(paths[problem.name], records[problem.name])
 
     def _execute(self, problems: list[Problem], records: dict, paths: dict) -> None:
         sandbox = self._sandbox()
@@ -149,6 +149,12 @@ class FunctionalBenchmark:
             record["statuses"] = [r.status for r in results]
             record["isolation"] = sandbox.isolation
             self.context.folder.save(paths[problem.name], record)
+
+
+def samples_record(problem: Problem, temperature: float, seed: int | None, completions: list[str]) -> dict[str, Any]:
+    """A problem's cache record once sampled (its outcomes are added when its programs ran)."""
+    return {"schema": CACHE_SCHEMA, "benchmark_version": VERSION, "problem": problem.name,
+            "dataset": problem.dataset, "temperature": temperature, "seed": seed, "completions": completions}
 
 
 def run_functional(config: FunctionalConfig, context: RunContext) -> dict[str, Any]:

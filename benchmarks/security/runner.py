@@ -96,13 +96,16 @@ class SecurityBenchmark:
             "max_new_tokens": config.max_new_tokens, "seed": scenario_seed(config.seed, scenario.id),
         })
 
+    def cache_path(self, scenario: Scenario) -> Path:
+        """Where the scenario's samples, judgments and test outcomes are kept for these settings."""
+        return self.context.folder.cache_path("security", "scenarios", scenario.id, key=self._generation_key(scenario))
+
     # ----- the run -------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         from tqdm.auto import tqdm
 
         scenarios = select_scenarios(self.config)
-        paths = {s.id: self.context.folder.cache_path("security", "scenarios", s.id, key=self._generation_key(s))
-                 for s in scenarios}
+        paths = {s.id: self.cache_path(s) for s in scenarios}
         records = {s.id: self.context.folder.load(paths[s.id]) for s in scenarios}
         if self.config.secure_pass and not self.can_execute:
             logger.warning("secure-pass is skipped: running the scenarios' functional tests needs "
@@ -134,14 +137,9 @@ class SecurityBenchmark:
                 max_new_tokens=config.max_new_tokens, seed=scenario_seed(config.seed, scenario.id))))
         results = engine.generate_batch(requests, progress=self.context.progress, description="sampling")
         for scenario, request, result in zip(pending, requests, results, strict=True):
-            completions = [c.text for c in result.completions]
-            records[scenario.id] = {
-                "schema": CACHE_SCHEMA, "benchmark_version": VERSION, "scenario": scenario.id,
-                "split": report_split(scenario), "cwe": scenario.cwe, "language": scenario.language,
-                "prompt": request.prompt, "seed": request.sampling.seed,
-                "samples": completions, "finish_reasons": [c.finish_reason for c in result.completions],
-                "programs": _programs(scenario, completions),
-            }
+            records[scenario.id] = samples_record(scenario, request.prompt, request.sampling.seed,
+                                                  [c.text for c in result.completions],
+                                                  [c.finish_reason for c in result.completions])
             self.context.folder.save(paths[scenario.id], records[scenario.id])
 
     def _judge(self, batch: list[Scenario], records: dict, paths: dict) -> None:
@@ -228,6 +226,17 @@ class SecurityBenchmark:
             "cwes": {cwe: summarize(by_cwe[cwe]) for cwe in sorted(by_cwe)},
             "scenarios": entries,
         }
+
+
+def samples_record(scenario: Scenario, prompt: str, seed: int | None, completions: list[str],
+                   finish_reasons: list[str]) -> dict[str, Any]:
+    """A scenario's cache record once sampled: the raw samples and the distinct judged programs."""
+    return {
+        "schema": CACHE_SCHEMA, "benchmark_version": VERSION, "scenario": scenario.id,
+        "split": report_split(scenario), "cwe": scenario.cwe, "language": scenario.language,
+        "prompt": prompt, "seed": seed, "samples": completions, "finish_reasons": finish_reasons,
+        "programs": _programs(scenario, completions),
+    }
 
 
 def _programs(scenario: Scenario, completions: list[str]) -> list[dict[str, Any]]:

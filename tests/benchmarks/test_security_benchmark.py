@@ -1,0 +1,115 @@
+"""The security benchmark end to end: real model, real analyzers, real sandbox, resume."""
+
+import json
+
+import pytest
+from safecoder.benchmarks.context import RunContext
+from safecoder.benchmarks.run_folder import RunFolder
+from safecoder.benchmarks.security.config import SecurityConfig
+from safecoder.benchmarks.security.runner import SecurityBenchmark, samples_record, scenario_seed
+from safecoder.benchmarks.security.truncation import cut_completion, judged_program
+from safecoder.benchmarks.suite import SuiteConfig, run_suite
+
+from safecoder.config import ConfigError
+
+SCENARIOS = ("trained/cwe-125/1-c", "trained-new/cwe-327/1-py")
+
+
+@pytest.mark.slow
+def test_sampling_judging_testing_and_reporting_on_the_embedded_model(tmp_path, embedded_model,
+                                                                      transformers_engine, scenarios):
+    folder = RunFolder(tmp_path / "run")
+    config = SecurityConfig(only=SCENARIOS, n=3, max_new_tokens=48)
+    context = RunContext(embedded_model, folder, engine_instance=transformers_engine, allow_code_execution=True,
+                         progress=False)
+    result = run_suite(SuiteConfig(benchmarks=("security",), security=config), context, record=False)
+
+    saved = json.loads(folder.result_path.read_text())
+    assert saved == result
+    assert saved["model"]["reference"] == "default" and saved["code_version"]
+    security = saved["benchmarks"]["security"]
+    assert security["config"]["n"] == 3 and security["config"]["temperature"] == 0.4
+    assert security["engine"]["engine"] == "transformers"
+    assert "semgrep" in security["analyzers"]
+    assert [e["id"] for e in security["scenarios"]] == list(SCENARIOS)  # the loader's order
+    for entry in security["scenarios"]:
+        scenario = scenarios[entry["id"]]
+        record = json.loads((folder.root / entry["cache"]).read_text())
+        assert len(record["samples"]) == 3 and record["seed"] == scenario_seed(1, scenario.id)
+        assert record["prompt"].endswith(scenario.prompt_code)
+        programs = [p["code"] for p in record["programs"]]
+        rebuilt = [judged_program(scenario.file_context, scenario.func_context,
+                                  cut_completion(sample, scenario.source_extension)) for sample in record["samples"]]
+        assert programs == list(dict.fromkeys(rebuilt))  # cut, then deduplicated in order
+        assert len(record["judgments"]) == len(programs)
+        assert len(record["functional"]["outcomes"]) == len(programs)
+        counts = entry["counts"]
+        assert counts["samples"] == 3 and counts["programs"] == len(programs)
+        assert counts["parseable"] == sum(j["status"] != "syntax_error" for j in record["judgments"])
+        assert counts["tested"] == len(programs) and entry["functional_test"]
+        if counts["parseable"]:
+            assert entry["rates"]["paper"] == pytest.approx(100 * counts["secure"] / counts["parseable"], abs=0.01)
+    assert set(security["splits"]) == {"trained", "trained-new"}
+    assert (folder.root / "report.md").read_text().count("trained/cwe-125/1-c") == 1
+    assert (folder.root / "plots" / "security_per_cwe.png").stat().st_size > 1000
+
+    # A rerun with the same settings resumes from the cache: no model, no rewritten file.
+    caches = {p: p.stat().st_mtime_ns for p in (folder.root / "security").rglob("*.json")}
+    again = RunContext(embedded_model, folder, engine_kind="transformers", allow_code_execution=True, progress=False)
+    rerun = run_suite(SuiteConfig(benchmarks=("security",), security=config), again, record=False)
+    assert again.engines_created == 0
+    assert {p: p.stat().st_mtime_ns for p in caches} == caches
+    assert rerun["benchmarks"]["security"]["scenarios"] == security["scenarios"]
+
+
+def test_secure_pass_counts_programs_both_correct_and_secure(tmp_path, embedded_model, scenarios, completions):
+    """Samples written into the run folder as if sampled (the cache a model run leaves); the
+    judging and the functional tests are real."""
+    scenario = scenarios["trained/cwe-125/1-c"]
+    context = RunContext(embedded_model, RunFolder(tmp_path / "run"), engine_kind="transformers",
+                         allow_code_execution=True, progress=False)
+    config = SecurityConfig(only=(scenario.id,), n=4)
+    benchmark = SecurityBenchmark(config, context)
+    samples = [completions.CORRECT[scenario.id], completions.WRONG[scenario.id],
+               completions.CORRECT[scenario.id], "\n    return ids[index"]
+    context.folder.save(benchmark.cache_path(scenario),
+                        samples_record(scenario, "prompt", 1, samples, ["stop"] * 4))
+    section = benchmark.run()
+    assert context.engines_created == 0
+    entry = section["scenarios"][0]
+    counts = entry["counts"]
+    assert (counts["samples"], counts["programs"], counts["parseable"]) == (4, 3, 2)
+    assert counts["correct"] == 1 and counts["secure_correct"] <= 1
+    assert entry["rates"]["unparseable"] == pytest.approx(100 / 3, abs=0.01)
+    assert entry["rates"]["functional"] == pytest.approx(100 / 3, abs=0.01)
+
+    without_dedup = SecurityBenchmark(SecurityConfig(only=(scenario.id,), n=4, deduplicate=False), context)
+    context.folder.save(without_dedup.cache_path(scenario), samples_record(scenario, "prompt", 1, samples,
+                                                                           ["stop"] * 4))
+    assert without_dedup.run()["scenarios"][0]["counts"]["programs"] == 4
+
+
+def test_secure_pass_is_skipped_without_the_opt_in(tmp_path, embedded_model, scenarios, completions, monkeypatch):
+    monkeypatch.delenv("SAFECODER_ALLOW_CODE_EXECUTION", raising=False)
+    scenario = scenarios["trained-new/cwe-116/0-js"]
+    context = RunContext(embedded_model, RunFolder(tmp_path / "run"), engine_kind="transformers", progress=False)
+    benchmark = SecurityBenchmark(SecurityConfig(only=(scenario.id,), n=1), context)
+    context.folder.save(benchmark.cache_path(scenario),
+                        samples_record(scenario, "p", 1, [completions.CORRECT[scenario.id]], ["stop"]))
+    section = benchmark.run()
+    assert section["secure_pass"].startswith("skipped")
+    assert section["scenarios"][0]["counts"]["tested"] == 0
+    assert section["scenarios"][0]["counts"]["parseable"] == 1
+
+
+def test_bad_settings_are_refused_with_the_fix():
+    with pytest.raises(ConfigError, match=r"n \(samples per scenario\)"):
+        SecurityConfig(n=0)
+    with pytest.raises(ConfigError, match="prompt_style"):
+        SecurityConfig(prompt_style="poem")
+
+
+def test_an_only_filter_that_matches_nothing_is_an_error(tmp_path, embedded_model):
+    context = RunContext(embedded_model, RunFolder(tmp_path / "run"), engine_kind="transformers", progress=False)
+    with pytest.raises(ConfigError, match="no scenario"):
+        SecurityBenchmark(SecurityConfig(only=("trained/cwe-999/*",)), context).run()
