@@ -35,7 +35,7 @@ class SettingsError(ConfigError):
 class ClientSettings(BaseModel):
     """The editor-facing settings; unknown keys are refused so typos do not pass silently."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=None)
+    model_config = ConfigDict(extra="forbid")
 
     enabled: bool | None = None
     serverUrl: str | None = None
