@@ -16,6 +16,8 @@ from safecoder.analysis.fast.operators import (
     inside,
     is_call_to,
     preceded_by,
+    sql_helper_arguments,
+    sql_string_built,
 )
 from safecoder.analysis.fast.registry import rule
 from safecoder.analysis.fast.taint import TaintSpec, tainted_sinks
@@ -136,6 +138,11 @@ def xss(ctx):
 def built_query(ctx):
     spec = TaintSpec(sinks=method_sinks("query", "execute", "raw"), is_source=built_or_user_input)
     return tainted_sinks(ctx, spec)
+
+
+@rule("cwe-089-javascript-sql-string-to-call", LANGUAGE)
+def sql_string_to_call(ctx):
+    return tainted_sinks(ctx, TaintSpec(sinks=sql_helper_arguments, is_source=sql_string_built))
 
 
 # --- CWE-094 ---------------------------------------------------------------------------------------

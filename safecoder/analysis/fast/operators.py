@@ -143,3 +143,50 @@ def deep_identifiers(ctx, node) -> Iterable:
 def any_identifier_matches(ctx, node, regex: str) -> bool:
     pattern = re.compile(regex)
     return any(pattern.search(ctx.text(name)) for name in deep_identifiers(ctx, node))
+
+
+SQL_STATEMENT = re.compile(r"(?is)\b(select\b.*\bfrom|insert\b.*\binto|update\b.*\bset|delete\b.*\bfrom)\b")
+SQL_CALLEE = re.compile(r"(?i)(quer|exec|sql|insert|update|delete|select|fetch|run|get|all|each|prepare|raw|find|db)")
+
+
+def sql_string_built(ctx, node) -> bool:
+    """Semgrep: `"$SQL" % $X`, `"$SQL".format(...)`, `"$SQL" + $X`, `$X + "$SQL"` with $SQL like SQL.
+
+    Not `"..." + "..."`; `%` and `.format` only in Python.
+    """
+    from safecoder.analysis.fast.literals import _operands, is_literal, operator
+
+    if node.type in ("binary_operator", "binary_expression"):
+        op = operator(ctx, node)
+        left, right = _operands(node)
+        if op == "+":
+            if is_literal(ctx, left) and is_literal(ctx, right):
+                return False
+            return any(side is not None and SQL_STATEMENT.search(ctx.string_value(side) or "")
+                       for side in (left, right) if side is not None and side.type in ctx.grammar.strings)
+        if op == "%" and ctx.language == "python":
+            return left is not None and left.type == "string" and bool(SQL_STATEMENT.search(ctx.string_value(left) or ""))
+        return False
+    if node.type == "call" and ctx.language == "python":
+        call = call_at(ctx, node)
+        if call is not None and call.name.endswith(".format") and call.receiver is not None and \
+                call.receiver.type == "string":
+            return bool(SQL_STATEMENT.search(ctx.string_value(call.receiver) or ""))
+    return False
+
+
+def sql_helper_arguments(ctx) -> Iterable:
+    """Semgrep: `$F(..., $Q, ...)` / `$O.$M(..., $Q, ...)` with `metavariable-regex` on the called
+    name ($F a plain name, $M a method name), focused on each argument."""
+    for call in ctx.calls:
+        function = call.node.child_by_field_name("function")
+        if function is None:
+            continue
+        if function.type in ctx.grammar.identifiers:
+            name = ctx.text(function)
+        elif function.type in ("attribute", "member_expression"):
+            name = ctx.text(function.child_by_field_name("attribute" if function.type == "attribute" else "property"))
+        else:
+            continue
+        if SQL_CALLEE.search(name):
+            yield from ctx.positional(call)

@@ -17,6 +17,8 @@ from safecoder.analysis.fast.operators import (
     is_call_to,
     keyword_has_text,
     preceded_by,
+    sql_helper_arguments,
+    sql_string_built,
 )
 from safecoder.analysis.fast.registry import rule
 from safecoder.analysis.fast.taint import TaintSpec, tainted_sinks
@@ -167,6 +169,11 @@ def built_query(ctx):
         yield from argument_sinks("*.execute", "*.executemany", "*.raw")(ctx)
         yield from argument_sinks("*.executescript", "sqlalchemy.text", exact=1)(ctx)
     return tainted_sinks(ctx, TaintSpec(sinks=sinks, is_source=built_or_request))
+
+
+@rule("cwe-089-python-sql-string-to-call", LANGUAGE)
+def sql_string_to_call(ctx):
+    return tainted_sinks(ctx, TaintSpec(sinks=sql_helper_arguments, is_source=sql_string_built))
 
 
 # --- CWE-094 ---------------------------------------------------------------------------------------

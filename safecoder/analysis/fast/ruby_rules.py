@@ -101,8 +101,22 @@ def built_query(ctx):
             arguments = ctx.positional(call)
             if call.receiver is not None and arguments and _QUERY_METHODS.match(call.name.rsplit(".", 1)[-1]):
                 yield arguments[0]
-    spec = TaintSpec(sinks=sinks, is_source=lambda c, n: c.is_built_string(n) or request_data(c, n))
+    spec = TaintSpec(sinks=sinks, is_source=request_data, is_sanitizer=_sql_sanitizer,
+                     parameters_are_sources=True, parameter_functions=_METHODS)
     return tainted_sinks(ctx, spec)
+
+
+def _sql_sanitizer(ctx, node) -> bool:
+    """Semgrep: `$X.to_i`, `$X.to_f`, `Integer(...)`, `Float(...)`, `BigDecimal(...)`, `BigDecimal.new(...)`,
+    `sanitize_sql(...)`, `sanitize_sql_array(...)`, `$C.quote(...)`."""
+    if node.type != "call":
+        return False
+    method = ctx.text(node.child_by_field_name("method")) if node.child_by_field_name("method") else ""
+    receiver = node.child_by_field_name("receiver")
+    if receiver is not None:
+        return (method in ("to_i", "to_f") and node.child_by_field_name("arguments") is None) or \
+            method == "quote" or ctx.text(node).startswith("BigDecimal.new")
+    return method in ("Integer", "Float", "BigDecimal", "sanitize_sql", "sanitize_sql_array")
 
 
 # --- CWE-116 ---------------------------------------------------------------------------------------

@@ -13,3 +13,15 @@ class UserController < ActionController::Base
         users = User.order("created_at DESC")
     end
 end
+
+class HierarchyEntry < ActiveRecord::Base
+    def concept(hierarchy_entry_id)
+        # ruleid: cwe-089-ruby-built-query
+        self.find_by_sql("select id from hierarchy_entries where id=#{hierarchy_entry_id};")
+    end
+
+    def checked_concept(hierarchy_entry_id)
+        # ok: cwe-089-ruby-built-query
+        self.find_by_sql("select id from hierarchy_entries where id=#{hierarchy_entry_id.to_i};")
+    end
+end
