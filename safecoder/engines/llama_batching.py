@@ -127,6 +127,7 @@ class ContinuousBatcher:
         self._wake = threading.Condition()
         self._closing = False
         self._failure: BaseException | None = None
+        self.counters = {"decode_calls": 0, "sampled_tokens": 0, "peak_rows_per_call": 0}
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -157,6 +158,11 @@ class ContinuousBatcher:
             return False
         self._lib.llama_batch_free(self._batch)
         return True
+
+    @property
+    def active_requests(self) -> int:
+        with self._wake:
+            return len(self._jobs) + len(self._inbox)
 
     # ----- the worker thread ------------------------------------------------------------
     def _run(self) -> None:
@@ -228,6 +234,7 @@ class ContinuousBatcher:
                 row.logits_index = n
                 row.phase = "sample"
                 n += 1
+        rows_in_call = n
         prefilled: list[tuple[Job, int]] = []
         for job in self._jobs:
             if not job.cohort or job.prefix_ready or n >= self._batch_tokens:
@@ -237,6 +244,7 @@ class ContinuousBatcher:
             seqs = tuple(row.seq for row in job.cohort)
             for offset, token in enumerate(chunk):
                 self._add(n + offset, token, start + offset, seqs, False)
+            rows_in_call += len(seqs) if start + len(chunk) == len(job.prompt) else 0
             n += len(chunk)
             prefilled.append((job, len(chunk)))
             if start + len(chunk) == len(job.prompt):
@@ -247,6 +255,8 @@ class ContinuousBatcher:
             return
         self._batch.n_tokens = n
         code = self._lib.llama_decode(self._ctx, self._batch)
+        self.counters["decode_calls"] += 1
+        self.counters["peak_rows_per_call"] = max(self.counters["peak_rows_per_call"], rows_in_call)
         if code != 0:
             raise EngineError(
                 f"llama_decode failed with status {code}"
@@ -281,6 +291,7 @@ class ContinuousBatcher:
         lib = self._lib
         token = lib.llama_sampler_sample(row.sampler, self._ctx, row.logits_index)
         row.phase = "decode"
+        self.counters["sampled_tokens"] += 1
         if job.sampling.logprobs:
             row.logprob += self._token_logprob(row.logits_index, token)
         if lib.llama_vocab_is_eog(self._vocab, token):

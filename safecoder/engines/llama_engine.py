@@ -199,6 +199,11 @@ class LlamaEngine(Engine):
             if not finished:
                 self._batcher.cancel(job)
 
+    def stats(self) -> dict[str, int]:
+        """Requests in flight and the worker's counters: llama_decode calls, tokens sampled,
+        and the most sequences that got a token from one call (how much requests share)."""
+        return {"active_requests": self._batcher.active_requests, **self._batcher.counters}
+
     async def close(self) -> None:
         if self._closed:
             return
