@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -231,7 +230,7 @@ def _compare(target: dict[str, Any], prompts: list[Prompt], reference: list[str]
              engine: dict[str, Any]) -> dict[str, Any]:
     rows = []
     for prompt, expected, got in zip(prompts, reference, exported, strict=True):
-        common = len(os.path.commonprefix([expected, got]))
+        common = _common_prefix_length(expected, got)
         rows.append({"id": prompt.id, "match": expected == got, "common_prefix_chars": common,
                      "weights": expected, "gguf": got})
     matches = sum(r["match"] for r in rows)
@@ -243,6 +242,13 @@ def _compare(target: dict[str, Any], prompts: list[Prompt], reference: list[str]
         "mean_common_prefix": round(sum(prefix) / len(prefix), 4),
         "engine": engine, "completions": rows,
     }
+
+
+def _common_prefix_length(first: str, second: str) -> int:
+    for position, (a, b) in enumerate(zip(first, second, strict=False)):
+        if a != b:
+            return position
+    return min(len(first), len(second))
 
 
 # ----- the security benchmark, side by side -------------------------------------------
