@@ -23,7 +23,11 @@ common clean case costs one analysis); `eager` draws all k at once. Either way t
 candidate is kept when it is clean, so the gate does not change what a clean model says.
 "Most likely" is the mean log-probability per token. A greedy request's extra candidates
 are sampled at the gate's temperature. This module knows no HTTP and no engine internals;
-the language server reuses it for its in-process engine.
+the language server reuses it for its in-process engine:
+
+    gate = SecurityGate(load_analyzer(), candidates=4)
+    report = await gate.run("rerank", sampling, engine_draw(engine, prompt), CompletionCheck(gate.analyzer, prefix, suffix))
+    report.outcomes[0].text, report.outcomes[0].to_dict()
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from safecoder.server.code_blocks import code_blocks
 from safecoder.server.language_guess import guess_language
 
 from safecoder.analysis.findings import AnalysisResult, Finding
-from safecoder.engines.base import SamplingParams
+from safecoder.engines.base import Engine, GenerationRequest, SamplingParams
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +171,26 @@ class ChatCheck:
 
 
 Draw = Callable[[SamplingParams], Awaitable[list[Candidate]]]
+Finish = Callable[[str, bool], tuple[str, bool]]
+
+
+def engine_draw(engine: Engine, prompt: str, finish: Finish | None = None) -> Draw:
+    """A `Draw` that samples candidates for `prompt` from an engine.
+
+    `finish(text, stopped)` may rewrite each text (fill-in-the-middle trimming) and says
+    whether it cut it, which turns the candidate's finish reason into `stop`.
+    """
+
+    async def draw(sampling: SamplingParams) -> list[Candidate]:
+        result = await engine.generate(GenerationRequest(prompt, sampling))
+        candidates = []
+        for completion in result.completions:
+            text, cut = finish(completion.text, completion.finish_reason == "stop") if finish else (completion.text, False)
+            candidates.append(Candidate(text, completion.token_count, "stop" if cut else completion.finish_reason,
+                                        completion.logprob))
+        return candidates
+
+    return draw
 
 
 class SecurityGate:

@@ -38,6 +38,7 @@ from safecoder.server.gate import (
     GateOutcome,
     SecurityGate,
     choose,
+    engine_draw,
     judge,
 )
 from safecoder.server.infill import infill_prompt
@@ -153,18 +154,7 @@ class Serving:
         return Prepared(served, prompt, prompt_tokens, sampling, mode, check, header, finish, echo)
 
     def _drawer(self, prepared: Prepared):
-        engine = prepared.served.engine
-
-        async def draw(sampling: SamplingParams) -> list[Candidate]:
-            result = await engine.generate(GenerationRequest(prepared.prompt, sampling))
-            candidates = []
-            for completion in result.completions:
-                text, cut = prepared.finish(completion.text, completion.finish_reason == "stop")
-                reason = "stop" if cut else completion.finish_reason
-                candidates.append(Candidate(text, completion.token_count, reason, completion.logprob))
-            return candidates
-
-        return draw
+        return engine_draw(prepared.served.engine, prepared.prompt, prepared.finish)
 
     # ----- answers ---------------------------------------------------------------------
     def _body(self, request: Request, prepared: Prepared, outcomes: list[GateOutcome]) -> dict:

@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import threading
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -228,7 +229,9 @@ class VLLMEngine(Engine):
             output_kind=RequestOutputKind.DELTA,
         )
         counts: dict[int, int] = {}
-        async for output in self._llm.generate({"prompt_token_ids": prompt_ids}, params, request.request_id,
+        # vLLM needs unique ids among requests in flight; callers may reuse a request object.
+        vllm_id = f"{request.request_id}-{uuid.uuid4().hex[:8]}"
+        async for output in self._llm.generate({"prompt_token_ids": prompt_ids}, params, vllm_id,
                                                lora_request=self._lora()):
             for piece in output.outputs:
                 counts[piece.index] = counts.get(piece.index, 0) + len(piece.token_ids)

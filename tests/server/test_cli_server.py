@@ -260,7 +260,7 @@ def test_the_gate_catches_sql_built_by_concatenation(cli_server):
         assert blocked.text != seen.text
     with cli_server.http() as http:
         metrics = http.get("/metrics").text
-    assert 'safecoder_gate_findings_total{cwe="CWE-089",action="annotated"}' in metrics
+    assert 'safecoder_gate_findings_total{action="annotated",cwe="CWE-089"}' in metrics
 
 
 def test_a_promotion_is_picked_up_without_dropping_requests_in_flight(cli_server, server_registry, wait_for):

@@ -172,3 +172,16 @@ def test_a_client_that_leaves_aborts_the_vllm_request(served, wait_for):
                     assert engine._llm.get_num_unfinished_requests() == 1
                     break
     wait_for(lambda: engine._llm.get_num_unfinished_requests() == 0, "vLLM to abort the request")
+
+
+def test_synchronous_batches_run_on_the_same_engine_while_it_serves(served):
+    """`generate_batch` (benchmarks, the collector) shares the engine loop with the server."""
+    engine = served.state.slot.current.engine
+    greedy = GenerationRequest("def add(a, b):\n", SamplingParams(max_new_tokens=8))
+    sampled = GenerationRequest("import os\n", SamplingParams(n=2, temperature=0.9, seed=4, max_new_tokens=6))
+    results = engine.generate_batch([greedy, sampled, greedy])
+    over_http = served.client().completions.create(model="production", prompt="def add(a, b):\n", max_tokens=8,
+                                                   temperature=0, extra_body=GATE_OFF).choices[0].text
+    assert results[0].texts == [over_http] == results[2].texts
+    assert len(results[1].completions) == 2 and results[1].prompt_tokens == engine.count_tokens("import os\n")
+    assert [r.request_id for r in results] == [greedy.request_id, sampled.request_id, greedy.request_id]
