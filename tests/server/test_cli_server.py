@@ -88,6 +88,14 @@ def test_chat_and_its_live_stream_agree(cli_server):
     assert final[-1].choices[0].model_extra["safecoder"]["action"] == "unchecked"
     assert chunks[-1].usage.completion_tokens == answer.usage.completion_tokens
 
+    judged = client.chat.completions.create(model="production", messages=messages, max_tokens=40, temperature=0,
+                                            extra_body={"safecoder": {"gate": "annotate"}}).choices[0]
+    verdict = judged.model_extra["safecoder"]
+    if "```" in judged.message.content:
+        assert verdict["action"] in ("passed", "annotated"), "the answer's code block is judged"
+    else:
+        assert verdict["action"] == "passed", "an answer without code has nothing to flag"
+
 
 def test_gated_stream_sends_the_chosen_text_with_its_verdict(cli_server):
     client = cli_server.client()
