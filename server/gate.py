@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -52,6 +53,7 @@ Action = Literal["passed", "reranked", "annotated", "blocked", "unchecked"]
 GateMode = Literal["off", "annotate", "rerank", "block"]
 Analyzer = Callable[[str, str], AnalysisResult]
 MAX_DRAW = 256  # the most samples one engine call may take (SamplingParams.n)
+GUESS_WINDOW = 4000  # characters of the prefix that language detection looks at
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,14 @@ class CompletionCheck:
     def __init__(self, analyzer: Analyzer | None, prefix: str, suffix: str = "", language: str | None = None):
         self.analyzer = analyzer
         self.prefix, self.suffix = prefix, suffix
-        self.language = language or guess_language(prefix + "\n" + suffix)
+        self._given_language = language
+
+    @functools.cached_property
+    def language(self) -> str | None:
+        """The language given, else guessed (once, on first use) from the code around the cursor."""
+        if self._given_language:
+            return self._given_language
+        return guess_language(self.prefix[-GUESS_WINDOW:] + "\n" + self.suffix[:GUESS_WINDOW // 4])
 
     @property
     def can_judge(self) -> bool:
