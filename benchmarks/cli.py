@@ -105,6 +105,9 @@ def _register_promote(subparsers: argparse._SubParsersAction) -> None:
     promote.add_argument("--engine", choices=ENGINE_CHOICES, default="auto")
     promote.add_argument("--allow-code-execution", action="store_true",
                          help="allow running generated code (needed to measure pass@1)")
+    promote.add_argument("--run-root", type=Path, default=None,
+                         help="run folders of the measured versions go to RUN_ROOT/<version> "
+                         "(default: SAFECODER_HOME/bench/<model>)")
     promote.add_argument("--no-progress", action="store_true")
     promote.add_argument("--format", choices=["table", "json"], default="table")
     _add_suite_options(promote)
@@ -237,7 +240,8 @@ def _promote(args: argparse.Namespace) -> int:
     suite = load_suite_config(args.config, n=args.n, scenarios=args.scenarios, limit=args.limit,
                               benchmarks=("security", "functional"))
     decision = promote(args.version, suite, gate, force=args.force, reason=args.reason, engine=args.engine,
-                       allow_code_execution=args.allow_code_execution, progress=not args.no_progress)
+                       allow_code_execution=args.allow_code_execution, progress=not args.no_progress,
+                       run_root=args.run_root)
     if args.format == "json":
         print(json.dumps(decision.to_evidence(), indent=2))
     else:

@@ -178,7 +178,7 @@ def measure(version: str, suite: SuiteConfig, *, allow_running: bool, engine: st
 
 
 def promote(version: str, suite: SuiteConfig, gate: GateConfig, *, force: bool = False, reason: str = "",
-            engine: str = "auto", allow_code_execution: bool = False, run_dirs: dict[str, Path] | None = None,
+            engine: str = "auto", allow_code_execution: bool = False, run_root: Path | None = None,
             progress: bool = True) -> GateDecision:
     from safecoder.registry import Registry
 
@@ -189,13 +189,15 @@ def promote(version: str, suite: SuiteConfig, gate: GateConfig, *, force: bool =
     production = registry.aliases().get("production")
     if production == candidate:
         raise GateError(f"{candidate} is already in production")
-    run_dirs = run_dirs or {}
     options = {"allow_running": not force, "engine": engine, "allow_code_execution": allow_code_execution,
                "progress": progress}
+
+    def run_dir(version: str) -> Path | None:
+        return Path(run_root) / version if run_root else None
+
     try:
-        candidate_view = measure(candidate, suite, run_dir=run_dirs.get("candidate"), **options)
-        production_view = (measure(production, suite, run_dir=run_dirs.get("production"), **options)
-                           if production else None)
+        candidate_view = measure(candidate, suite, run_dir=run_dir(candidate), **options)
+        production_view = measure(production, suite, run_dir=run_dir(production), **options) if production else None
         decision = decide(candidate_view, production_view, gate)
     except GateError as exc:
         if not force:
