@@ -109,7 +109,8 @@ class EditorClient(BaseLanguageClient):
 
     # ----- connection --------------------------------------------------------------
     async def connect(self, command: Sequence[str] | None = None, tcp: tuple[str, int] | None = None,
-                      initialization_options: dict[str, Any] | None = None, **process_options: Any,
+                      initialization_options: dict[str, Any] | None = None,
+                      capabilities: types.ClientCapabilities = CAPABILITIES, **process_options: Any,
                       ) -> types.InitializeResult:
         if tcp is not None:
             await self.start_tcp(*tcp)
@@ -117,7 +118,7 @@ class EditorClient(BaseLanguageClient):
             await self.start_io(command[0], *command[1:], **process_options)
             self._async_tasks.append(asyncio.create_task(self._drain_stderr()))
         result = await self.initialize_async(types.InitializeParams(
-            process_id=None, root_uri=None, capabilities=CAPABILITIES,
+            process_id=None, root_uri=None, capabilities=capabilities,
             initialization_options=initialization_options,
         ))
         self.initialized(types.InitializedParams())

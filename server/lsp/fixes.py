@@ -136,7 +136,8 @@ def verify_candidates(source: str, language: Language, finding: Finding, functio
     where = f"`{function.name}`" if function.name else "this function"
     return FixOutcome(
         cwe=finding.cwe, function=function, candidates=len(answers), refusals=refusals,
-        reason=f"no verified fix for {finding.cwe} in {where}: of {len(answers)} candidates, {summary or 'none came back'}",
+        reason=(f"no verified fix for {finding.cwe} in {where}: of {len(answers)} "
+                f"candidate{'' if len(answers) == 1 else 's'}, {summary or 'none came back'}"),
     )
 
 

@@ -106,10 +106,12 @@ def loop() -> Iterator[LoopThread]:
     thread.close()
 
 
-def start_session(loop: LoopThread, command: list[str], initialization_options: dict | None = None) -> Session:
+def start_session(loop: LoopThread, command: list[str], initialization_options: dict | None = None,
+                  capabilities=None) -> Session:
     async def connect() -> EditorClient:
         client = EditorClient()
-        await client.connect(command, initialization_options=initialization_options, cwd=str(REPO))
+        extra = {"capabilities": capabilities} if capabilities is not None else {}
+        await client.connect(command, initialization_options=initialization_options, cwd=str(REPO), **extra)
         return client
 
     return Session(loop, loop.run(connect(), timeout=120))
@@ -132,8 +134,8 @@ def start_server(loop: LoopThread) -> Iterator:
     """Starts extra language servers for this module (`start_server(flags, options)`); all stop at its end."""
     started: list[Session] = []
 
-    def start(flags: list[str], initialization_options: dict | None = None) -> Session:
-        session = start_session(loop, lsp_command(*flags), initialization_options)
+    def start(flags: list[str], initialization_options: dict | None = None, capabilities=None) -> Session:
+        session = start_session(loop, lsp_command(*flags), initialization_options, capabilities)
         started.append(session)
         return session
 

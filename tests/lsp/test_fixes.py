@@ -92,6 +92,26 @@ def test_no_fix_is_offered_when_no_candidate_passes_and_the_action_says_why(remo
     assert remote_session.client.texts[uri] == text
 
 
+def test_clients_without_disabled_actions_are_told_why_in_a_message(start_server, scripted_server, samples):
+    import attrs
+    from safecoder.server.lsp.client import CAPABILITIES
+
+    code_action = attrs.evolve(CAPABILITIES.text_document.code_action, disabled_support=False)
+    capabilities = attrs.evolve(CAPABILITIES, text_document=attrs.evolve(
+        CAPABILITIES.text_document, code_action=code_action))
+    session = start_server(["--no-preload", "--server-url", scripted_server.url, "--diagnostics-debounce-ms", "0",
+                            "--fix-candidates", "1"],
+                           initialization_options={"apiKey": scripted_server.api_key}, capabilities=capabilities)
+    scripted_server.fix_answers = [UNPARSEABLE]
+    uri = "file:///project/old_client.py"
+    diagnostic = _open_with_diagnostic(session, uri, samples["vulnerable_py"].replace("find_user", "find_person"))
+    assert session.run(session.client.code_actions(uri, [diagnostic])) == []
+    message = session.run(session.client.wait_until(
+        lambda: next((m for m in session.client.messages if "no verified fix" in m.message), None), 30, "a message"))
+    assert message.type == types.MessageType.Warning
+    assert "no verified fix for CWE-089 in `find_person`: of 1 candidate, does not parse (1)" in message.message
+
+
 def test_automatic_requests_offer_a_command_that_fixes_through_apply_edit(remote_session, scripted_server, samples):
     """Cursor moves generate nothing; running the offered command computes, verifies and applies."""
     rename = {"find_user": "find_account"}
