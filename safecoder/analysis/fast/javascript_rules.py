@@ -107,14 +107,28 @@ def _shell_option(ctx, call) -> bool:
                and ctx.text(pair.child_by_field_name("value")) == "true" for pair in positional[2].named_children)
 
 
+_CHILD_PROCESS = re.compile(r"(?i)^(cp|child_?process|childprocess|proc|shell)$")
+
+
 @rule("cwe-078-javascript-command-injection", LANGUAGE)
 def command_injection(ctx):
     def sinks(ctx):
         yield from argument_sinks("child_process.exec", "child_process.execSync")(ctx)
+        for call in ctx.calls:
+            function = call.node.child_by_field_name("function")
+            if function is None or call.node.type != "call_expression" or not ctx.positional(call):
+                continue
+            if function.type == "identifier" and ctx.text(function) in ("exec", "execSync"):
+                yield ctx.positional(call)[0]
+            elif function.type == "member_expression" and \
+                    ctx.text(function.child_by_field_name("property")) in ("exec", "execSync") and \
+                    _CHILD_PROCESS.match(ctx.text(function.child_by_field_name("object"))):
+                yield ctx.positional(call)[0]
         for call in ctx.calls_to("child_process.spawn", "child_process.spawnSync"):
             if _shell_option(ctx, call):
                 yield ctx.positional(call)[0]
-    spec = TaintSpec(sinks=sinks, is_source=user_input, is_sanitizer=name_matches(r"(?i)(quote|escape|sanitize)"),
+    spec = TaintSpec(sinks=sinks, is_source=built_or_user_input,
+                     is_sanitizer=name_matches(r"(?i)(quote|escape|sanitize)"),
                      parameters_are_sources=True, parameter_functions=_FUNCTIONS_WITH_SOURCE_PARAMETERS)
     return tainted_sinks(ctx, spec)
 
@@ -129,6 +143,26 @@ def xss(ctx):
                   method_sinks("html", "send", "write", exact=1))
     spec = TaintSpec(sinks=sinks, is_source=user_input,
                      is_sanitizer=name_matches(r"(?i)(escape|sanitize|encode|purify|parseInt|Number)"))
+    return tainted_sinks(ctx, spec)
+
+
+@rule("cwe-079-javascript-dom-html-from-arguments", LANGUAGE)
+def dom_html_from_arguments(ctx):
+    sinks = chain(argument_sinks("document.write", "document.writeln", exact=1),
+                  assigned_property_sinks("innerHTML", "outerHTML"),
+                  method_sinks("insertAdjacentHTML", exact=2, position=1),
+                  method_sinks("html", exact=1))
+
+    def field_value(ctx, node) -> bool:
+        """Semgrep `$E.val()`."""
+        if node.type != "call_expression":
+            return False
+        function = node.child_by_field_name("function")
+        return function is not None and function.type == "member_expression" and \
+            ctx.text(function.child_by_field_name("property")) == "val" and not ctx.positional(call_at(ctx, node))
+    spec = TaintSpec(sinks=sinks, is_source=field_value,
+                     is_sanitizer=name_matches(r"(?i)(escape|sanitize|encode|purify|parseInt|Number)"),
+                     parameters_are_sources=True, parameter_functions=_FUNCTIONS_WITH_SOURCE_PARAMETERS)
     return tainted_sinks(ctx, spec)
 
 

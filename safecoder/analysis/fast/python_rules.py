@@ -153,6 +153,18 @@ def reflected_xss(ctx):
     return tainted_sinks(ctx, spec)
 
 
+@rule("cwe-079-python-html-from-arguments", LANGUAGE)
+def html_from_arguments(ctx):
+    sinks = chain(argument_sinks("HttpResponse", "HttpResponseNotFound", "HttpResponseBadRequest",
+                                 "HttpResponseForbidden"),
+                  argument_sinks("mark_safe", "Markup", "self.write", exact=1))
+    spec = TaintSpec(sinks=sinks, is_source=lambda c, n: False,
+                     is_sanitizer=sanitizer("escape", "*.escape", "*.xhtml_escape", "render_template", "*.render",
+                                            "json.dumps", "int"),
+                     parameters_are_sources=True, excluded_parameters=("self", "cls"))
+    return tainted_sinks(ctx, spec)
+
+
 @rule("cwe-079-python-jinja2-autoescape", LANGUAGE)
 def jinja2_autoescape(ctx):
     for call in ctx.calls_to("jinja2.Environment", "jinja2.Template"):

@@ -60,9 +60,13 @@ def path_traversal(ctx):
 
 @rule("cwe-078-ruby-shell-command", LANGUAGE)
 def shell_command(ctx):
+    def backticks(ctx):
+        yield from ctx.nodes("subshell")
     sinks = chain(_receiverless(ctx, "system", "exec", "spawn", exact=1),
+                  _receiverless(ctx, "open"),
                   argument_sinks("IO.popen"),
-                  argument_sinks("Open3.*", "Kernel.system", exact=1))
+                  argument_sinks("Open3.*", "Kernel.system", exact=1),
+                  backticks)
     spec = TaintSpec(sinks=sinks, is_source=request_data,
                      is_sanitizer=lambda c, n: is_call_to(c, n, "Shellwords.escape", "Shellwords.shellescape",
                                                           "*.shellescape"),

@@ -20,3 +20,14 @@ function gitCheckout(branch) {
     // ok: cwe-078-javascript-command-injection
     cp.execFile("git", ["checkout", branch], function (err) {});
 }
+
+const { exec, execFile } = require("child_process");
+
+function pdfinfo(self, done) {
+    // ruleid: cwe-078-javascript-command-injection
+    let child = exec('pdfinfo ' + self.options.additional.join(' '), done);
+    // ok: cwe-078-javascript-command-injection
+    let safe = execFile('pdfinfo', self.options.additional, done);
+    // ok: cwe-078-javascript-command-injection
+    let pattern = /a+/.exec("aaa");
+}

@@ -16,3 +16,24 @@ class Download
         IO.popen(command)
     end
 end
+
+class Pods
+    def read_plist(pathname)
+        # ruleid: cwe-078-ruby-shell-command
+        JSON.parse(`plutil -convert json -o - '#{pathname}'`)
+    end
+
+    def read_plist_safely(pathname)
+        out, _err, _status = Open3.capture3('plutil', '-convert', 'json', '-o', '-', pathname)
+        # ok: cwe-078-ruby-shell-command
+        JSON.parse(`date`)
+        out
+    end
+
+    def read(path)
+        # ruleid: cwe-078-ruby-shell-command
+        open(path).read
+        # ok: cwe-078-ruby-shell-command
+        File.open(path).read
+    end
+end
