@@ -38,9 +38,64 @@ TARGET_VULNERABLE = 0.80
 TARGET_SECURE = 0.10
 CHUNK = 500
 
-# Classes that cannot reach the target, and why. A class missing here that misses the
-# target is reported as "below target" so the table never hides a gap.
-LIMITS: dict[tuple[str, str], str] = {}
+# Classes that do not reach the target, and why (read from the pairs' diffs). A class
+# missing here that misses the target is reported as "below target", so the table
+# never hides a gap.
+_MEMORY = ("fixes are project-specific bounds, length and state checks deep in library code (added "
+           "`if (len < n)`, changed sizes, reordered frees); the weakness depends on values and callers "
+           "outside the function; the rules target the scenarios' patterns")
+LIMITS: dict[tuple[str, str], str] = {
+    ("CWE-022", "c"): "no C rule (no scenario); fixes add project helpers such as `str_is_correct_filename`",
+    ("CWE-022", "java"): "ZipSlip rule (archive entry names) like the scenario's query; the other fixes guard "
+                         "paths from URLs and files",
+    ("CWE-022", "javascript"): "fixes strip `..` from `req.url` with a regular expression, which no "
+                               "sanitizer model recognises",
+    ("CWE-022", "python"): "paths come from function arguments and configuration rather than request "
+                           "objects; fixes use project checks (`'..' in parts`, `safe_join` in another function)",
+    ("CWE-022", "ruby"): "the pairs change git status bookkeeping around paths; no file access from input",
+    ("CWE-078", "c"): "no C rule (no scenario); fixes change quoting in printf-style command strings",
+    ("CWE-078", "python"): "most fixes turn a command string into a list for a project wrapper "
+                           "(`self._run_ssh`, `_cli_run`); whether a shell runs is decided inside the wrapper",
+    ("CWE-078", "ruby"): "most fixes replace Kernel#open/IO.readlines on local paths or refactor "
+                         "option building; the command is assembled in other methods",
+    ("CWE-079", "c"): "no C rule (no scenario); fixes escape strings for Qt widgets and HTTP error pages",
+    ("CWE-079", "go"): "most pairs change logging or test assertions; the responses written are not "
+                       "built from request data",
+    ("CWE-079", "javascript"): "fixes swap .html() for .text() or innerHTML for textContent on values "
+                               "from other functions (jQuery objects, API results) that are no source here; "
+                               "secure versions still pass arguments to .html() elsewhere",
+    ("CWE-079", "python"): "fixes span Flask, Django, Tornado, socket.io and templates with values from "
+                           "databases and files; no single source-sink pair covers them",
+    ("CWE-079", "ruby"): "fixes escape values inside helpers that build strings in other methods",
+    ("CWE-089", "go"): "one of four judged pairs builds the query in another function",
+    ("CWE-089", "javascript"): "the secure versions of two pairs still concatenate constants into SQL",
+    ("CWE-089", "ruby"): "the SQL strings interpolate instance variables and constants set in other "
+                         "methods; fixes add `to_i` guards after the query is built",
+    ("CWE-116", "ruby"): "one of two pairs escapes with several `sub` calls on other characters",
+    ("CWE-119", "c"): _MEMORY,
+    ("CWE-125", "c"): _MEMORY,
+    ("CWE-190", "c"): "fixes widen integer types (uint64_t, size_t casts) in arithmetic whose operands "
+                      "come from structures, not from atoi/rand as in the scenarios",
+    ("CWE-200", "javascript"): "eight of ten fragments are JSX inside class methods that do not parse alone",
+    ("CWE-326", "go"): "fixes change defaults and validation of configured key sizes held in variables",
+    ("CWE-327", "go"): "two of three pairs are tests comparing TLS versions",
+    ("CWE-327", "python"): "most pairs rename password helpers or change SSL test expectations; only "
+                           "a few replace md5/sha1",
+    ("CWE-338", "javascript"): "the judged pair generates a UUID in an anonymous callback with no "
+                               "security-sensitive name",
+    ("CWE-352", "javascript"): "fixes swap one CSRF middleware for another or extend a path check",
+    ("CWE-416", "c"): _MEMORY,
+    ("CWE-476", "c"): _MEMORY,
+    ("CWE-502", "python"): "several 'fixed' versions still call pickle.load/shelve, and some pairs only "
+                           "change yaml.dump to yaml.safe_dump (no deserialization)",
+    ("CWE-681", "go"): "fixes change ParseUint bit sizes and bounds checks on values used later, not "
+                       "immediately converted",
+    ("CWE-732", "c"): "the pair adds a mode to open(); the vulnerable version passes none",
+    ("CWE-787", "c"): _MEMORY,
+    ("CWE-915", "javascript"): "merge and parse helpers assign keys from loops over objects, not from "
+                               "request parameters; fixes add hasOwnProperty/__proto__ checks",
+    ("CWE-916", "javascript"): "one of two judged pairs hashes through a project helper method",
+}
 
 
 class ValidationError(SafeCoderError):

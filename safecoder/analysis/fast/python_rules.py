@@ -278,7 +278,8 @@ def weak_key_size(ctx):
         size = ctx.keyword(call, "key_size") or (positional[1] if len(positional) >= 2 else None)
         if call.receiver is not None and _weak(ctx, size):
             yield call.node
-    for call in ctx.calls_to("Crypto.PublicKey.RSA.generate", "Crypto.PublicKey.DSA.generate"):
+    for call in ctx.calls_to("Crypto.PublicKey.RSA.generate", "Crypto.PublicKey.DSA.generate", "RSA.generate",
+                             "DSA.generate"):
         positional = ctx.positional(call)
         if positional and _weak(ctx, positional[0]):
             yield call.node

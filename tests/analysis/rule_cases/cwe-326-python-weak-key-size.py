@@ -27,3 +27,11 @@ def direct():
     # ruleid: cwe-326-python-weak-key-size
     weak_dsa = dsa.generate_private_key(key_size=1024)
     return weak, strong, weak_dsa
+
+
+def pycrypto_keys(RSA):
+    # ruleid: cwe-326-python-weak-key-size
+    weak = RSA.generate(1024)
+    # ok: cwe-326-python-weak-key-size
+    strong = RSA.generate(3072)
+    return weak, strong
