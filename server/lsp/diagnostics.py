@@ -7,8 +7,9 @@ snapshot's version, unless a newer change already replaced it.
 
 Each finding becomes a diagnostic with the CWE as `code`, a link to the CWE's page as
 `codeDescription.href`, the analyzer's severity, `source` "SafeCoder", and a message
-that names the weakness and says what is wrong; `data` keeps the CWE and the rule for
-the code actions. Findings give 1-based lines and columns in characters; diagnostics
+that names the weakness and says what is wrong; `data` keeps the CWE and the rules for
+the code actions. Findings of one CWE at the same range (several rules catching the
+same weakness) become one diagnostic. Findings give 1-based lines and columns in characters; diagnostics
 count 0-based in the client's units (UTF-16 by default).
 
 A document that does not parse (`syntax_error`, e.g. half-typed) keeps its previous
@@ -102,7 +103,8 @@ async def analyse_and_publish(server, uri: str) -> AnalysisResult | None:
     if result.judged:
         state.analysis, state.analysed_source, state.analysed_version = result, source, version
         lines = source.splitlines(True) or [""]
-        state.diagnostics = [to_diagnostic(finding, lines, document.position_codec) for finding in result.findings]
+        state.diagnostics = [to_diagnostic(finding, lines, document.position_codec, rules)
+                             for finding, rules in distinct_findings(result.findings)]
     elif result.status == "syntax_error":
         logger.debug("%s does not parse (%s); keeping its previous diagnostics", uri, result.error)
     else:
@@ -114,7 +116,22 @@ async def analyse_and_publish(server, uri: str) -> AnalysisResult | None:
     return result
 
 
-def to_diagnostic(finding: Finding, lines: list[str], codec) -> types.Diagnostic:
+def distinct_findings(findings) -> list[tuple[Finding, list[str]]]:
+    """One finding per (CWE, range), with every rule that reported it.
+
+    Several rules may catch the same weakness at the same place; the editor shows it once.
+    """
+    merged: dict[tuple, tuple[Finding, list[str]]] = {}
+    for finding in findings:
+        key = (finding.cwe, finding.start_line, finding.start_column, finding.end_line, finding.end_column)
+        if key in merged:
+            merged[key][1].append(finding.rule_id)
+        else:
+            merged[key] = (finding, [finding.rule_id])
+    return list(merged.values())
+
+
+def to_diagnostic(finding: Finding, lines: list[str], codec, rules: list[str] | None = None) -> types.Diagnostic:
     """A finding as an LSP diagnostic on the text `lines` it was found in."""
     return types.Diagnostic(
         range=finding_range(finding, lines, codec),
@@ -123,7 +140,8 @@ def to_diagnostic(finding: Finding, lines: list[str], codec) -> types.Diagnostic
         code=finding.cwe,
         code_description=types.CodeDescription(href=cwe_url(finding.cwe)),
         source=SOURCE,
-        data={"cwe": finding.cwe, "rule_id": finding.rule_id, "analyzer": finding.analyzer},
+        data={"cwe": finding.cwe, "rule_id": finding.rule_id, "analyzer": finding.analyzer,
+              "rules": rules or [finding.rule_id]},
     )
 
 
