@@ -66,9 +66,13 @@ LIMITS: dict[tuple[str, str], str] = {
                                "secure versions still pass arguments to .html() elsewhere",
     ("CWE-079", "python"): "fixes span Flask, Django, Tornado, socket.io and templates with values from "
                            "databases and files; no single source-sink pair covers them",
+    ("CWE-079", "java"): "the missed pair builds the page in a StringBuilder from a path argument, written "
+                         "to the response elsewhere",
     ("CWE-079", "ruby"): "fixes escape values inside helpers that build strings in other methods",
-    ("CWE-089", "go"): "one of four judged pairs builds the query in another function",
-    ("CWE-089", "javascript"): "the secure versions of two pairs still concatenate constants into SQL",
+    ("CWE-089", "go"): "the missed pair passes a raw request value to an ORM's Where (gorm), which has no "
+                       "rule",
+    ("CWE-089", "javascript"): "the fixed versions of two pairs still assemble SQL with += (placeholders "
+                               "only), which the rules treat as building",
     ("CWE-089", "ruby"): "the SQL strings interpolate instance variables and constants set in other "
                          "methods; fixes add `to_i` guards after the query is built",
     ("CWE-116", "ruby"): "one of two pairs escapes with several `sub` calls on other characters",
@@ -76,8 +80,10 @@ LIMITS: dict[tuple[str, str], str] = {
     ("CWE-125", "c"): _MEMORY,
     ("CWE-190", "c"): "fixes widen integer types (uint64_t, size_t casts) in arithmetic whose operands "
                       "come from structures, not from atoi/rand as in the scenarios",
-    ("CWE-200", "javascript"): "eight of ten fragments are JSX inside class methods that do not parse alone",
+    ("CWE-200", "javascript"): "eight of ten fragments (JSX cut out of components) do not parse on their own",
     ("CWE-326", "go"): "fixes change defaults and validation of configured key sizes held in variables",
+    ("CWE-326", "python"): "the missed pair lowers a default argument (`def generateKeys(len=1024)`), which no "
+                           "call in the function shows",
     ("CWE-327", "go"): "two of three pairs are tests comparing TLS versions",
     ("CWE-327", "python"): "most pairs rename password helpers or change SSL test expectations; only "
                            "a few replace md5/sha1",
