@@ -71,8 +71,9 @@ def security_vs_pass1(points: list[dict[str, Any]], path: Path) -> Path | None:
                       xytext=(4, 4), fontsize=8)
     axes.set_xlabel(f"pass@1 ({points[0].get('pass1_dataset', 'functional')}, %)")
     axes.set_ylabel("secure (paper, %)")
-    axes.set_xlim(left=0)
-    axes.set_ylim(0, 100)
+    highest = max(point["pass1"] for point in points)
+    axes.set_xlim(0, min(105.0, max(10.0, 1.2 * highest)))
+    axes.set_ylim(0, 105)
     axes.set_title("Security against functional correctness, per model version")
     axes.grid(alpha=0.3)
     try:
