@@ -3,9 +3,11 @@ start the project's own server for instruction writing."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -28,6 +30,12 @@ def read_rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the test process dies, even by SIGKILL."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 BANNER = re.compile(r"SafeCoder is serving .* at (http://\S+/v1)")
 
 
@@ -40,7 +48,7 @@ class ProjectServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "safecoder.cli", "serve", "--port", "0", "--model", "default",
              "--engine", "transformers", "--gate", "off", "--log-level", "warning"],
-            stdout=subprocess.PIPE, stderr=handle, text=True, start_new_session=True,
+            stdout=subprocess.PIPE, stderr=handle, text=True, preexec_fn=_die_with_parent,
         )
         lines: queue.Queue = queue.Queue()
 

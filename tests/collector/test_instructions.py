@@ -70,7 +70,7 @@ def project_server(tmp_path_factory, embedded_model):
     server.stop()
 
 
-def _sven_subset(shared_data, path, count=2):
+def _sven_subset(shared_data, path, count=1):
     rows = [json.loads(line) for line in (shared_data / "security_pairs/sven/train/cwe-089.jsonl").read_text().splitlines()]
     shortest = sorted(rows, key=lambda r: len(r["func_src_before"]))[:count]
     path.write_text("".join(json.dumps(r) + "\n" for r in shortest))
@@ -81,14 +81,14 @@ def _sven_subset(shared_data, path, count=2):
 def test_collect_instruct_fills_sven_pairs_through_the_project_server(project_server, shared_data, tmp_path, monkeypatch):
     monkeypatch.setenv("SAFECODER_HOME", str(tmp_path / "home"))  # an empty instruction cache
     source = _sven_subset(shared_data, tmp_path / "sven.jsonl")
-    config = InstructConfig(instruct=project_server.url, instruct_temperature=0.0, instruct_seed=7, instruct_max_tokens=64)
+    config = InstructConfig(instruct=project_server.url, instruct_temperature=0.0, instruct_seed=7, instruct_max_tokens=40)
     out = tmp_path / "instructed.jsonl"
     first = fill_instructions(source, out, config, WORDS, progress=False)
-    assert first.pairs == 2 and first.report.model == "default"
-    assert first.report.requests >= 2
+    assert first.pairs == 1 and first.report.model == "default"
+    assert first.report.requests in (1, 2)
     rows = read_rows(out)
     failures = {f["id"]: f for f in first.report.failed}
-    assert first.report.written + len(failures) == 2
+    assert first.report.written + len(failures) == 1
     for row in rows:
         assert row["kind"] == "security_pair" and row["language"] == "python"
         if row["instruction"]:
@@ -107,19 +107,22 @@ def test_collect_instruct_fills_sven_pairs_through_the_project_server(project_se
 
 
 @pytest.mark.slow
-def test_collect_run_writes_instructions_for_mined_pairs(project_server, fixture_repos, reference_run, tmp_path,
-                                                          monkeypatch):
-    monkeypatch.setenv("SAFECODER_HOME", str(tmp_path / "home"))
+def test_collect_run_writes_instructions_for_mined_pairs(project_server, tmp_path, monkeypatch):
     from collector_testing import run_pipeline
+    from fixture_repos import RepoBuilder
 
-    state = tmp_path / "state.sqlite"
-    state.write_bytes(reference_run.state.read_bytes())  # mining is done; only curation and output rerun
-    config = InstructConfig(instruct=project_server.url, instruct_max_tokens=48, instruct_seed=1)
+    monkeypatch.setenv("SAFECODER_HOME", str(tmp_path / "home"))
+    repo = RepoBuilder(tmp_path / "repos", "tiny")
+    repo.commit("Initial", {"digest.py": "import hashlib\n\n\ndef digest(data):\n    return hashlib.md5(data).hexdigest()\n"})
+    repo.replace("Use sha256 instead of weak md5", "digest.py", "hashlib.md5(data)", "hashlib.sha256(data)")
+    config = InstructConfig(instruct=project_server.url, instruct_max_tokens=40, instruct_seed=1)
     out = tmp_path / "pairs.jsonl"
-    summary = run_pipeline(out, repos=fixture_repos.root, state=state, instruct=config, max_per_repository=1)
+    summary = run_pipeline(out, repos=tmp_path / "repos", instruct=config, workers=1)
     rows = read_rows(out)
+    assert [(r["cwe"], r["provenance"]["function"]) for r in rows] == [("CWE-327", "digest")]
     assert summary.instructions["model"] == "default"
-    assert summary.instructions["written"] + summary.instructions["failed"] == len(rows)
-    assert len(rows) == len(fixture_repos.builders)
-    for row in rows:
-        assert row["provenance"]["instruction_model"] == ("default" if row["instruction"] else "")
+    assert summary.instructions["written"] + summary.instructions["failed"] == 1
+    row = rows[0]
+    assert row["provenance"]["instruction_model"] == ("default" if row["instruction"] else "")
+    manifest = json.loads((tmp_path / "pairs.jsonl.manifest.json").read_text())
+    assert manifest["instructions"]["model"] == "default" and manifest["instruct_config"]["instruct_seed"] == 1
