@@ -7,8 +7,9 @@ the function is thread-safe (one tree-sitter parser per thread, rules are pure
 functions), so the server's security gate can judge several candidates concurrently
 and the language server can judge on every keystroke.
 
-Results of the last few hundred distinct (code, language, CWEs) calls are cached: an
-editor sends the same text again and again.
+Results of the last few hundred distinct (code, language, CWEs) calls are cached (for
+snippets up to `CACHED_MAX_CHARS`, so the cache stays small): an editor and the gate
+send the same text again and again.
 
 Not covered here: Bandit and CodeQL (batch only, via `analyze_sources`).
 """
@@ -32,17 +33,24 @@ from safecoder.analysis.inputs import (
 from safecoder.analysis.syntax import check_syntax, parse, tree_sitter_version
 
 SYNTAX_NAME = "syntax"
+CACHED_MAX_CHARS = 200_000
 
 
 def analyze_snippet(code: str, language: str, cwes: Collection[str] | None = None,
                     name: str = "", max_bytes: int = DEFAULT_MAX_BYTES) -> AnalysisResult:
     """Judge `code` with the in-process rules; partial code is accepted (the result says `partial`)."""
     wanted = normalize_cwes(cwes)
-    return _cached(code, language, wanted, name, max_bytes)
+    if isinstance(code, str) and len(code) <= CACHED_MAX_CHARS:
+        return _cached(code, language, wanted, name, max_bytes)
+    return _judge(code, language, wanted, name, max_bytes)
 
 
 @functools.lru_cache(maxsize=512)
 def _cached(code: str, language: str, cwes: frozenset[str] | None, name: str, max_bytes: int) -> AnalysisResult:
+    return _judge(code, language, cwes, name, max_bytes)
+
+
+def _judge(code: str, language: str, cwes: frozenset[str] | None, name: str, max_bytes: int) -> AnalysisResult:
     prepared = prepare_source(SourceInput(code, language, name), max_bytes=max_bytes)
     analyzers = {SYNTAX_NAME: tree_sitter_version(), FAST_NAME: ruleset.rules_version()}
     if isinstance(prepared, InputProblem):
