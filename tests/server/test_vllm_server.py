@@ -114,6 +114,18 @@ def test_n_seed_and_stop_strings(served):
     assert 0 < first.usage.completion_tokens <= 4 * 12
 
 
+def test_the_engines_context_and_unknown_models_are_4xx(served):
+    """This server runs vLLM with max_model_len=2048: a longer prompt is refused before generating."""
+    import openai
+
+    client = served.client()
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.completions.create(model="production", prompt="word " * 2100, max_tokens=8)
+    assert caught.value.code == "context_length_exceeded" and "2048" in caught.value.message
+    with pytest.raises(openai.NotFoundError):
+        client.completions.create(model="default", prompt="x", max_tokens=1)
+
+
 def test_fill_in_the_middle_and_chat_streaming(served):
     client = served.client()
     prefix = "def fibonacci(n):"
