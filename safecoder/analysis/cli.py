@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -161,11 +162,16 @@ def _rules_main(options: argparse.Namespace) -> int:
     language = languages.language_of(options.language).id if options.language else None
     wanted = {normalize(cwe) for cwe in options.cwe} if options.cwe else None
     fast_ids = {rule.id for rule in all_rules()}
-    print(f"rule set {rules_version()}")
+    lines = [f"rule set {rules_version()}"]
     for info in sorted(semgrep_rules().values(), key=lambda info: (info.cwe, info.id)):
         rule_languages = {languages.language_of(name).id for name in info.languages}
         if (language and language not in rule_languages) or (wanted and info.cwe not in wanted):
             continue
         twin = "semgrep+fast" if info.id in fast_ids else "semgrep"
-        print(f"{info.cwe}  {info.id:<52} {','.join(sorted(rule_languages)):<12} {twin}")
+        lines.append(f"{info.cwe}  {info.id:<52} {','.join(sorted(rule_languages)):<12} {twin}")
+    try:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `safecoder analyze rules | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
