@@ -155,10 +155,7 @@ class ModelSlot:
                     continue
                 last_stamp = stamp
                 version = registry.aliases().get(self.reference)
-            except (OSError, ValueError) as exc:
-                logger.warning("cannot read the registry's aliases (%s); still serving %s", exc, self._current.version)
-                continue
-            except Exception as exc:  # a corrupt alias file must not stop the watcher
+            except Exception as exc:  # a missing or corrupt alias file must not stop the watcher
                 logger.warning("cannot read the registry's aliases (%s); still serving %s", exc, self._current.version)
                 continue
             if version is None or version == self.current.version or version in self._failed_versions:
