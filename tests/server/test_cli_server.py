@@ -301,3 +301,24 @@ def test_a_promotion_is_picked_up_without_dropping_requests_in_flight(cli_server
     registry.rollback(reason="promotion test rolls back")
     wait_for(lambda: client.models.list().data[0].model_extra["safecoder"]["version"] == "v0001",
                "the server to roll back to v0001")
+
+
+def test_a_version_that_fails_to_load_leaves_the_old_one_serving(cli_server, server_registry, wait_for, tmp_path):
+    from safecoder.registry import Registry
+
+    broken = tmp_path / "broken-weights"
+    broken.mkdir()
+    (broken / "config.json").write_text('{"model_type": "llama"}')
+    registry = Registry(server_registry)
+    serving_now = cli_server.client().models.list().data[0].model_extra["safecoder"]["version"]
+    version = registry.register(broken, kind="full", base_model="default", aliases=()).version
+    registry.promote(version, reason="a broken promotion")
+    try:
+        wait_for(lambda: f"could not load {version}" in cli_server.log.read_text(), "the failed load to be logged")
+        client = cli_server.client()
+        assert client.models.list().data[0].model_extra["safecoder"]["version"] == serving_now
+        answer = client.completions.create(model="production", prompt="def f():\n", max_tokens=2, temperature=0,
+                                           extra_body=GATE_OFF)
+        assert answer.model_extra["safecoder"]["model_version"] == serving_now
+    finally:
+        registry.rollback(reason="undo the broken promotion")
