@@ -81,11 +81,12 @@ class _Bench:
     """The shared data, batches and model of one benchmark run."""
 
     def __init__(self, args, scratch: Path, console):
-        from safecoder.models import resolve
-        from safecoder.models.loading import load_for_training
         from safecoder.trainer.collator import SecurityCollator
         from safecoder.trainer.safecoder_config import SafeCoderConfig
         from safecoder.trainer.training_data import build_training_data
+
+        from safecoder.models import resolve
+        from safecoder.models.loading import load_for_training
 
         self.args = args
         self.scratch = scratch
@@ -117,12 +118,11 @@ class _Bench:
 
     def measure(self, method: str, steps: int) -> tuple[float, int]:
         """(seconds, non-padding tokens) of `steps` optimizer steps of `method`."""
-        from torch.utils.data import Dataset
-        from transformers import Trainer
-
         from safecoder.trainer.objective import LossSettings
         from safecoder.trainer.safecoder_config import SafeCoderConfig
         from safecoder.trainer.safecoder_trainer import SafeCoderTrainer
+        from torch.utils.data import Dataset
+        from transformers import Trainer
 
         batches = self.batches["dpo" if method == "dpo" else "safecoder"]
         batches = [batches[i % len(batches)] for i in range(steps)]
