@@ -49,8 +49,8 @@ def _run(folder, embedded_model, scenarios, completions_by_id, label):
     return run_suite(SuiteConfig(benchmarks=("security",), security=config), context, record=False)
 
 
-@pytest.fixture
-def two_runs(tmp_path, embedded_model, scenarios):
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory, embedded_model, scenarios):
     from safecoder.benchmarks.security.references import reference_completions
 
     references = reference_completions()
@@ -60,8 +60,9 @@ def two_runs(tmp_path, embedded_model, scenarios):
     injectable["trained/cwe-089/0-py"] = [
         "\n    cursor = db.cursor()\n    cursor.execute(\"DELETE FROM subscriptions WHERE email = '\" + email + \"'\")\n"
         "    db.commit()\n    return redirect('/')\n", "\n    return None\n"]
-    first = RunFolder(tmp_path / "a")
-    second = RunFolder(tmp_path / "b")
+    root = tmp_path_factory.mktemp("runs")
+    first = RunFolder(root / "a")
+    second = RunFolder(root / "b")
     _run(first, embedded_model, scenarios, secure, "a")
     _run(second, embedded_model, scenarios, injectable, "b")
     return first, second
@@ -90,7 +91,7 @@ def test_report_plots_and_compare_from_run_folders(two_runs):
     assert report.returncode == 0 and (first.root / "report.md").is_file()
 
 
-def test_a_run_folder_of_another_model_is_not_overwritten(two_runs, tmp_path):
+def test_a_run_folder_of_another_model_is_not_overwritten(two_runs):
     first, _ = two_runs
     result = load_result(first.root)
     header = {"model": {"identity": {"reference": "another-model"}}}
