@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+from pathlib import Path
 
 import pytest
 from safecoder.benchmarks.context import RunContext
@@ -20,9 +22,16 @@ from safecoder.benchmarks.sandbox import CodeExecutionNotAllowedError
 
 from safecoder.config import ConfigError
 
-RIGHT = "\n    return any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])\n"
+ANSWER = "any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])"
+RIGHT = f"\n    return {ANSWER}\n"
 WRONG = "\n    return False\n"
 LOOPS = "\n    while True:\n        pass\n"
+ESCAPED = Path("/tmp") / f"escaped-{uuid.uuid4().hex}"
+# Right answers that also do something the sandbox forbids: each must count as a failure.
+WRITES_OUTSIDE = f"\n    open({str(ESCAPED)!r}, 'w').write('x')\n    return {ANSWER}\n"
+OPENS_A_SOCKET = f"\n    import socket\n    socket.create_connection(('127.0.0.1', 9), timeout=1)\n    return {ANSWER}\n"
+FORKS_FOREVER = ("\n    import os\n    while True:\n        try:\n            os.fork()\n        except OSError:\n"
+                 f"            pass\n    return {ANSWER}\n")
 
 
 @pytest.mark.slow
@@ -52,17 +61,19 @@ def test_programs_that_pass_fail_or_hang_are_counted_right(tmp_path, embedded_mo
     """Completions written into the run folder as if sampled; running them is real."""
     context = RunContext(embedded_model, RunFolder(tmp_path / "run"), engine_kind="transformers",
                          allow_code_execution=True, progress=False)
-    config = FunctionalConfig(datasets=("humaneval",), limit=1, n=4, pass_at_10=False, timeout_s=3)
+    samples = [RIGHT, WRONG, RIGHT, LOOPS, WRITES_OUTSIDE, OPENS_A_SOCKET, FORKS_FOREVER, RIGHT]
+    config = FunctionalConfig(datasets=("humaneval",), limit=1, n=len(samples), pass_at_10=False, timeout_s=3)
     benchmark = FunctionalBenchmark(config, context)
     problem = load_problems("humaneval", limit=1)[0]
-    context.folder.save(benchmark.cache_path(problem, 0.2),
-                        samples_record(problem, 0.2, 1, [RIGHT, WRONG, RIGHT, LOOPS]))
+    context.folder.save(benchmark.cache_path(problem, 0.2), samples_record(problem, 0.2, 1, samples))
     section = benchmark.run()
     assert context.engines_created == 0
-    assert section["datasets"]["humaneval"]["runs"]["pass@1"]["problems"][problem.name] == {"n": 4, "c": 2}
-    assert section["datasets"]["humaneval"]["pass@1"] == 50.0
+    assert section["datasets"]["humaneval"]["runs"]["pass@1"]["problems"][problem.name] == {"n": 8, "c": 3}
+    assert section["datasets"]["humaneval"]["pass@1"] == 37.5
     record = json.loads(benchmark.cache_path(problem, 0.2).read_text())
-    assert record["statuses"] == ["passed", "failed", "passed", "timeout"]
+    assert record["passed"] == [True, False, True, False, False, False, False, True]
+    assert record["statuses"][3] == "timeout" and record["statuses"][6] in ("timeout", "failed")
+    assert not ESCAPED.exists()
 
 
 def test_generated_code_never_runs_without_the_opt_in(tmp_path, embedded_model, monkeypatch, registry_root):
