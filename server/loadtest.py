@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import threading
@@ -69,6 +70,7 @@ class Sample:
     ttft_s: float
     tokens: int
     ok: bool = True
+    actions: tuple[str, ...] = ()  # the gate's verdicts, through the server
 
 
 class DirectRunner(Protocol):
@@ -110,6 +112,13 @@ class Row:
     def failures(self) -> int:
         return sum(1 for s in self.samples if not s.ok)
 
+    def verdicts(self) -> str:
+        """Counts of passed/reranked/annotated/blocked/unchecked choices ("" without a gate)."""
+        actions = [a for s in self.samples for a in s.actions]
+        if not actions or self.path.endswith("gate off"):
+            return ""
+        return "/".join(str(actions.count(a)) for a in ("passed", "reranked", "annotated", "blocked", "unchecked"))
+
 
 # ----- the three paths -------------------------------------------------------------------
 class EngineRunner:
@@ -144,7 +153,7 @@ class ServerRunner:
         body = {"model": self.model, "prompt": prompt, "max_tokens": max_tokens, "temperature": 0, "stream": True,
                 "stream_options": {"include_usage": True}, "safecoder": {"gate": self.gate}}
         started = time.perf_counter()
-        first, tokens, ok = None, 0, True
+        first, tokens, ok, actions = None, 0, True, []
         async with self.client.stream("POST", f"{self.url}/v1/completions", json=body) as response:
             if response.status_code != 200:
                 await response.aread()
@@ -157,10 +166,13 @@ class ServerRunner:
                     ok = False
                 elif chunk.get("usage"):
                     tokens = chunk["usage"]["completion_tokens"]
-                elif first is None and any(c.get("text") for c in chunk.get("choices", ())):
-                    first = time.perf_counter()
+                else:
+                    choices = chunk.get("choices", ())
+                    if first is None and any(c.get("text") for c in choices):
+                        first = time.perf_counter()
+                    actions.extend(c["safecoder"]["action"] for c in choices if c.get("safecoder"))
         ended = time.perf_counter()
-        return Sample(ended - started, (first or ended) - started, tokens, ok)
+        return Sample(ended - started, (first or ended) - started, tokens, ok, tuple(actions))
 
     async def close(self) -> None:
         pass
@@ -289,7 +301,7 @@ def report(rows: list[Row]) -> None:
 
     table = Table(title="Serving load test (loopback, greedy code completions, streamed)")
     for column in ("engine", "path", "conc.", "req.", "tok/s", "p50 ms", "p95 ms", "TTFT p50 ms",
-                   "tok/s vs engine", "p50 vs engine ms", "gate adds p50 ms"):
+                   "tok/s vs engine", "p50 vs engine ms", "gate adds p50 ms", "verdicts p/r/a/b/u"):
         table.add_column(column, justify="left" if column in ("engine", "path") else "right")
     for row in rows:
         engine_row = _find(rows, row.engine, "engine (direct)", row.concurrency)
@@ -303,10 +315,11 @@ def report(rows: list[Row]) -> None:
         failures = f" ({row.failures} failed)" if row.failures else ""
         table.add_row(row.engine, row.path, str(row.concurrency), f"{len(row.samples)}{failures}",
                       f"{row.tokens_per_s:.1f}", f"{1000 * row.latency(0.5):.0f}", f"{1000 * row.latency(0.95):.0f}",
-                      f"{1000 * row.ttft(0.5):.0f}", share, delta, gate)
-    Console(width=max(150, Console().width)).print(table)
+                      f"{1000 * row.ttft(0.5):.0f}", share, delta, gate, row.verdicts())
+    Console(width=max(180, Console().width)).print(table)
     print("Goals: the server keeps >= 95% of the engine's tokens/s and adds <= 15 ms to its median latency "
-          "(rows 'server, gate off'); 'gate +p50' is what the security gate adds on top.")
+          "(rows 'server, gate off'); 'gate adds' is what the security gate adds on top, extra candidates "
+          "included (verdicts: passed/reranked/annotated/blocked/unchecked choices).")
 
 
 def _find(rows: list[Row], engine: str, path: str, concurrency: int) -> Row | None:
@@ -340,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine-option", action="append", default=[], metavar="KIND:KEY=VALUE",
                         help="an engine option for one kind, e.g. vllm:kv_cache_gib=2 (repeatable)")
     args = parser.parse_args(argv)
+    # vLLM logs to stdout at INFO, which would bury the table.
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     engine_options: dict[str, list[str]] = {"vllm": ["kv_cache_gib=2"]}
     for option in args.engine_option:
         kind, separator, value = option.partition(":")
@@ -374,7 +389,7 @@ def _save(settings: LoadSettings, rows: list[Row]) -> None:
     write_json(target, {
         "settings": asdict(settings), "code_version": code_version(),
         "rows": [{"engine": r.engine, "path": r.path, "concurrency": r.concurrency, "requests": len(r.samples),
-                  "failures": r.failures, "tokens_per_s": r.tokens_per_s, "p50_s": r.latency(0.5),
+                  "failures": r.failures, "verdicts": r.verdicts(), "tokens_per_s": r.tokens_per_s, "p50_s": r.latency(0.5),
                   "p95_s": r.latency(0.95), "ttft_p50_s": r.ttft(0.5)} for r in rows],
     })
     print(f"results and settings: {target}")
