@@ -1,13 +1,17 @@
 """`make bench-train`: tokens per second of SafeCoder training beside plain instruction tuning.
 
 Both train the embedded model on the same padded batches (security programs and standard
-samples from the shared data, collated once), one optimizer step per batch, with the
-same optimizer: plain instruction tuning is the stock `transformers.Trainer` with
-next-token labels on every response token; SafeCoder training is `SafeCoderTrainer`
-with its masked likelihood and unlikelihood. The two alternate for several rounds in one
-process, so they see the same machine load; the table shows each round's median and
-the ratio, which is what to compare (absolute figures depend on the machine). The goal:
-the security loss costs at most 15% more per token.
+samples from the shared data, collated once, taken in the same order), one optimizer
+step per batch, with the same optimizer: plain instruction tuning is the stock
+`transformers.Trainer` with next-token labels on every response token; SafeCoder
+training is `SafeCoderTrainer` with its masked likelihood and unlikelihood. The methods
+alternate, run by run, in one process, so they share the machine's load. Every step is
+timed (from the end of the previous step, so fetching the batch and SafeCoder's
+normalizer counts are included); a run's first step, which allocates the optimizer's
+state, is left out. For each step the median over the rounds is taken, and tokens per
+second is the steps' tokens over the sum of those medians. Compare the ratio, not the
+absolute figures, which depend on the machine and its load. The goal: the security loss
+costs at most 15% more time per token.
 
 `--variants` adds the SVEN-adapted and localized DPO objectives (each runs the original
 model too, so they cost more by design).
@@ -24,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+LABELS = {"plain": "plain instruction tuning", "safecoder": "SafeCoder (NLL + unlikelihood)",
+          "sven": "SVEN-adapted (+KL)", "dpo": "localized DPO (+KL)"}
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m safecoder.trainer.bench", description=__doc__.split("\n\n")[0])
@@ -31,10 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instructions", type=int, default=16, help="standard samples from the shared data")
     parser.add_argument("--batch-size", type=int, default=4, help="items per batch (one optimizer step each)")
     parser.add_argument("--max-length", type=int, default=320, help="longest sequence in tokens")
-    parser.add_argument("--steps", type=int, default=8, help="batches per measured run")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of every method")
+    parser.add_argument("--steps", type=int, default=6, help="optimizer steps per run (the first is not timed)")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating runs of every method")
     parser.add_argument("--variants", action="store_true", help="also time the sven and dpo objectives")
     args = parser.parse_args(argv)
+    if args.steps < 2 or args.rounds < 1:
+        parser.error("--steps must be at least 2 and --rounds at least 1")
 
     import logging
 
@@ -44,113 +53,128 @@ def main(argv: list[str] | None = None) -> int:
 
     hf_logging.set_verbosity_error()
     logging.getLogger("safecoder").setLevel(logging.WARNING)
-    console = Console()
+    console = Console(width=120)
+    methods = ["plain", "safecoder"] + (["sven", "dpo"] if args.variants else [])
+    # runs[method][round] = [(seconds, tokens) per timed step]
+    runs: dict[str, list[list[tuple[float, int]]]] = {method: [] for method in methods}
     with tempfile.TemporaryDirectory(prefix="safecoder-bench-train-") as scratch:
-        bench = _Bench(args, Path(scratch), console)
-        methods = ["plain", "safecoder"] + (["sven", "dpo"] if args.variants else [])
-        bench.measure("plain", steps=1)  # warm-up: thread pools, allocator, first-call costs
-        bench.measure("safecoder", steps=1)
-        results: dict[str, list[tuple[float, int]]] = {method: [] for method in methods}
+        bench = _Bench(args, Path(scratch))
         for round_index in range(args.rounds):
             for method in methods:
-                seconds, tokens = bench.measure(method, steps=args.steps)
-                results[method].append((seconds, tokens))
-                console.print(f"round {round_index + 1}/{args.rounds} {method:>9}: {tokens / seconds:8.1f} tokens/s",
+                steps = bench.measure(method, steps=args.steps)
+                runs[method].append(steps)
+                rate = sum(t for _, t in steps) / sum(s for s, _ in steps)
+                console.print(f"round {round_index + 1}/{args.rounds} {method:>9}: {rate:8.1f} tokens/s",
                               highlight=False)
 
-    table = Table(title=f"training throughput, embedded model, {bench.describe()}")
-    for column in ("method", "steps", "tokens/run", "s/run (median)", "tokens/s (median)", "vs plain"):
-        table.add_column(column, justify="right" if column != "method" else "left")
-    plain_rate = statistics.median(tokens / seconds for seconds, tokens in results["plain"])
-    labels = {"plain": "plain instruction tuning", "safecoder": "SafeCoder (NLL + unlikelihood)",
-              "sven": "SVEN-adapted (+KL)", "dpo": "localized DPO (+KL)"}
+    rates = {method: _rate(runs[method]) for method in methods}
+    table = Table(title=f"training throughput, embedded model on {bench.device}, {bench.describe()}")
+    for column in ("method", "timed steps", "tokens/step", "s/step (median)", "tokens/s", "time per token"):
+        table.add_column(column, justify="left" if column == "method" else "right")
     for method in methods:
-        rate = statistics.median(tokens / seconds for seconds, tokens in results[method])
-        seconds = statistics.median(seconds for seconds, _ in results[method])
-        table.add_row(labels[method], str(args.steps), str(results[method][0][1]), f"{seconds:.1f}",
-                      f"{rate:.1f}", f"{plain_rate / rate:.3f}x time/token")
+        tokens, seconds = rates[method]
+        steps = len(runs[method][0])
+        table.add_row(LABELS[method], f"{steps} x {args.rounds}", f"{tokens / steps:.0f}", f"{seconds / steps:.2f}",
+                      f"{tokens / seconds:.1f}", f"{_ratio(rates, method):.3f}x plain")
     console.print(table)
-    overhead = plain_rate / statistics.median(t / s for s, t in results["safecoder"]) - 1
+    overhead = _ratio(rates, "safecoder") - 1
     verdict = "within" if overhead <= 0.15 else "above"
     console.print(f"SafeCoder's security loss costs {overhead:+.1%} time per token ({verdict} the 15% goal)",
                   highlight=False)
     return 0
 
 
-class _Bench:
-    """The shared data, batches and model of one benchmark run."""
+def _rate(rounds: list[list[tuple[float, int]]]) -> tuple[int, float]:
+    """(tokens, seconds): each step's tokens, and the median of its time over the rounds."""
+    tokens = sum(t for _, t in rounds[0])
+    seconds = sum(statistics.median(run[step][0] for run in rounds) for step in range(len(rounds[0])))
+    return tokens, seconds
 
-    def __init__(self, args, scratch: Path, console):
+
+def _ratio(rates: dict[str, tuple[int, float]], method: str) -> float:
+    """Time per token of `method` over that of plain instruction tuning."""
+    tokens, seconds = rates[method]
+    plain_tokens, plain_seconds = rates["plain"]
+    return (seconds / tokens) / (plain_seconds / plain_tokens)
+
+
+class _Bench:
+    """The embedded model and the batches every run trains on."""
+
+    def __init__(self, args, scratch: Path):
         from safecoder.trainer.collator import SecurityCollator
         from safecoder.trainer.safecoder_config import SafeCoderConfig
         from safecoder.trainer.training_data import build_training_data
 
         from safecoder.models import resolve
-        from safecoder.models.loading import load_for_training
+        from safecoder.models.loading import load_for_training, pick_device
 
         self.args = args
         self.scratch = scratch
-        resolved = resolve("default")
-        self.resolved = resolved
-        self.model, self.tokenizer = load_for_training(resolved)
-        configs = {}
-        for method in ("safecoder", "dpo"):
-            configs[method] = SafeCoderConfig(
-                output_dir=str(scratch / method), security_pairs=["shared:security_pairs/safecoder/train/sec-new-desc.jsonl"],
-                instruction_data=["shared:instructions/gpteacher/codegen-instruct.json"], max_pairs=args.pairs * 3,
-                max_instructions=args.instructions, max_length=args.max_length, oversample_k=0,
-                validation_fraction=0.0, objective=method, use_cpu=True,
-            )
+        self.resolved = resolve("default")
+        self.device = pick_device()
+        self.model, self.tokenizer = load_for_training(self.resolved)
         collator = SecurityCollator(self.tokenizer.pad_token_id)
         self.batches = {}
-        for method, config in configs.items():
-            data = build_training_data(config, self.tokenizer, show_progress=False)
-            items = data.train
+        # dpo keeps each pair's two programs in one item; the other objectives train them apart.
+        for layout in ("safecoder", "dpo"):
+            config = SafeCoderConfig(
+                output_dir=str(scratch / layout), security_pairs=["shared:security_pairs/safecoder/train/sec-new-desc.jsonl"],
+                instruction_data=["shared:instructions/gpteacher/codegen-instruct.json"], max_pairs=args.pairs,
+                max_instructions=args.instructions, max_length=args.max_length, oversample_k=0,
+                validation_fraction=0.0, objective=layout, use_cpu=self.device == "cpu", report_to="none",
+            )
+            items = build_training_data(config, self.tokenizer, show_progress=False).train
             random.Random(0).shuffle(items)
-            self.batches[method] = [collator(items[i:i + args.batch_size]) for i in range(0, len(items), args.batch_size)]
-        self.console = console
+            self.batches[layout] = [collator(items[i:i + args.batch_size]) for i in range(0, len(items), args.batch_size)]
         self.reference = None
 
     def describe(self) -> str:
-        batches = self.batches["safecoder"]
+        batches = self.batches["safecoder"][:self.args.steps]
         tokens = sum(int(b["attention_mask"].sum()) for b in batches) / len(batches)
         return f"{self.args.batch_size} items/batch, ~{tokens:.0f} tokens/batch"
 
-    def measure(self, method: str, steps: int) -> tuple[float, int]:
-        """(seconds, non-padding tokens) of `steps` optimizer steps of `method`."""
+    def measure(self, method: str, steps: int) -> list[tuple[float, int]]:
+        """(seconds, non-padding tokens) of each step of a run of `method`, its first step left out."""
         from safecoder.trainer.objective import LossSettings
         from safecoder.trainer.safecoder_config import SafeCoderConfig
         from safecoder.trainer.safecoder_trainer import SafeCoderTrainer
-        from torch.utils.data import Dataset
-        from transformers import Trainer
+        from transformers import Trainer, TrainerCallback
+        from transformers.trainer_callback import PrinterCallback
 
         batches = self.batches["dpo" if method == "dpo" else "safecoder"]
         batches = [batches[i % len(batches)] for i in range(steps)]
         if method == "plain":
             batches = [_plain(batch) for batch in batches]
 
-        class Batches(Dataset):
-            def __len__(self):
-                return len(batches)
+        class StepTimer(TrainerCallback):
+            def __init__(self):
+                self.marks = []
 
-            def __getitem__(self, index):
-                return batches[index]
+            def on_train_begin(self, args, state, control, **kwargs):
+                self.marks.append(time.perf_counter())
+
+            def on_step_end(self, args, state, control, **kwargs):
+                self.marks.append(time.perf_counter())
 
         config = SafeCoderConfig(
             output_dir=str(self.scratch / "runs"), security_pairs=["unused"], max_steps=steps,
             per_device_train_batch_size=1, gradient_accumulation_steps=1, learning_rate=1e-5, logging_steps=10_000,
-            save_strategy="no", report_to="none", disable_tqdm=True, use_cpu=True, objective="safecoder" if method == "plain" else method,
+            save_strategy="no", report_to="none", disable_tqdm=True, use_cpu=self.device == "cpu",
+            train_sampling_strategy="sequential",
         )
-        common = dict(model=self.model, args=config, train_dataset=Batches(), data_collator=_first)
+        timer = StepTimer()
+        common = dict(model=self.model, args=config, train_dataset=batches, data_collator=_first, callbacks=[timer])
         if method == "plain":
             trainer = Trainer(**common)
         else:
             settings = LossSettings(objective=method)
             trainer = SafeCoderTrainer(**common, loss_settings=settings, reference=self._reference(settings))
-        started = time.perf_counter()
+        trainer.remove_callback(PrinterCallback)
         trainer.train()
-        seconds = time.perf_counter() - started
-        return seconds, sum(int(batch["attention_mask"].sum()) for batch in batches)
+        durations = [after - before for before, after in zip(timer.marks, timer.marks[1:], strict=False)]
+        tokens = [int(batch["attention_mask"].sum()) for batch in batches]
+        return list(zip(durations, tokens, strict=True))[1:]
 
     def _reference(self, settings):
         if not settings.needs_reference:
