@@ -62,13 +62,14 @@ class LlamaCppDirect:
 
 def llama_direct_baseline(model: ResolvedModel, settings) -> LlamaCppDirect | None:
     """The load test's factory: a runner on the model's GGUF, with the engine's thread count."""
-    import os
 
     if model.gguf is None and not any(o.startswith("gguf=") for o in settings.engine_options.get("llama", [])):
         logger.warning("no GGUF file for %s: the llama.cpp direct baseline is skipped", model.reference)
         return None
     import dataclasses
     from pathlib import Path
+
+    from safecoder.engines.llama_engine import default_threads
 
     threads = 0
     for option in getattr(settings, "engine_options", {}).get("llama", []):
@@ -77,4 +78,4 @@ def llama_direct_baseline(model: ResolvedModel, settings) -> LlamaCppDirect | No
             threads = int(value)
         elif key.strip() == "gguf":  # the engine serves another file; so does the baseline
             model = dataclasses.replace(model, gguf=Path(value.strip()))
-    return LlamaCppDirect(model, threads or len(os.sched_getaffinity(0)))
+    return LlamaCppDirect(model, threads or default_threads())

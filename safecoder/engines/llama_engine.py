@@ -45,7 +45,7 @@ native_logger = logging.getLogger("safecoder.engines.llama_cpp")
 @dataclass(frozen=True)
 class LlamaEngineConfig:
     threads: int = field(default=0, metadata={
-        "help": "CPU threads for decoding; 0 uses every core this process may run on"})
+        "help": "CPU threads for decoding; 0 takes half the cores this process may use (llama-cpp-python's rule)"})
     parallel_sequences: int = field(default=16, metadata={
         "help": "sequences decoded together (samples of all requests in flight); more wait for a slot"})
     kv_cache_tokens: int = field(default=16384, metadata={
@@ -84,7 +84,7 @@ class LlamaEngine(Engine):
         self.gguf_path = self._pick_gguf(model)
         lib = _library()
         self._lib = lib
-        self._threads = self.config.threads or len(os.sched_getaffinity(0))
+        self._threads = self.config.threads or default_threads()
         model_params = lib.llama_model_default_params()
         self._model = lib.llama_model_load_from_file(str(self.gguf_path).encode(), model_params)
         if not self._model:
@@ -280,6 +280,16 @@ class LlamaEngine(Engine):
         if self._batcher.close():
             self._lib.llama_free(self._ctx)
             self._lib.llama_model_free(self._model)
+
+
+def default_threads() -> int:
+    """Half the cores this process may run on, at least one: llama-cpp-python's own default.
+
+    llama.cpp's threads spin while they wait for each other, so threads that compete with
+    other work for a core (the server's event loop, the gate's analyzers, other processes)
+    slow every step down; with SMT, half the logical cores is one thread per physical core.
+    """
+    return max(1, len(os.sched_getaffinity(0)) // 2)
 
 
 _init_lock = threading.Lock()

@@ -53,6 +53,7 @@ def _export(args: argparse.Namespace) -> int:
 
     from safecoder.config import build
     from safecoder.models.gguf_export import ExportConfig, export_gguf
+    from safecoder.models.reference import resolve
 
     config = build(ExportConfig, args)
     files = export_gguf(args.reference, config, progress=True)
@@ -60,10 +61,11 @@ def _export(args: argparse.Namespace) -> int:
     for column in ("type", "file", "MiB", "sha256"):
         table.add_column(column)
     for exported in files:
-        table.add_row(exported.quantization, str(exported.path), f"{exported.bytes / 2**20:.1f}", exported.sha256[:16])
+        table.add_row(exported.quantization, exported.path.name, f"{exported.bytes / 2**20:.1f}", exported.sha256[:16])
     Console().print(table)
-    if files:
-        print(f"served by the llama.cpp engine: {files[-1].path.name}")
+    print(f"folder: {files[-1].path.parent}")
+    if config.record and resolve(args.reference).registry_version:
+        print(f"recorded in the registry; the llama.cpp engine serves {files[-1].path.name}")
     return 0
 
 
