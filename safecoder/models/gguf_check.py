@@ -5,9 +5,14 @@ default every file recorded in the registry version's manifest). Output: a repor
 (`EquivalenceReport`, JSON) with, per GGUF file:
 - greedy agreement on a fixed prompt set (`equivalence_prompts.yaml`, versioned): the
   completion of the llama.cpp engine against that of the transformers engine on the
-  original weights, one request at a time on both sides (batching changes rounding);
-  exact agreement is required of float exports (f32, f16, bf16), an agreement rate of
-  at least `min_quantized_agreement` of quantized ones;
+  original weights, one request at a time on both sides (batching changes rounding).
+  An f32 export must agree exactly: it carries the weights unrounded, so any difference
+  is a conversion fault. When none is among the exports checked, the check makes one in a
+  temporary folder as this control (`f32_control`). Half-precision exports (f16, bf16)
+  round every weight, and llama.cpp rounds the activations that meet them to f16, so a
+  near-tie can flip (measured on the smoke-trained model: f32 12/12 exact, f16 10/12,
+  bf16 8/12); they must reach `min_half_agreement`, quantized ones
+  `min_quantized_agreement`;
 - the security benchmark (`safecoder.benchmarks.security`) on the export beside the same
   benchmark on the weights, with the same seeds, so a quantization that undoes security
   training shows as a drop of the security rate (`max_security_drop`, in points).
@@ -31,7 +36,7 @@ import yaml
 
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import code_version, sha256_file, sha256_json
-from safecoder.models.gguf_export import FLOAT_TYPES
+from safecoder.models.gguf_export import ExportConfig, export_gguf
 from safecoder.models.reference import ResolvedModel, resolve
 
 logger = logging.getLogger(__name__)
@@ -54,6 +59,10 @@ class CheckConfig:
     max_new_tokens: int = field(default=0, metadata={
         "help": "greedy tokens per prompt; 0 takes the prompt set's own value"})
     max_prompts: int = field(default=0, metadata={"help": "use only the first N prompts; 0 uses all"})
+    f32_control: bool = field(default=True, metadata={
+        "help": "when no f32 export is checked, make one in a temporary folder: it must agree exactly"})
+    min_half_agreement: float = field(default=0.75, metadata={
+        "help": "share of prompts an f16 or bf16 export must complete exactly like the weights"})
     min_quantized_agreement: float = field(default=0.5, metadata={
         "help": "share of prompts a quantized export must complete exactly like the weights"})
     kv_cache_type: Literal["f16", "f32"] = field(default="f16", metadata={
@@ -72,8 +81,9 @@ class CheckConfig:
         "help": "where to write the report JSON (default: the version's gguf/equivalence.json)"})
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.min_quantized_agreement <= 1.0:
-            raise EquivalenceError(f"min_quantized_agreement must be in [0, 1], got {self.min_quantized_agreement}")
+        for name in ("min_half_agreement", "min_quantized_agreement"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise EquivalenceError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.max_new_tokens < 0 or self.max_prompts < 0 or self.security_samples < 1:
             raise EquivalenceError("max_new_tokens and max_prompts must be >= 0, security_samples >= 1")
         if self.max_security_drop < 0:
@@ -123,9 +133,16 @@ def check_equivalence(reference: str, config: CheckConfig | None = None, progres
     max_new_tokens = config.max_new_tokens or meta["max_new_tokens"]
     reference_texts, reference_engine = _weights_completions(model, prompts, max_new_tokens, progress)
     results = []
-    for target in targets:
-        texts, engine_description = _gguf_completions(model, target["path"], prompts, max_new_tokens, config, progress)
-        results.append(_compare(target, prompts, reference_texts, texts, engine_description))
+    with tempfile.TemporaryDirectory(prefix="safecoder-f32-control-") as scratch:
+        checked = list(targets)
+        if config.f32_control and not any(t["quantization"] == "f32" for t in targets):
+            (control,) = export_gguf(reference, ExportConfig(types=("f32",), output_dir=Path(scratch), record=False))
+            checked.append({"path": control.path, "file": "f32 control (temporary)", "quantization": "f32",
+                            "sha256": control.sha256, "control": True})
+        for target in checked:
+            texts, engine_description = _gguf_completions(model, target["path"], prompts, max_new_tokens, config,
+                                                          progress)
+            results.append(_compare(target, prompts, reference_texts, texts, engine_description))
     security = _security_side_by_side(model, targets, config, progress) if config.security else None
     report = {
         "schema": REPORT_SCHEMA,
@@ -237,7 +254,7 @@ def _compare(target: dict[str, Any], prompts: list[Prompt], reference: list[str]
     prefix = [r["common_prefix_chars"] / max(1, len(r["weights"]), len(r["gguf"])) for r in rows]
     return {
         "file": str(target["file"]), "quantization": target["quantization"], "sha256": target.get("sha256"),
-        "float": target["quantization"] in FLOAT_TYPES,
+        "control": bool(target.get("control")),
         "agreement": round(matches / len(rows), 4), "exact": matches, "prompts": len(rows),
         "mean_common_prefix": round(sum(prefix) / len(prefix), 4),
         "engine": engine, "completions": rows,
@@ -292,12 +309,15 @@ def _verdict(report: dict[str, Any], config: CheckConfig) -> dict[str, Any]:
     problems = []
     for export in report["exports"]:
         name = Path(export["file"]).name
-        if export["float"] and export["exact"] < export["prompts"]:
-            problems.append(f"{name}: {export['exact']}/{export['prompts']} greedy completions equal the weights' "
-                            "(a float export must match every one)")
-        if not export["float"] and export["agreement"] < config.min_quantized_agreement:
-            problems.append(f"{name}: greedy agreement {export['agreement']:.0%} is below "
-                            f"{config.min_quantized_agreement:.0%}")
+        kind = export["quantization"]
+        if kind == "f32":
+            if export["exact"] < export["prompts"]:
+                problems.append(f"{name}: {export['exact']}/{export['prompts']} greedy completions equal the weights'; "
+                                "an f32 export must match every one (the conversion changed the model)")
+            continue
+        required = config.min_half_agreement if kind in ("f16", "bf16") else config.min_quantized_agreement
+        if export["agreement"] < required:
+            problems.append(f"{name}: greedy agreement {export['agreement']:.0%} is below {required:.0%}")
     security = report["security"]
     if security:
         weights_rate = security["sides"]["weights"]["overall"]["rates"]["paper"]
@@ -328,7 +348,7 @@ def _save(model: ResolvedModel, report: dict[str, Any], config: CheckConfig) -> 
     if registry is not None and config.record:
         summary = {"passed": report["verdict"]["passed"]}
         for export in report["exports"]:
-            summary[f"{export['quantization']}_agreement"] = export["agreement"]
+            summary[f"{export['quantization']}{'_control' if export['control'] else ''}_agreement"] = export["agreement"]
         evaluation = {"suite": SUITE, "time": report["created_at"], "summary": summary,
                       "report": str(target), "report_sha256": sha256_json(report)}
         registry.add_evaluation(model.registry_version, evaluation)

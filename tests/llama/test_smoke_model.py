@@ -3,8 +3,8 @@
 The whole path an ML engineer takes: `safecoder train --config configs/smoke.yaml`
 registers a candidate, `safecoder export gguf` writes its f16 and q4_0 files into the
 version and records them, the server serves the last one with `--engine auto`, and
-`safecoder export check` compares both exports with the trained weights (greedy
-agreement, and the security benchmark side by side).
+`safecoder export check` compares both exports, and a temporary f32 control, with the
+trained weights (greedy agreement, and the security benchmark side by side).
 """
 
 from __future__ import annotations
@@ -68,11 +68,14 @@ def test_the_equivalence_report_compares_exports_with_the_weights(smoke_model):
     assert finished.returncode == (0 if report["verdict"]["passed"] else 1)
     assert report["prompt_set"]["prompts_used"] == 4 and report["reference_engine"]["engine"] == "transformers"
 
-    f16, q4 = report["exports"]
-    assert (f16["quantization"], q4["quantization"]) == ("f16", "q4_0")
-    assert f16["exact"] == f16["prompts"] == 4, [(c["weights"], c["gguf"]) for c in f16["completions"]]
-    assert 0.0 <= q4["agreement"] <= 1.0 and q4["engine"]["engine"] == "llama"
-    assert all(c["match"] == (c["weights"] == c["gguf"]) for c in q4["completions"])
+    f16, q4, control = report["exports"]
+    assert [e["quantization"] for e in report["exports"]] == ["f16", "q4_0", "f32"]
+    # The f32 control carries the trained weights unrounded: every greedy completion is the weights' own.
+    assert control["control"] and control["exact"] == control["prompts"] == 4, [
+        (c["weights"], c["gguf"]) for c in control["completions"]]
+    for export in (f16, q4):
+        assert 0.0 <= export["agreement"] <= 1.0 and export["engine"]["engine"] == "llama"
+        assert all(c["match"] == (c["weights"] == c["gguf"]) for c in export["completions"])
 
     sides = report["security"]["sides"]
     assert set(sides) == {"weights", f"{smoke_model.version}.f16.gguf", f"{smoke_model.version}.q4_0.gguf"}
@@ -82,7 +85,9 @@ def test_the_equivalence_report_compares_exports_with_the_weights(smoke_model):
     # The verdict follows the numbers: a quantized export below the required agreement fails it.
     strict = _verdict(report, CheckConfig(min_quantized_agreement=1.0, security=False))
     assert strict["passed"] == (q4["agreement"] == 1.0 and report["verdict"]["passed"])
+    assert report["verdict"]["passed"] == (f16["agreement"] >= 0.75 and q4["agreement"] >= 0.5 and not any(
+        "security rate" in problem for problem in report["verdict"]["problems"]))
 
     evaluation = registry.get(smoke_model.version).latest_evaluation("gguf-equivalence")
-    assert evaluation["summary"]["f16_agreement"] == 1.0 and evaluation["report"] == str(report_path)
+    assert evaluation["summary"]["f32_control_agreement"] == 1.0 and evaluation["report"] == str(report_path)
 
