@@ -317,6 +317,11 @@ def report(rows: list[Row]) -> None:
                       f"{row.tokens_per_s:.1f}", f"{1000 * row.latency(0.5):.0f}", f"{1000 * row.latency(0.95):.0f}",
                       f"{1000 * row.ttft(0.5):.0f}", share, delta, gate, row.verdicts())
     Console(width=max(180, Console().width)).print(table)
+    for row in rows:
+        server_row = _find(rows, row.engine, "server, gate off", row.concurrency)
+        if row.path.endswith("(direct library)") and server_row and row.tokens_per_s:
+            print(f"{row.engine}, concurrency {row.concurrency}: the server (gate off) decodes "
+                  f"{100 * server_row.tokens_per_s / row.tokens_per_s:.0f}% as fast as {row.path}")
     print("Goals: the server keeps >= 95% of the engine's tokens/s and adds <= 15 ms to its median latency "
           "(rows 'server, gate off'); 'gate adds' is what the security gate adds on top, extra candidates "
           "included (verdicts: passed/reranked/annotated/blocked/unchecked choices).")
@@ -394,6 +399,11 @@ def _save(settings: LoadSettings, rows: list[Row]) -> None:
     })
     print(f"results and settings: {target}")
 
+
+# llama.cpp called directly through llama-cpp-python, beside the llama.cpp engine's rows.
+from safecoder.engines.llama_direct import llama_direct_baseline  # noqa: E402
+
+register_direct_baseline("llama", llama_direct_baseline)
 
 if __name__ == "__main__":
     sys.exit(main())
