@@ -5,7 +5,7 @@ Output shape (what the `openai` client parses into `APIStatusError`):
     {"error": {"message": "...", "type": "invalid_request_error", "param": "top_p", "code": "..."}}
 
 `error_body(exc)` maps any exception: `APIError` keeps its status; request validation
-errors become 400 naming the field; engine errors (a prompt over the context length,
+errors become 400 naming the field; engine errors and other `SafeCoderError`s (a prompt over the context length,
 bad sampling values) become 400; anything unexpected becomes 500 without internals, and
 is logged with its traceback. Streams use the same body as their last data chunk
 before `[DONE]`. This module decides status codes only; it does not log keys or prompts.
@@ -62,12 +62,13 @@ def from_validation_errors(errors: list[dict[str, Any]]) -> APIError:
 def to_api_error(exc: BaseException) -> APIError:
     """The `APIError` an exception stands for (500 for anything unexpected)."""
     from safecoder.engines.base import EngineError, PromptTooLongError
+    from safecoder.errors import SafeCoderError
 
     if isinstance(exc, APIError):
         return exc
     if isinstance(exc, PromptTooLongError):
         return APIError(400, str(exc), param="prompt", code="context_length_exceeded")
-    if isinstance(exc, EngineError):
+    if isinstance(exc, (EngineError, SafeCoderError)):
         return APIError(400, str(exc), code="invalid_request")
     logger.error("request failed", exc_info=exc)
     return APIError(500, f"internal error ({type(exc).__name__}); the server log has the details",

@@ -34,6 +34,7 @@ from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, 
 from safecoder.server.serving import ClientGone, Serving, cancel_on_disconnect
 
 from safecoder.engines import create_engine
+from safecoder.errors import SafeCoderError
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,12 @@ def create_app(config: ServerConfig, keys: KeyRing, reference: str,
     @app.exception_handler(APIError)
     async def api_error(request: Request, exc: APIError):
         return _error_response(exc)
+
+    @app.exception_handler(SafeCoderError)
+    async def refused(request: Request, exc: SafeCoderError):
+        # Expected refusals (a prompt over the context, bad sampling values) are answered here,
+        # not by the catch-all below, which re-raises and makes the server drop the connection.
+        return _error_response(to_api_error(exc))
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc):
