@@ -4,10 +4,10 @@ Output shape (what the `openai` client parses into `APIStatusError`):
 
     {"error": {"message": "...", "type": "invalid_request_error", "param": "top_p", "code": "..."}}
 
-`error_body(exc)` maps any exception: `APIError` keeps its status; request validation
-errors become 400 naming the field; engine errors and other `SafeCoderError`s (a prompt over the context length,
-bad sampling values) become 400; anything unexpected becomes 500 without internals, and
-is logged with its traceback. Streams use the same body as their last data chunk
+`to_api_error(exc)` maps any exception: `APIError` keeps its status; request validation
+errors become 400 naming the field (`from_validation_errors`); engine errors and other
+`SafeCoderError`s (a prompt over the context length, bad sampling values) become 400;
+anything unexpected becomes 500 without internals, and is logged with its traceback. Streams use the same body as their last data chunk
 before `[DONE]`. This module decides status codes only; it does not log keys or prompts.
 """
 
