@@ -22,8 +22,8 @@ Hook for direct library baselines: `DIRECT_BASELINES` maps an engine kind to a f
 `(model: ResolvedModel, settings: LoadSettings) -> DirectRunner | None`. A `DirectRunner`
 has `async run(prompt: str, max_tokens: int) -> Sample` (one greedy completion, streamed,
 timed with `time.perf_counter`) and `async close()`. When the function returns a runner,
-its rows appear as `<label> (direct library)` beside that kind's engine rows, measured in
-the same interleaved rounds. Register one with `register_direct_baseline("llama", factory)`
+its rows appear under the runner's `label` (by convention ending in "(direct library)")
+beside that kind's engine rows, measured in the same interleaved rounds. Register one with `register_direct_baseline("llama", factory)`
 at the end of this module (the llama.cpp engine's "llama.cpp called directly" row).
 
 Not a capacity planner: one client process on loopback, the client and the server share
