@@ -181,6 +181,7 @@ class ContinuousBatcher:
             self._jobs.clear()
             self._inbox.clear()
         for job in self._jobs + list(self._inbox):
+            self._release_job(job)
             job.emit(EngineError("the llama.cpp engine was closed while generating"))
 
     def _take_new_jobs(self) -> bool:
@@ -257,11 +258,11 @@ class ContinuousBatcher:
         code = self._lib.llama_decode(self._ctx, self._batch)
         self.counters["decode_calls"] += 1
         self.counters["peak_rows_per_call"] = max(self.counters["peak_rows_per_call"], rows_in_call)
+        if code == 1:
+            self._no_room([job for job, _ in prefilled])
+            return
         if code != 0:
-            raise EngineError(
-                f"llama_decode failed with status {code}"
-                + (" (no room in the KV cache; lower parallel_sequences or raise kv_cache_tokens)" if code == 1 else "")
-            )
+            raise EngineError(f"llama_decode failed with status {code}")
         for job, fed in prefilled:
             job.prompt_fed += fed
             if job.prefix_ready:
@@ -271,6 +272,21 @@ class ContinuousBatcher:
                     if row.phase == "wait":
                         self._copy_prefix(job, row)
         self._sample_all()
+
+    def _no_room(self, prefilling: list[Job]) -> None:
+        """llama.cpp found no KV slot for the batch and left the cache as it was: the
+        requests whose prompts were in it fail (the newest one when none was), the others
+        retry their tokens at the next step."""
+        victims = prefilling or self._jobs[-1:]
+        for job in victims:
+            self._release_job(job)
+            job.emit(EngineError("no room in the llama.cpp KV cache for this request: retry, or raise "
+                                 "kv_cache_tokens (or lower parallel_sequences)"))
+        for job in self._jobs:
+            for row in job.rows:
+                if row.phase == "sample":
+                    row.phase = "first" if not row.tokens else "decode"
+                    row.logits_index = -1
 
     def _sample_all(self) -> None:
         for job in list(self._jobs):

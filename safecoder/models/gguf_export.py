@@ -13,7 +13,9 @@ Output: `gguf/<name>.<type>.gguf` in the registry version's folder (or in the we
 folder for a plain path). Each file is written under a temporary name and renamed into
 place when complete, then recorded in the version's manifest (`Manifest.gguf`: file,
 quantization, sha256, size, source and tool versions), replacing an earlier export of the
-same type. The registry serves the last entry (`ResolvedModel.gguf`), so the last type of
+same type. A quantization of a registry version reuses the version's recorded float export
+of the `quantize_from` type (hash checked) instead of converting again. The registry
+serves the last entry (`ResolvedModel.gguf`), so the last type of
 an export is the one the CPU engine loads: `--type f16 --type q4_0` serves q4_0.
 
 Not here: checking that an export behaves like its weights (`safecoder.models.gguf_check`).
@@ -26,7 +28,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -111,15 +113,18 @@ def export_gguf(reference: str, config: ExportConfig | None = None, progress: bo
         output_dir = model.adapter or model.weights
     output_dir.mkdir(parents=True, exist_ok=True)
     stem = model.registry_version or Path(model.adapter or model.weights).name
-    converter = find_converter()
-    steps = _plan(config)
+    source = _recorded_float(registry, model, config) if registry is not None else None
+    steps = _plan(config, have_source=source is not None)
+    converting = any(kind == "convert" for kind, _ in steps)
+    converter = find_converter() if converting else None
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(steps), disable=not progress, desc=f"exporting {stem}", unit="step")
     written: dict[str, ExportedFile] = {}
     try:
-        with _weights_folder(model) as weights, tempfile.TemporaryDirectory(dir=output_dir, prefix=".export-") as scratch:
-            floats: dict[str, Path] = {}
+        with (_weights_folder(model) if converting else nullcontext(None)) as weights, \
+                tempfile.TemporaryDirectory(dir=output_dir, prefix=".export-") as scratch:
+            floats: dict[str, Path] = {config.quantize_from: source} if source else {}
             for kind, gguf_type in steps:
                 bar.set_postfix_str(f"{kind} {gguf_type}")
                 keep = gguf_type in config.types
@@ -166,13 +171,31 @@ def llama_cpp_version() -> str:
         raise GGUFExportError("llama-cpp-python is not installed: run `make install`") from None
 
 
-def _plan(config: ExportConfig) -> list[tuple[str, str]]:
+def _plan(config: ExportConfig, have_source: bool = False) -> list[tuple[str, str]]:
     """(step kind, type) in execution order: float conversions first, then quantizations."""
     floats = [t for t in config.types if t in FLOAT_TYPES]
     quantized = [t for t in config.types if t in QUANTIZED_TYPES]
-    if quantized and config.quantize_from not in floats:
+    if quantized and config.quantize_from not in floats and not have_source:
         floats.append(config.quantize_from)
     return [("convert", t) for t in floats] + [("quantize", t) for t in quantized]
+
+
+def _recorded_float(registry, model: ResolvedModel, config: ExportConfig) -> Path | None:
+    """A float export of the version, already recorded and intact, to quantize from.
+
+    Only when the quantized types need `quantize_from` and it is not being written now: a
+    registry version's weights never change, so its recorded export (hash checked) is as
+    good as a fresh conversion, and an f16 export today saves the conversion tomorrow.
+    """
+    if config.quantize_from in config.types or not any(t in QUANTIZED_TYPES for t in config.types):
+        return None
+    folder = registry.version_dir(model.registry_version)
+    for entry in reversed(registry.get(model.registry_version).gguf):
+        path = folder / entry["file"]
+        if entry.get("quantization") == config.quantize_from and path.is_file() and sha256_file(path) == entry["sha256"]:
+            logger.info("quantizing from the recorded %s export %s", config.quantize_from, path.name)
+            return path
+    return None
 
 
 def _registry_target(model: ResolvedModel):

@@ -42,11 +42,25 @@ def tiny_base(tmp_path_factory, embedded_model) -> Path:
     return folder
 
 
-def test_fim_format_is_read_from_the_gguf_vocabulary(tiny_base, tmp_path):
-    (exported,) = export_gguf(str(tiny_base), ExportConfig(types=("f16",), output_dir=tmp_path))
-    assert exported.path == tmp_path / f"{tiny_base.name}.f16.gguf"
-    assert not list(tmp_path.glob(".*")), "no temporary files are left behind"
-    engine = create_engine("llama", str(exported.path), parallel_sequences=1, kv_cache_tokens=512, batch_tokens=64)
+@pytest.fixture(scope="module")
+def tiny_version(tiny_base, tmp_path_factory):
+    """`tiny_base` registered in a registry of its own and exported to f16 and q8_0."""
+    from safecoder.registry import Registry
+
+    root = tmp_path_factory.mktemp("tiny-registry")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SAFECODER_REGISTRY", str(root))
+        version = Registry().register(tiny_base, kind="full", base_model="random tiny llama").version
+        files = export_gguf(version, ExportConfig(types=("f16", "q8_0")))
+    return root, version, files
+
+
+def test_fim_format_is_read_from_the_gguf_vocabulary(tiny_version):
+    _, version, files = tiny_version
+    f16 = files[0].path
+    assert f16.name == f"{version}.f16.gguf"
+    assert not list(f16.parent.glob(".*")), "no temporary files are left behind"
+    engine = create_engine("llama", str(f16), parallel_sequences=1, kv_cache_tokens=512, batch_tokens=64)
     try:
         fim = engine.fim_format
         assert fim is not None and fim.name == "starcoder"
@@ -85,24 +99,31 @@ def test_an_adapter_is_merged_into_its_base_before_conversion(tiny_base, tmp_pat
     assert not np.allclose(stored, base, atol=1e-4), "the adapter's change is in the exported weights"
 
 
-def test_quantized_types_come_from_a_float_export_and_are_recorded(tiny_base, registry_root):
+def test_exports_are_recorded_and_later_quantizations_reuse_the_float_export(tiny_version, monkeypatch):
     from safecoder.models import resolve
     from safecoder.registry import Registry
 
+    root, version, files = tiny_version
+    monkeypatch.setenv("SAFECODER_REGISTRY", str(root))
     registry = Registry()
-    version = registry.register(tiny_base, kind="full", base_model="random tiny llama").version
-    files = export_gguf(version, ExportConfig(types=("q8_0", "q4_0"), quantize_from="f32"))
     folder = registry.version_dir(version)
-    assert [f.quantization for f in files] == ["q8_0", "q4_0"]
-    assert sorted(p.name for p in (folder / "gguf").iterdir()) == [f"{version}.q4_0.gguf", f"{version}.q8_0.gguf"]
     entries = registry.get(version).gguf
     assert [(e["file"], e["quantization"], e["quantized_from"]) for e in entries] == [
-        (f"gguf/{version}.q8_0.gguf", "q8_0", "f32"), (f"gguf/{version}.q4_0.gguf", "q4_0", "f32")]
-    assert resolve(version).gguf == folder / "gguf" / f"{version}.q4_0.gguf"
-    assert files[0].bytes > files[1].bytes
+        (f"gguf/{version}.f16.gguf", "f16", None), (f"gguf/{version}.q8_0.gguf", "q8_0", "f16")]
+    assert [e["sha256"] for e in entries] == [f.sha256 for f in files]
+    assert resolve(version).gguf == folder / "gguf" / f"{version}.q8_0.gguf"
+
+    # With no converter at hand, q4_0 can only come from the recorded f16 file.
+    with monkeypatch.context() as without_converter:
+        without_converter.setenv("SAFECODER_LLAMA_CONVERTER", str(folder / "no-converter.py"))
+        (q4,) = export_gguf(version, ExportConfig(types=("q4_0",)))
+    assert q4.bytes < files[1].bytes < files[0].bytes
+    assert resolve(version).gguf == q4.path
     # Exporting a type again replaces its file and its entry; the others stay.
-    export_gguf(version, ExportConfig(types=("q8_0",), quantize_from="f32"))
-    assert [e["quantization"] for e in registry.get(version).gguf] == ["q4_0", "q8_0"]
+    export_gguf(version, ExportConfig(types=("q8_0",)))
+    assert [e["quantization"] for e in registry.get(version).gguf] == ["f16", "q4_0", "q8_0"]
+    assert sorted(p.name for p in (folder / "gguf").iterdir()) == [
+        f"{version}.f16.gguf", f"{version}.q4_0.gguf", f"{version}.q8_0.gguf"]
 
 
 def test_failed_conversions_leave_no_file_and_no_record(tiny_base, registry_root, tmp_path):

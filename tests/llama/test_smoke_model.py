@@ -3,8 +3,8 @@
 The whole path an ML engineer takes: `safecoder train --config configs/smoke.yaml`
 registers a candidate, `safecoder export gguf` writes its f16 and q4_0 files into the
 version and records them, the server serves the last one with `--engine auto`, and
-`safecoder export check` compares both exports, and a temporary f32 control, with the
-trained weights (greedy agreement, and the security benchmark side by side).
+`safecoder export check` compares the served q4_0 export, and a temporary f32 control,
+with the trained weights (greedy agreement, and the security benchmark side by side).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_the_equivalence_report_compares_exports_with_the_weights(smoke_model):
     from safecoder.models.gguf_check import CheckConfig, _verdict
     from safecoder.registry import Registry
 
-    arguments = ["export", "check", smoke_model.version, "--max-prompts", "4", "--max-new-tokens", "32",
+    arguments = ["export", "check", smoke_model.version, "--gguf", "q4_0", "--max-prompts", "4", "--max-new-tokens", "32",
                  "--security-samples", "2", "--security-max-new-tokens", "64",
                  "--security-only", "trained/cwe-089/0-py"]
     finished = subprocess.run([sys.executable, "-m", "safecoder.cli", *arguments], cwd=REPO, capture_output=True,
@@ -68,24 +68,24 @@ def test_the_equivalence_report_compares_exports_with_the_weights(smoke_model):
     assert finished.returncode == (0 if report["verdict"]["passed"] else 1)
     assert report["prompt_set"]["prompts_used"] == 4 and report["reference_engine"]["engine"] == "transformers"
 
-    f16, q4, control = report["exports"]
-    assert [e["quantization"] for e in report["exports"]] == ["f16", "q4_0", "f32"]
+    q4, control = report["exports"]
+    assert [e["quantization"] for e in report["exports"]] == ["q4_0", "f32"]
     # The f32 control carries the trained weights unrounded: every greedy completion is the weights' own.
     assert control["control"] and control["exact"] == control["prompts"] == 4, [
         (c["weights"], c["gguf"]) for c in control["completions"]]
-    for export in (f16, q4):
-        assert 0.0 <= export["agreement"] <= 1.0 and export["engine"]["engine"] == "llama"
-        assert all(c["match"] == (c["weights"] == c["gguf"]) for c in export["completions"])
+    assert 0.0 <= q4["agreement"] <= 1.0 and q4["engine"]["engine"] == "llama"
+    assert q4["engine"]["gguf"].endswith(f"{smoke_model.version}.q4_0.gguf")
+    assert all(c["match"] == (c["weights"] == c["gguf"]) for c in q4["completions"])
 
     sides = report["security"]["sides"]
-    assert set(sides) == {"weights", f"{smoke_model.version}.f16.gguf", f"{smoke_model.version}.q4_0.gguf"}
+    assert set(sides) == {"weights", f"{smoke_model.version}.q4_0.gguf"}
     assert sides["weights"]["engine"] == "transformers"
     for side in sides.values():
         assert side["overall"]["scenarios"] == 1 and side["overall"]["counts"]["samples"] == 2
     # The verdict follows the numbers: a quantized export below the required agreement fails it.
     strict = _verdict(report, CheckConfig(min_quantized_agreement=1.0, security=False))
     assert strict["passed"] == (q4["agreement"] == 1.0 and report["verdict"]["passed"])
-    assert report["verdict"]["passed"] == (f16["agreement"] >= 0.75 and q4["agreement"] >= 0.5 and not any(
+    assert report["verdict"]["passed"] == (q4["agreement"] >= 0.5 and not any(
         "security rate" in problem for problem in report["verdict"]["problems"]))
 
     evaluation = registry.get(smoke_model.version).latest_evaluation("gguf-equivalence")
