@@ -61,7 +61,7 @@ class LlamaEngineConfig:
 
     def __post_init__(self) -> None:
         if self.threads < 0:
-            raise EngineError(f"threads must be 0 (all cores) or positive, got {self.threads}")
+            raise EngineError(f"threads must be 0 (half the cores) or positive, got {self.threads}")
         if not 1 <= self.parallel_sequences <= 256:
             raise EngineError(f"parallel_sequences must be between 1 and 256, got {self.parallel_sequences}")
         if self.batch_tokens <= self.parallel_sequences:
@@ -80,6 +80,10 @@ class LlamaEngine(Engine):
 
     def __init__(self, model: ResolvedModel, config: LlamaEngineConfig | None = None, **options):
         super().__init__(model)
+        known = {f.name for f in dataclasses.fields(LlamaEngineConfig)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise EngineError(f"unknown llama.cpp engine option(s) {unknown}; known: {', '.join(sorted(known))}")
         self.config = dataclasses.replace(config or LlamaEngineConfig(), **options)
         self.gguf_path = self._pick_gguf(model)
         lib = _library()

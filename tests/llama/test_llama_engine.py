@@ -181,6 +181,8 @@ def test_bad_requests_get_clear_errors(llama_engine, embedded_model):
     assert empty.prompt_tokens == 1  # the BOS token starts an empty prompt
     with pytest.raises(EngineError, match="parallel_sequences"):
         create_engine("llama", embedded_model, parallel_sequences=64, batch_tokens=32)
+    with pytest.raises(EngineError, match=r"unknown llama\.cpp engine option.*kv_cache_gib"):
+        create_engine("llama", embedded_model, kv_cache_gib=2)
     weights_only = type(embedded_model)("x", "path", "x", weights=embedded_model.weights)
     with pytest.raises(EngineError, match="safecoder export gguf"):
         create_engine("llama", weights_only)
