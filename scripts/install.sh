@@ -10,7 +10,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${VENV:-$ROOT/.venv}"
+VENV="$(realpath -m "${VENV:-$ROOT/.venv}")"
 PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 WHEEL_CACHE="${SAFECODER_WHEEL_CACHE:-$HOME/.cache/safecoder/wheels}"
 CONSTRAINTS="$ROOT/requirements/constraints.txt"
@@ -131,7 +131,8 @@ install_semgrep() {
     else
         say "Semgrep $SEMGREP_VERSION: present"
     fi
-    ln -sf "$tool/bin/semgrep" "$VENV/bin/semgrep"
+    # Relative, so that the link survives the checkout being moved or mounted elsewhere.
+    ln -sfn "../opt/semgrep/bin/semgrep" "$VENV/bin/semgrep"
     "$VENV/bin/semgrep" --version >/dev/null
 }
 
