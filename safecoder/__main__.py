@@ -1,3 +1,5 @@
-from safecoder.cli import main
 import sys
+
+from safecoder.cli import main
+
 sys.exit(main())

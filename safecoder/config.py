@@ -70,7 +70,7 @@ def build(config_cls: type[Config], namespace: argparse.Namespace | None = None,
     values.update(overrides)
     hints = typing.get_type_hints(config_cls)
     for name, value in list(values.items()):
-        kind, _, is_list = _field_type(hints[name])
+        _, _, is_list = _field_type(hints[name])
         if is_list and isinstance(value, list):
             values[name] = tuple(value) if _is_tuple(hints[name]) else value
     try:

@@ -87,7 +87,7 @@ def get(language_id: str) -> Language:
         raise UnknownLanguageError(f"unknown language id {language_id!r}; expected one of {sorted(_BY_ID)}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tree_sitter_language(grammar: str):
     """The tree-sitter `Language` for a grammar name (`c`, `cpp`, `go`, ...)."""
     import tree_sitter

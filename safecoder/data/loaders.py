@@ -27,7 +27,6 @@ from typing import Any, Generic, TypeVar
 
 from safecoder import cwe as cwe_catalog
 from safecoder import languages
-from safecoder.errors import SafeCoderError
 from safecoder.data.records import (
     INSTRUCTION_SAMPLE,
     SECURITY_PAIR,
@@ -35,6 +34,7 @@ from safecoder.data.records import (
     Provenance,
     SecurityPair,
 )
+from safecoder.errors import SafeCoderError
 
 DATA_SUFFIXES = (".jsonl", ".json")
 Record = TypeVar("Record", SecurityPair, InstructionSample)

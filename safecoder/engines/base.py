@@ -192,10 +192,10 @@ class Engine(abc.ABC):
                 bar.close()
         return run_sync(run_all())
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Prepare for serving (load weights, start workers). Idempotent."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release the model and any worker processes or threads."""
 
     def check_prompt_fits(self, prompt_tokens: int, max_new_tokens: int) -> None:

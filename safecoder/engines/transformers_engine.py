@@ -139,12 +139,12 @@ class TransformersEngine(Engine):
                 chunk_seed = sampling.seed
                 for start in range(0, len(positions), per_call):
                     chunk = positions[start:start + per_call]
-                    remaining = sampling.n if sampling.greedy else sampling.n
+                    remaining = sampling.n
                     while remaining > 0:
                         n_now = remaining if sampling.greedy else min(remaining, self._max_batch_sequences)
                         call_sampling = _with(sampling, n=n_now, seed=chunk_seed)
                         results = self._run_batch([requests[p].prompt for p in chunk], call_sampling)
-                        for p, samples in zip(chunk, results):
+                        for p, samples in zip(chunk, results, strict=True):
                             offset = len(completions[p])
                             completions[p].extend(_reindex(samples, offset))
                         remaining -= n_now
@@ -181,7 +181,7 @@ class TransformersEngine(Engine):
             emit(StreamDelta(index=index, text=text, token_count=count, prompt_tokens=prompt_tokens))
 
         results, tails = self._generate([request.prompt], request.sampling, cancel=cancel, on_text=on_text)
-        for completion, tail in zip(results[0], tails[0]):
+        for completion, tail in zip(results[0], tails[0], strict=True):
             emit(StreamDelta(index=completion.index, text=tail, token_count=completion.token_count,
                              finish_reason=completion.finish_reason, logprob=completion.logprob,
                              prompt_tokens=prompt_tokens))
@@ -195,7 +195,7 @@ class TransformersEngine(Engine):
 
         encoded = self._encode(prompts).to(self._device)
         prompt_length = encoded["input_ids"].shape[1]
-        for row_ids, mask in zip(encoded["input_ids"], encoded["attention_mask"]):
+        for mask in encoded["attention_mask"]:
             self.check_prompt_fits(int(mask.sum()), sampling.max_new_tokens)
         rows_per_prompt = 1 if sampling.greedy else sampling.n
         rows: list[_Row] = []
@@ -224,7 +224,7 @@ class TransformersEngine(Engine):
                 if not self.seen_prompt:
                     self.seen_prompt = True
                     return
-                for row, token in zip(rows, value.view(-1).tolist()):
+                for row, token in zip(rows, value.view(-1).tolist(), strict=False):
                     if row.finished:
                         continue
                     if token in eos_ids:

@@ -95,7 +95,7 @@ def _load_time(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="safecoder-load-time-") as fresh_home:
         started = time.perf_counter()
-        imports_first, first = run(fresh_home)
+        _, first = run(fresh_home)
         cached = [run(fresh_home) for _ in range(args.repeats)]
     table = Table(title="Embedded model (SmolLM2-135M-Instruct) load time, seconds")
     table.add_column("step")

@@ -2,7 +2,12 @@
 
 from safecoder.prompts.chat import PromptStyle, chat_prompt, format_prompt
 from safecoder.prompts.fim import FimFormat, detect_fim_format, trim_to_suffix
-from safecoder.prompts.instruction import PROMPT_INPUT, PROMPT_NO_INPUT, code_task, format_instruction
+from safecoder.prompts.instruction import (
+    PROMPT_INPUT,
+    PROMPT_NO_INPUT,
+    code_task,
+    format_instruction,
+)
 
 __all__ = [
     "PROMPT_INPUT",

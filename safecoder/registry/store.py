@@ -106,7 +106,12 @@ class Registry:
 
     def resolve_model(self, reference: str):
         """The `ResolvedModel` for a version or alias."""
-        from safecoder.models.reference import ResolvedModel, resolve, resolve_embedded, resolve_path
+        from safecoder.models.reference import (
+            ResolvedModel,
+            resolve,
+            resolve_embedded,
+            resolve_path,
+        )
 
         manifest = self.get(reference)
         folder = self.version_dir(manifest.version)

@@ -6,8 +6,7 @@ import sys
 
 import pytest
 
-from safecoder.models import ModelNotFoundError, resolve
-from safecoder.models import embedded
+from safecoder.models import ModelNotFoundError, embedded, resolve
 
 pytestmark = pytest.mark.slow
 

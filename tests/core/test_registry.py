@@ -64,7 +64,7 @@ def test_bad_references_and_inputs_are_clear_errors(tmp_path):
         registry.get("v0009")
     with pytest.raises(RegistryError, match="neither a version"):
         registry.get("staging")
-    with pytest.raises(RegistryError, match="has no config.json"):
+    with pytest.raises(RegistryError, match=r"has no config\.json"):
         registry.register(tmp_path, kind="full", base_model="default")
     registry.register(make_weights(tmp_path / "w"), kind="full", base_model="default")
     with pytest.raises(RegistryError, match="invalid alias"):
