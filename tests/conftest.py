@@ -8,11 +8,14 @@ from its cache afterwards. Every test that writes to a registry gets its own fol
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Helper modules shared by several test folders (serve_process) import by plain name.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def pytest_configure(config: pytest.Config) -> None:

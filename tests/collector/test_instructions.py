@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from collector_testing import ProjectServer, read_rows
+from collector_testing import read_rows, start_project_server
 from safecoder.collector.config import InstructConfig
 from safecoder.collector.instructions import (
     EndpointError,
@@ -65,7 +65,7 @@ def test_unreachable_endpoint_fails_early_with_the_fix():
 
 @pytest.fixture(scope="module")
 def project_server(tmp_path_factory, embedded_model):
-    server = ProjectServer(tmp_path_factory.mktemp("server") / "serve.log")
+    server = start_project_server(tmp_path_factory.mktemp("server") / "serve.log")
     yield server
     server.stop()
 
@@ -81,7 +81,7 @@ def _sven_subset(shared_data, path, count=1):
 def test_collect_instruct_fills_sven_pairs_through_the_project_server(project_server, shared_data, tmp_path, monkeypatch):
     monkeypatch.setenv("SAFECODER_HOME", str(tmp_path / "home"))  # an empty instruction cache
     source = _sven_subset(shared_data, tmp_path / "sven.jsonl")
-    config = InstructConfig(instruct=project_server.url, instruct_temperature=0.0, instruct_seed=7, instruct_max_tokens=40)
+    config = InstructConfig(instruct=f"{project_server.url}/v1", instruct_temperature=0.0, instruct_seed=7, instruct_max_tokens=40)
     out = tmp_path / "instructed.jsonl"
     first = fill_instructions(source, out, config, WORDS, progress=False)
     assert first.pairs == 1 and first.report.model == "default"
@@ -115,7 +115,7 @@ def test_collect_run_writes_instructions_for_mined_pairs(project_server, tmp_pat
     repo = RepoBuilder(tmp_path / "repos", "tiny")
     repo.commit("Initial", {"digest.py": "import hashlib\n\n\ndef digest(data):\n    return hashlib.md5(data).hexdigest()\n"})
     repo.replace("Use sha256 instead of weak md5", "digest.py", "hashlib.md5(data)", "hashlib.sha256(data)")
-    config = InstructConfig(instruct=project_server.url, instruct_max_tokens=40, instruct_seed=1)
+    config = InstructConfig(instruct=f"{project_server.url}/v1", instruct_max_tokens=40, instruct_seed=1)
     out = tmp_path / "pairs.jsonl"
     summary = run_pipeline(out, repos=tmp_path / "repos", instruct=config, workers=1)
     rows = read_rows(out)

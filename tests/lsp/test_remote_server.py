@@ -7,20 +7,15 @@ client. The editor's gate mode reaches the HTTP server with each request.
 
 from __future__ import annotations
 
-import queue
-import re
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 
 import pytest
 from lsprotocol import types
+from serve_process import start_serve
 
 pytestmark = pytest.mark.slow
 
 API_KEY = "lsp-test-key-0123456789"
-BANNER = re.compile(r"SafeCoder is serving .* at (http://\S+)/v1")
 
 
 @pytest.fixture(scope="module")
@@ -28,38 +23,12 @@ def http_server(tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("serve")
     keys = folder / "keys.txt"
     keys.write_text(f"{API_KEY} name=lsp-tests\n", encoding="utf-8")
-    log = (folder / "serve.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "safecoder.cli", "serve", "--port", "0", "--model", "default",
-         "--api-key-file", str(keys), "--gate", "rerank", "--gate-candidates", "2"],
-        stdout=subprocess.PIPE, stderr=log, text=True,
-    )
-    lines: queue.Queue = queue.Queue()
-
-    def pump() -> None:
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    url = None
-    while url is None:
-        # Each line of the server's output wakes this loop; the banner names the URL.
-        line = lines.get(timeout=600)
-        if line is None:
-            pytest.fail(f"safecoder serve exited ({process.wait()}): {(folder / 'serve.log').read_text()[-3000:]}")
-        match = BANNER.search(line)
-        url = match.group(1) if match else None
+    server = start_serve(["--model", "default", "--api-key-file", str(keys), "--gate", "rerank",
+                          "--gate-candidates", "2"], folder / "serve.log", deadline_s=600)
     try:
-        yield url
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-        log.close()
+        server.stop()
 
 
 def test_inline_completions_come_through_the_http_server_and_its_gate(start_server, http_server):

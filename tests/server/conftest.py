@@ -14,31 +14,30 @@ Servers bind port 0 and report the port they got; waiting is on events (the bann
 
 from __future__ import annotations
 
-import os
-import queue
-import re
-import subprocess
-import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import openai
 import pytest
+from serve_process import ServeProcess, start_serve
 
 KEYS = {"main": "sk-test-main-000001", "tight": "sk-test-tight-00002"}
 START_DEADLINE_S = 900
-BANNER = re.compile(r"SafeCoder is serving .* at (http://\S+)/v1")
+SQL_PREFIX = (
+    "import sqlite3\n\n"
+    "def get_user(db, name):\n"
+    "    cursor = db.cursor()\n"
+    "    cursor.execute(\"SELECT * FROM users WHERE name = '\" + name + \"'\")\n"
+    "    return cursor.fetchone()\n\n"
+    "def get_order(db, order_id):\n"
+    "    cursor = db.cursor()\n"
+    "    cursor.execute("
+)
 
 
-@dataclass
-class CliServer:
-    process: subprocess.Popen
-    url: str
-    log: Path
-
+class CliServer(ServeProcess):
     def client(self, key: str | None = KEYS["main"], timeout: float = 600) -> openai.OpenAI:
         return openai.OpenAI(base_url=f"{self.url}/v1", api_key=key or "none", max_retries=0, timeout=timeout)
 
@@ -46,48 +45,10 @@ class CliServer:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
 
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
-
 
 def start_cli_server(args: list[str], env: dict[str, str], log: Path) -> CliServer:
-    """Run `safecoder serve --port 0 ARGS` and wait for its "serving ... at URL" line."""
-    log_handle = log.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "safecoder.cli", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=log_handle, text=True, env={**os.environ, **env},
-    )
-    lines: queue.Queue = queue.Queue()
-
-    def pump() -> None:
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + START_DEADLINE_S
-    seen = []
-    while True:
-        try:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            process.kill()
-            pytest.fail(f"safecoder serve did not start in {START_DEADLINE_S} s; stdout: {''.join(seen)}")
-        if line is None:
-            pytest.fail(f"safecoder serve exited ({process.wait()}): {''.join(seen)}\n{log.read_text()[-4000:]}")
-        seen.append(line)
-        match = BANNER.search(line)
-        if match:
-            return CliServer(process, match.group(1), log)
+    started = start_serve(args, log, env, deadline_s=START_DEADLINE_S)
+    return CliServer(started.process, started.url, started.log)
 
 
 def wait_until(condition, what: str, deadline_s: float = 600, every_s: float = 0.2):
@@ -99,6 +60,12 @@ def wait_until(condition, what: str, deadline_s: float = 600, every_s: float = 0
             return value
         time.sleep(every_s)
     pytest.fail(f"gave up waiting for {what} after {deadline_s} s")
+
+
+@pytest.fixture(scope="session")
+def sql_prefix() -> str:
+    """Python whose likeliest continuation copies the concatenated (injectable) query above it."""
+    return SQL_PREFIX
 
 
 @pytest.fixture(scope="session")

@@ -232,23 +232,12 @@ def test_metrics_expose_latency_ttft_tokens_queue_and_gate_counters(cli_server):
     assert 'safecoder_requests_total{endpoint="completions",status="200"}' in text
 
 
-SQL_PREFIX = (
-    "import sqlite3\n\n"
-    "def get_user(db, name):\n"
-    "    cursor = db.cursor()\n"
-    "    cursor.execute(\"SELECT * FROM users WHERE name = '\" + name + \"'\")\n"
-    "    return cursor.fetchone()\n\n"
-    "def get_order(db, order_id):\n"
-    "    cursor = db.cursor()\n"
-    "    cursor.execute("
-)
 
-
-def test_the_gate_catches_sql_built_by_concatenation(cli_server):
+def test_the_gate_catches_sql_built_by_concatenation(cli_server, sql_prefix):
     """Real model, real analyzer: the model copies the concatenated query of the function above."""
     client = cli_server.client()
-    first_candidate_line = SQL_PREFIX.count("\n") + 1
-    seen = client.completions.create(model="production", prompt=SQL_PREFIX, max_tokens=40, temperature=0,
+    first_candidate_line = sql_prefix.count("\n") + 1
+    seen = client.completions.create(model="production", prompt=sql_prefix, max_tokens=40, temperature=0,
                                      stop=["\n\n"], extra_body={"safecoder": {"gate": "annotate"}}).choices[0]
     verdict = seen.model_extra["safecoder"]
     assert verdict["action"] == "annotated", seen.text
@@ -256,7 +245,7 @@ def test_the_gate_catches_sql_built_by_concatenation(cli_server):
     assert all(f["start_line"] >= first_candidate_line for f in verdict["findings"]), "the prefix's own finding"
     assert seen.text.strip() and verdict["candidates"] == 1
 
-    blocked = client.completions.create(model="production", prompt=SQL_PREFIX, max_tokens=40, temperature=0,
+    blocked = client.completions.create(model="production", prompt=sql_prefix, max_tokens=40, temperature=0,
                                         stop=["\n\n"], extra_body={"safecoder": {"gate": "block"}}).choices[0]
     outcome = blocked.model_extra["safecoder"]
     assert outcome["candidates"] == 3 and outcome["rejected"] >= 1

@@ -18,17 +18,6 @@ from safecoder.prompts.fim import trim_to_suffix
 pytestmark = pytest.mark.slow
 
 GATE_OFF = {"safecoder": {"gate": "off"}}
-SQL_PREFIX = (
-    "import sqlite3\n\n"
-    "def get_user(db, name):\n"
-    "    cursor = db.cursor()\n"
-    "    cursor.execute(\"SELECT * FROM users WHERE name = '\" + name + \"'\")\n"
-    "    return cursor.fetchone()\n\n"
-    "def get_order(db, order_id):\n"
-    "    cursor = db.cursor()\n"
-    "    cursor.execute("
-)
-
 
 @pytest.fixture(scope="module")
 def adapter_registry(tmp_path_factory, embedded_model):
@@ -148,14 +137,14 @@ def test_fill_in_the_middle_and_chat_streaming(served):
     assert "".join(pieces) == whole and len(pieces) > 3
 
 
-def test_the_gate_verdict_agrees_with_the_analyzer_on_what_it_returns(served):
+def test_the_gate_verdict_agrees_with_the_analyzer_on_what_it_returns(served, sql_prefix):
     """Whatever the adapter makes the model write, the gate's verdict must hold for the returned text."""
     from safecoder.analysis import analyze_snippet
 
     client = served.client()
-    first_candidate_line = SQL_PREFIX.count("\n") + 1
+    first_candidate_line = sql_prefix.count("\n") + 1
     for mode in ("annotate", "block"):
-        choice = client.completions.create(model="production", prompt=SQL_PREFIX, max_tokens=40, temperature=0,
+        choice = client.completions.create(model="production", prompt=sql_prefix, max_tokens=40, temperature=0,
                                            stop=["\n\n"], extra_body={"safecoder": {"gate": mode}}).choices[0]
         outcome = choice.model_extra["safecoder"]
         assert outcome["candidates"] >= 1 and 0 <= outcome["rejected"] <= outcome["candidates"]
@@ -163,7 +152,7 @@ def test_the_gate_verdict_agrees_with_the_analyzer_on_what_it_returns(served):
             assert mode == "block" and choice.text == "" and choice.finish_reason == "content_filter"
             assert outcome["findings"] and outcome["rejected"] == outcome["candidates"] == 4
             continue
-        result = analyze_snippet(SQL_PREFIX + choice.text, "python")
+        result = analyze_snippet(sql_prefix + choice.text, "python")
         own = [f for f in result.findings if f.end_line >= first_candidate_line]
         if outcome["action"] in ("passed", "reranked"):
             assert result.status == "ok" and own == []
