@@ -11,6 +11,7 @@ the package is located without being imported.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import logging
@@ -120,12 +121,13 @@ def ensure_checkpoint(force: bool = False) -> Path:
 def _convert(gguf: Path, out_dir: Path) -> None:
     """De-quantize the GGUF into a fresh model and save it with its tokenizer."""
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
     folder, name = str(gguf.parent), gguf.name
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
     loaded = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
-    config = AutoConfig.from_pretrained(folder, gguf_file=name)
+    # The loaded model's config is the GGUF's (reading it again costs seconds of parsing).
+    config = copy.deepcopy(loaded.config)
     # A GGUF-loaded model refuses save_pretrained; a fresh model built from the same
     # config (without the quantization entry) takes its weights and saves normally.
     if hasattr(config, "quantization_config"):
