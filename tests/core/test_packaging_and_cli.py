@@ -1,5 +1,6 @@
 """The distribution: one `safecoder.*` namespace from the checkout and from a built wheel."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -24,8 +25,13 @@ def test_mapped_folders_import_from_the_checkout():
 
 @pytest.mark.slow
 def test_a_built_wheel_holds_the_same_namespace(tmp_path):
+    # setuptools builds inside the source folder (build/, *.egg-info): build from a copy,
+    # so that the test leaves the checkout as it found it.
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".cache", "node_modules", "build", "dist", "*.egg-info", ".pytest_cache", "runs"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp_path), str(REPO)], check=True, timeout=600, capture_output=True)
+                    str(tmp_path), str(source)], check=True, timeout=600, capture_output=True)
     wheel = next(tmp_path.glob("safecoder-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for module in ("safecoder/__init__.py", "safecoder/server/__init__.py", "safecoder/trainer/__init__.py",
