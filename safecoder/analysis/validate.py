@@ -96,10 +96,10 @@ LIMITS: dict[tuple[str, str], str] = {
                            "change yaml.dump to yaml.safe_dump (no deserialization)",
     ("CWE-681", "go"): "fixes change ParseUint bit sizes and bounds checks on values used later, not "
                        "immediately converted",
-    ("CWE-732", "c"): "the pair adds a mode to open(); the vulnerable version passes none",
     ("CWE-787", "c"): _MEMORY,
-    ("CWE-915", "javascript"): "merge and parse helpers assign keys from loops over objects, not from "
-                               "request parameters; fixes add hasOwnProperty/__proto__ checks",
+    ("CWE-915", "javascript"): "three vulnerable versions are test files and one checks `__proto__` already "
+                               "(the fix swaps an array for a Map); an INI parser writes result[section][key] "
+                               "from split lines, with no loop or recursion over the key",
     ("CWE-916", "javascript"): "one of two judged pairs hashes through a project helper method",
 }
 

@@ -383,6 +383,19 @@ def world_writable(ctx):
             yield call.node
 
 
+_CREATES = re.compile(r"\bO_(CREAT|TMPFILE)\b")
+_FLAGS_ARITY = {"open": 2, "openat": 3}
+
+
+# Semgrep: `open($F, $FLAGS)` / `openat($D, $F, $FLAGS)` with $FLAGS naming O_CREAT or O_TMPFILE.
+@rule("cwe-732-c-open-create-without-mode", LANGUAGE)
+def open_create_without_mode(ctx):
+    for call in ctx.calls_to(*_FLAGS_ARITY):
+        arguments = ctx.positional(call)
+        if len(arguments) == _FLAGS_ARITY[call.name] and _CREATES.search(ctx.text(arguments[-1])):
+            yield call.node
+
+
 # --- CWE-787 ---------------------------------------------------------------------------------------
 
 _FLOAT_FORMAT = re.compile(r"%[-+ #0-9.*]*l?[fFeEgG]")

@@ -415,6 +415,102 @@ def _proto_guarded(ctx, node) -> bool:
     return preceded_by(ctx, node, checks_proto) or inside(ctx, node, checks_proto)
 
 
+# Semgrep: `$O[$K] = $V` inside `for ($K in $SRC)`, `$O[$K] = $F(...)` inside `function $F`,
+# or `$O[$K] = $V` inside `while`/`for` whose body walks `$O = $O[$K]`; not inside or after
+# `if (<... "__proto__" ...>)`, `"constructor"` or a hasOwnProperty check.
+@rule("cwe-915-javascript-prototype-polluting-merge", LANGUAGE)
+def prototype_polluting_merge(ctx):
+    for assignment in ctx.nodes("assignment_expression"):
+        left = assignment.child_by_field_name("left")
+        right = assignment.child_by_field_name("right")
+        if left is None or right is None or left.type != "subscript_expression":
+            continue
+        target, key = left.child_by_field_name("object"), left.child_by_field_name("index")
+        if target is None or key is None:
+            continue
+        target_text, key_text = ctx.text(target), ctx.text(key)
+        if not (_in_for_in_over(ctx, assignment, key_text) or _recursive_result(ctx, assignment, right)
+                or _in_path_walk(ctx, assignment, target_text, key_text)):
+            continue
+        if inside(ctx, assignment, lambda n: _key_guard(ctx, n)) or \
+                preceded_by(ctx, assignment, lambda n: _key_guard(ctx, n)):
+            continue
+        yield assignment
+
+
+def _in_for_in_over(ctx, node, key_text: str) -> bool:
+    def loops_over_key(candidate) -> bool:
+        if candidate.type != "for_in_statement":
+            return False
+        operator = candidate.child_by_field_name("operator")
+        variable = candidate.child_by_field_name("left")
+        return (operator is not None and ctx.text(operator) == "in" and variable is not None
+                and variable.type == "identifier" and ctx.text(variable) == key_text)
+    return inside(ctx, node, loops_over_key)
+
+
+def _recursive_result(ctx, node, value) -> bool:
+    if value.type != "call_expression":
+        return False
+    callee = value.child_by_field_name("function")
+    if callee is None or callee.type != "identifier":
+        return False
+    name = ctx.text(callee)
+
+    def is_that_function(candidate) -> bool:
+        declared = candidate.child_by_field_name("name") if candidate.type == "function_declaration" else None
+        return declared is not None and ctx.text(declared) == name
+    return inside(ctx, node, is_that_function)
+
+
+def _in_path_walk(ctx, node, target_text: str, key_text: str) -> bool:
+    def steps_down(candidate) -> bool:
+        if candidate.type != "assignment_expression" or candidate.parent is None or \
+                candidate.parent.type != "expression_statement":
+            return False
+        left, right = candidate.child_by_field_name("left"), candidate.child_by_field_name("right")
+        if left is None or right is None or right.type != "subscript_expression" or ctx.text(left) != target_text:
+            return False
+        walked, index = right.child_by_field_name("object"), right.child_by_field_name("index")
+        return walked is not None and index is not None and ctx.text(walked) == target_text and \
+            ctx.text(index) == key_text
+
+    def walks(candidate) -> bool:
+        if candidate.type not in ("while_statement", "for_statement", "for_in_statement"):
+            return False
+        body = candidate.child_by_field_name("body")
+        return body is not None and body.type == "statement_block" and _contains_outside_functions(body, steps_down)
+    return inside(ctx, node, walks)
+
+
+def _contains_outside_functions(node, accept) -> bool:
+    if accept(node):
+        return True
+    return any(_contains_outside_functions(child, accept) for child in node.named_children
+               if child.type not in _FUNCTIONS_WITH_SOURCE_PARAMETERS)
+
+
+_HAS_OWN = re.compile(r"^(?:.+\.hasOwnProperty|(?:.+\.)?hasOwnProperty\.call|Object\.hasOwn)$", re.S)
+
+
+def _key_guard(ctx, candidate) -> bool:
+    if candidate.type != "if_statement":
+        return False
+    condition = candidate.child_by_field_name("condition")
+    if condition is None:
+        return False
+
+    def guards(node) -> bool:
+        if node.type == "string":
+            return ctx.text(node)[1:-1] in ("__proto__", "constructor")
+        if node.type == "call_expression":
+            callee = node.child_by_field_name("function")
+            return callee is not None and callee.type == "member_expression" and \
+                _HAS_OWN.match(ctx.text(callee)) is not None
+        return False
+    return _contains_outside_functions(condition, guards)
+
+
 # --- CWE-916 ---------------------------------------------------------------------------------------
 
 _PASSWORD = r"(?i)^\w*(passw(or)?d|passwd|pwd)\w*$"
