@@ -46,8 +46,10 @@ _MEMORY = ("fixes are project-specific bounds, length and state checks deep in l
            "outside the function; the rules target the scenarios' patterns")
 LIMITS: dict[tuple[str, str], str] = {
     ("CWE-022", "c"): "no C rule (no scenario); fixes add project helpers such as `str_is_correct_filename`",
-    ("CWE-022", "java"): "ZipSlip rule (archive entry names) like the scenario's query; the other fixes guard "
-                         "paths from URLs and files",
+    ("CWE-022", "java"): "ZipSlip and partial-path (canonical-path startsWith) rules; of the missed pairs, one "
+                         "writes inside a literal-prefix check on the entry name (`startsWith(\"bin\")`), which "
+                         "the rule takes for a containment check, one already checks behind a `safeUnzip` flag, "
+                         "and one strips a resource id with `new File(id).getName()`",
     ("CWE-022", "javascript"): "fixes strip `..` from `req.url` with a regular expression, which no "
                                "sanitizer model recognises",
     ("CWE-022", "python"): "paths come from function arguments and configuration rather than request "

@@ -101,6 +101,21 @@ def zip_slip(ctx):
     return tainted_sinks(ctx, TaintSpec(sinks=sinks, is_source=_entry_name))
 
 
+# Semgrep: `$A.getCanonicalPath().startsWith($B.getCanonicalPath())`.
+@rule("cwe-022-java-partial-path-traversal", LANGUAGE)
+def partial_path_traversal(ctx):
+    def canonical_path(node) -> bool:
+        return node is not None and node.type == "method_invocation" and _method(ctx, node) == "getCanonicalPath" \
+            and node.child_by_field_name("object") is not None and not ctx.positional(call_at(ctx, node))
+
+    for node in ctx.nodes("method_invocation"):
+        if _method(ctx, node) != "startsWith" or not canonical_path(node.child_by_field_name("object")):
+            continue
+        arguments = ctx.positional(call_at(ctx, node))
+        if len(arguments) == 1 and canonical_path(arguments[0]):
+            yield node
+
+
 # --- CWE-079 ---------------------------------------------------------------------------------------
 
 _REQUEST_GETTERS = re.compile(r"^(getParameter|getParameterValues|getHeader|getQueryString|getPathInfo"
