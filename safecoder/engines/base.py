@@ -127,19 +127,22 @@ class Engine(abc.ABC):
 
     def __init__(self, model: ResolvedModel):
         self.model = model
+        # Set by each engine once its model is loaded.
+        self._context = 0
+        self._fim: FimFormat | None = None
 
     @property
     def model_name(self) -> str:
         return self.model.name
 
     @property
-    @abc.abstractmethod
-    def max_context_tokens(self) -> int: ...
+    def max_context_tokens(self) -> int:
+        return self._context
 
     @property
-    @abc.abstractmethod
     def fim_format(self) -> FimFormat | None:
         """The model's fill-in-the-middle format, or None when it has no FIM tokens."""
+        return self._fim
 
     @abc.abstractmethod
     def count_tokens(self, text: str) -> int: ...

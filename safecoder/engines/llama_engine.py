@@ -36,7 +36,7 @@ from safecoder.engines.base import Engine, EngineError, GenerationRequest, Strea
 from safecoder.engines.llama_batching import ContinuousBatcher, Job
 from safecoder.models.reference import ResolvedModel
 from safecoder.prompts.chat import ChatTemplateMissingError
-from safecoder.prompts.fim import FimFormat, detect_fim_format
+from safecoder.prompts.fim import detect_fim_format
 
 logger = logging.getLogger(__name__)
 native_logger = logging.getLogger("safecoder.engines.llama_cpp")
@@ -116,14 +116,6 @@ class LlamaEngine(Engine):
                     self.gguf_path.name, self._threads, self.config.parallel_sequences, self.config.kv_cache_tokens)
 
     # ----- interface -----------------------------------------------------------------
-    @property
-    def max_context_tokens(self) -> int:
-        return self._context
-
-    @property
-    def fim_format(self) -> FimFormat | None:
-        return self._fim
-
     @property
     def vocabulary(self) -> list[str]:
         """Token texts by id, as stored in the GGUF file."""

@@ -33,7 +33,7 @@ from safecoder.engines.stops import StopScanner, truncate_at_stop
 from safecoder.models.loading import DType, context_length, load_for_generation
 from safecoder.models.reference import ResolvedModel
 from safecoder.prompts.chat import chat_prompt
-from safecoder.prompts.fim import FimFormat, detect_fim_format
+from safecoder.prompts.fim import detect_fim_format
 
 logger = logging.getLogger(__name__)
 
@@ -70,14 +70,6 @@ class TransformersEngine(Engine):
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="safecoder-generate")
 
     # ----- interface -----------------------------------------------------------------
-    @property
-    def max_context_tokens(self) -> int:
-        return self._context
-
-    @property
-    def fim_format(self) -> FimFormat | None:
-        return self._fim
-
     @property
     def tokenizer(self):
         return self._tokenizer

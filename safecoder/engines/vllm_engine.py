@@ -45,7 +45,7 @@ from safecoder.engines.base import (
 from safecoder.models.loading import load_tokenizer
 from safecoder.models.reference import ResolvedModel
 from safecoder.prompts.chat import chat_prompt
-from safecoder.prompts.fim import FimFormat, detect_fim_format
+from safecoder.prompts.fim import detect_fim_format
 
 logger = logging.getLogger(__name__)
 
@@ -88,14 +88,6 @@ class VLLMEngine(Engine):
         self._start_lock = threading.Lock()
 
     # ----- interface -----------------------------------------------------------------
-    @property
-    def max_context_tokens(self) -> int:
-        return self._context
-
-    @property
-    def fim_format(self) -> FimFormat | None:
-        return self._fim
-
     @property
     def tokenizer(self):
         return self._tokenizer
