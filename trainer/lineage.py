@@ -1,7 +1,7 @@
 """Where a trained model comes from, and its entry in the registry.
 
 `lineage_of(resolved)` turns the model a run started from into stable references: a
-registry version rather than an alias (aliases move), `default` for the embedded model,
+registry version rather than an alias (aliases move), a packaged model by its name,
 an absolute path, or a hub id. An adapter trained here names, in `safecoder-base.json`,
 the model it applies to; `safecoder.models.reference` reads that file to load it.
 
@@ -35,8 +35,8 @@ class Lineage:
 def lineage_of(resolved: ResolvedModel) -> Lineage:
     if resolved.registry_version:
         trained_from = resolved.registry_version
-    elif resolved.kind == "embedded":
-        trained_from = "default"
+    elif resolved.kind == "packaged":
+        trained_from = resolved.packaged or resolved.reference
     elif resolved.kind == "hub":
         trained_from = resolved.reference
     else:

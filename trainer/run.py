@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from safecoder.trainer.budget import TimeBudget
 from safecoder.trainer.collator import ItemDataset, SecurityCollator
 from safecoder.trainer.lineage import Lineage, lineage_of, register_run
 from safecoder.trainer.objective import LossSettings
@@ -73,10 +74,12 @@ def run_training(config: SafeCoderConfig) -> RunResult:
 
     data = build_training_data(config, tokenizer, show_progress=main_process)
     collator = SecurityCollator(tokenizer.pad_token_id, pad_to_multiple_of=8 if config.device.type == "cuda" else None)
+    budget = TimeBudget(config.max_train_minutes, folder.root, resume) if config.max_train_minutes else None
     trainer = SafeCoderTrainer(
         model=network, args=config, train_dataset=ItemDataset(data.train),
         eval_dataset=ItemDataset(data.validation) if data.validation else None,
         data_collator=collator, processing_class=tokenizer, loss_settings=settings, reference=reference,
+        callbacks=[budget] if budget else None,
     )
     effective = config.to_dict()
     if main_process:
@@ -96,6 +99,8 @@ def run_training(config: SafeCoderConfig) -> RunResult:
         "objective": config.objective,
         "loss_normalization": config.loss_normalization,
         "processes": config.world_size,
+        "trainable_parameters": sum(p.numel() for p in network.parameters() if p.requires_grad),
+        "budget": budget.record() if budget else None,
         "log_history": trainer.state.log_history,
     }
     result = RunResult(Path(config.output_dir), folder.final_dir, adapter, metrics, data, lineage=lineage)
@@ -139,14 +144,39 @@ def _prepare_weights(network, resolved, config: SafeCoderConfig):
         if config.gradient_checkpointing:
             # Checkpointed blocks pass gradients to the adapters only if their inputs need them.
             network.enable_input_require_grads()
-        target = config.lora_target_modules
+        target: list[str] | str = config.lora_target_modules
+        layers = _last_layers(network, config.lora_last_layers)
+        if target == ["all-linear"]:
+            # PEFT takes a layer selection only with module names, not its `all-linear` shorthand.
+            target = _linear_module_names(network) if layers else "all-linear"
         lora = LoraConfig(
             r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-            target_modules=target[0] if target == ["all-linear"] else target, task_type="CAUSAL_LM",
+            target_modules=target, task_type="CAUSAL_LM", layers_to_transform=layers,
         )
         network = get_peft_model(network, lora)
         return network, True
     return network, False
+
+
+def _last_layers(network, count: int) -> list[int] | None:
+    """Indices of the last `count` transformer blocks (None: every block)."""
+    if count == 0:
+        return None
+    total = getattr(network.config, "num_hidden_layers", None)
+    if not isinstance(total, int):
+        raise RunFolderError("--lora_last_layers needs a model whose config states num_hidden_layers")
+    if count > total:
+        raise RunFolderError(f"--lora_last_layers {count} is more than the model's {total} blocks")
+    return list(range(total - count, total))
+
+
+def _linear_module_names(network) -> list[str]:
+    """The names `all-linear` stands for: every linear layer's own name but the output head's."""
+    import torch
+
+    output = network.get_output_embeddings()
+    return sorted({name.rsplit(".", 1)[-1] for name, module in network.named_modules()
+                   if isinstance(module, torch.nn.Linear) and module is not output})
 
 
 def _data_summary(data: TrainingData) -> dict[str, Any]:

@@ -52,6 +52,12 @@ class SafeCoderConfig(TrainingArguments):
     lora_dropout: float = field(default=0.1, metadata={"help": "Dropout on the LoRA input."})
     lora_target_modules: list[str] = field(default_factory=lambda: ["all-linear"], metadata={
         "help": "Modules that get LoRA layers; `all-linear` is every linear layer except the output head."})
+    lora_last_layers: int = field(default=0, metadata={
+        "help": "LoRA only in the last N transformer blocks (0: all). Nothing below them trains, so the backward "
+                "pass stops at the lowest adapted block: the main lever for training on a CPU."})
+    max_train_minutes: float = field(default=0.0, metadata={
+        "help": "Training-time budget in minutes, summed over resumed sessions (0: none). When it runs out the "
+                "run saves a checkpoint, stops, and finishes as usual; the run folder records it (budget.json)."})
 
     # ----- data --------------------------------------------------------------------
     security_pairs: list[str] = field(default_factory=list, metadata={
@@ -186,6 +192,9 @@ class SafeCoderConfig(TrainingArguments):
             (self.preference_beta > 0, f"--preference_beta must be positive, got {self.preference_beta}"),
             (self.lora_r > 0 and self.lora_alpha > 0, "--lora_r and --lora_alpha must be positive"),
             (0 <= self.lora_dropout < 1, f"--lora_dropout must be in [0, 1), got {self.lora_dropout}"),
+            (self.lora_last_layers >= 0, f"--lora_last_layers must be 0 (all) or positive, got {self.lora_last_layers}"),
+            (self.lora_last_layers == 0 or self.use_lora, "--lora_last_layers needs --use_lora"),
+            (self.max_train_minutes >= 0, f"--max_train_minutes must be 0 (none) or positive, got {self.max_train_minutes}"),
         ]
         for ok, message in checks:
             if not ok:

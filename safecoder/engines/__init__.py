@@ -40,14 +40,11 @@ def available(kind: str) -> bool:
 
 def pick_engine(model: ResolvedModel) -> str:
     """The engine `auto` stands for, for this model on this machine."""
-    if _cuda_available() and available("vllm") and model.weights is not None:
+    if _cuda_available() and available("vllm") and model.has_weights:
         return "vllm"
     if model.gguf is not None and available("llama"):
         return "llama"
-    if model.weights is None and model.gguf is not None:
-        raise EngineError(
-            f"model {model.reference!r} exists only as GGUF and llama.cpp is not installed: run `make install`"
-        )
+    # A GGUF-only model is de-quantized for transformers on first use (cached).
     return "transformers"
 
 

@@ -30,6 +30,7 @@ from typing import Literal
 
 from safecoder.errors import SafeCoderError
 from safecoder.models.reference import ResolvedModel
+from safecoder.prompts.chat_formats import ChatFormat, detect_chat_format
 from safecoder.prompts.fim import FimFormat
 
 FinishReason = Literal["stop", "length", "cancelled"]
@@ -130,6 +131,7 @@ class Engine(abc.ABC):
         # Set by each engine once its model is loaded.
         self._context = 0
         self._fim: FimFormat | None = None
+        self._chat: ChatFormat | None = None
 
     @property
     def model_name(self) -> str:
@@ -147,9 +149,30 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def count_tokens(self, text: str) -> int: ...
 
-    @abc.abstractmethod
+    @property
+    def chat_format(self) -> ChatFormat | None:
+        """The chat format the project renders itself, or None (the model's template is used)."""
+        return self._chat
+
     def apply_chat_template(self, messages: list[dict[str, str]]) -> str:
-        """Messages rendered with the model's chat template, ready for the answer."""
+        """Messages in the model's chat format, ready for the answer.
+
+        Known formats are rendered by `safecoder.prompts.chat_formats`, not by the Jinja
+        program a model file carries; other models fall back to their own template.
+        """
+        if self._chat is not None:
+            return self._chat.render(messages)
+        return self._template_chat(messages)
+
+    @abc.abstractmethod
+    def _template_chat(self, messages: list[dict[str, str]]) -> str:
+        """Messages rendered with the model's own (sandboxed) template: the fallback."""
+
+    def _detect_chat_format(self, vocabulary, template: str | None) -> ChatFormat | None:
+        from safecoder.models import packaged
+
+        entry = packaged.lookup(self.model.packaged) if self.model.packaged else None
+        return detect_chat_format(vocabulary, template, entry.default_system_prompt if entry else None)
 
     @abc.abstractmethod
     def stream(self, request: GenerationRequest) -> AsyncIterator[StreamDelta]:

@@ -106,6 +106,7 @@ class LlamaEngine(Engine):
         self._add_bos = bool(lib.llama_vocab_get_add_bos(self._vocab))
         self._fim = detect_fim_format(set(self._token_texts))
         self._chat_template = self._metadata("tokenizer.chat_template")
+        self._chat = self._detect_chat_format(set(self._token_texts), self._chat_template)
         self._batcher = ContinuousBatcher(
             lib=lib, context=self._ctx, vocab=self._vocab, n_vocab=self._n_vocab,
             slots=self.config.parallel_sequences, kv_cells=self.config.kv_cache_tokens,
@@ -144,7 +145,7 @@ class LlamaEngine(Engine):
             out += piece.raw[:max(length, 0)]
         return out.decode("utf-8", "replace")
 
-    def apply_chat_template(self, messages: list[dict[str, str]]) -> str:
+    def _template_chat(self, messages: list[dict[str, str]]) -> str:
         if not self._chat_template:
             raise ChatTemplateMissingError(
                 f"{self.gguf_path.name} stores no chat template (tokenizer.chat_template); "

@@ -62,6 +62,7 @@ class TransformersEngine(Engine):
         self._max_batch_sequences = max_batch_sequences
         self._context = context_length(self._network)
         self._fim = detect_fim_format(self._tokenizer.get_vocab())
+        self._chat = self._detect_chat_format(self._tokenizer.get_vocab(), self._tokenizer.chat_template)
         eos = self._network.generation_config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
         if self._tokenizer.eos_token_id is not None:
@@ -77,7 +78,7 @@ class TransformersEngine(Engine):
     def count_tokens(self, text: str) -> int:
         return len(self._encode([text])["input_ids"][0])
 
-    def apply_chat_template(self, messages: list[dict[str, str]]) -> str:
+    def _template_chat(self, messages: list[dict[str, str]]) -> str:
         return chat_prompt(self._tokenizer, messages)
 
     async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamDelta]:

@@ -67,6 +67,7 @@ class VLLMEngine(Engine):
             raise EngineError(f"kv_cache_gib must be positive, got {kv_cache_gib}")
         self._tokenizer = load_tokenizer(model, padding_side="left")
         self._fim = detect_fim_format(self._tokenizer.get_vocab())
+        self._chat = self._detect_chat_format(self._tokenizer.get_vocab(), self._tokenizer.chat_template)
         config = json.loads((weights / "config.json").read_text(encoding="utf-8"))
         trained_context = next((config[k] for k in ("max_position_embeddings", "n_positions", "seq_length")
                                 if isinstance(config.get(k), int)), 2048)
@@ -95,7 +96,7 @@ class VLLMEngine(Engine):
     def count_tokens(self, text: str) -> int:
         return len(self._encode(text))
 
-    def apply_chat_template(self, messages: list[dict[str, str]]) -> str:
+    def _template_chat(self, messages: list[dict[str, str]]) -> str:
         return chat_prompt(self._tokenizer, messages)
 
     async def start(self) -> None:

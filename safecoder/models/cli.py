@@ -14,17 +14,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     info.add_argument("reference", nargs="?", default="default")
     info.set_defaults(handler=_info)
 
-    prepare = commands.add_parser("prepare", help="make a model loadable (convert the embedded GGUF once)")
+    listing = commands.add_parser("list", help="the packaged models, where they come from, and whether they are installed")
+    listing.set_defaults(handler=_list)
+
+    prepare = commands.add_parser("prepare", help="make a model loadable (assemble, verify, convert a GGUF once)")
     prepare.add_argument("reference", nargs="?", default="default")
-    prepare.add_argument("--force", action="store_true", help="convert the embedded model again")
+    prepare.add_argument("--force", action="store_true", help="convert the GGUF to transformers weights again")
     prepare.set_defaults(handler=_prepare)
 
     load_time = commands.add_parser(
         "load-time",
-        help="time the embedded model's first conversion and its cached load",
-        description="Converts the embedded GGUF into a fresh temporary cache (the first-use cost), then "
+        help="time a packaged model's first conversion and its cached load",
+        description="Converts the model's GGUF into a fresh temporary cache (the first-use cost), then "
         "loads the cached checkpoint the way every later start does, and prints both times.",
     )
+    load_time.add_argument("--model", default="default", help="a packaged model (default: the served default)")
     load_time.add_argument("--repeats", type=int, default=3, help="cached loads to time (the median is shown)")
     load_time.set_defaults(handler=_load_time)
 
@@ -49,16 +53,43 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _list(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from safecoder.models import packaged
+
+    table = Table(title="Packaged models (pinned in requirements/models.txt)")
+    for column in ("reference", "model", "license", "GGUF sha256", "installed"):
+        table.add_column(column)
+    default = packaged.default_name()
+    for model in packaged.CATALOG:
+        try:
+            for part in model.parts:
+                packaged.part_path(part, model)
+            installed = "yes"
+        except packaged.PackagedModelError:
+            installed = "no: run `make install`"
+        name = f"{model.name} (default)" if model.name == default else model.name
+        table.add_row(name, model.display_name, model.license, model.gguf_sha256[:16] + "...", installed)
+    Console().print(table)
+    for model in packaged.CATALOG:
+        marker = " (default)" if model.name == default else ""
+        print(f"- {model.name}{marker}: {model.credit}")
+    return 0
+
+
 def _prepare(args: argparse.Namespace) -> int:
     import time
 
-    from safecoder.models import embedded, resolve
+    from safecoder.models import gguf_checkpoint, resolve
 
     started = time.perf_counter()
-    if args.reference in ("default", "embedded"):
-        path = embedded.ensure_checkpoint(force=args.force)
+    model = resolve(args.reference)
+    if args.force and model.weights is None and model.gguf is not None:
+        path = gguf_checkpoint.ensure_checkpoint(model.gguf, model.name, model.gguf_sha256, force=True)
     else:
-        path = resolve(args.reference).weights
+        path = model.require_weights()
     print(f"ready in {time.perf_counter() - started:.1f} s: {path}")
     return 0
 
@@ -79,11 +110,10 @@ def _load_time(args: argparse.Namespace) -> int:
         "t0 = time.perf_counter()\n"
         "import torch\n"
         "from transformers import AutoModelForCausalLM, AutoTokenizer\n"
-        "from safecoder.models import embedded\n"
-        "from safecoder.models.reference import resolve_embedded\n"
+        "from safecoder.models.reference import resolve\n"
         "from safecoder.models.loading import load_for_generation\n"
         "t1 = time.perf_counter()\n"
-        "model = resolve_embedded()\n"
+        f"model = resolve({args.model!r})\n"
         "network, tokenizer = load_for_generation(model)\n"
         "t2 = time.perf_counter()\n"
         "print(f'{t1 - t0:.3f} {t2 - t1:.3f}')\n"
@@ -99,7 +129,7 @@ def _load_time(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         _, first = run(fresh_home)
         cached = [run(fresh_home) for _ in range(args.repeats)]
-    table = Table(title="Embedded model (SmolLM2-135M-Instruct) load time, seconds")
+    table = Table(title=f"{args.model} load time, seconds")
     table.add_column("step")
     table.add_column("seconds", justify="right")
     cached_load = statistics.median(c[1] for c in cached)

@@ -36,7 +36,8 @@ from typing import Any, Literal
 
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import code_version, sha256_file, sha256_json
-from safecoder.models.reference import DEFAULT_REFERENCES, ResolvedModel, resolve
+from safecoder.models import packaged
+from safecoder.models.reference import ResolvedModel, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -94,10 +95,10 @@ class ExportedFile:
 def export_gguf(reference: str, config: ExportConfig | None = None, progress: bool = False) -> list[ExportedFile]:
     """Write the GGUF files of `reference` (see the module docstring); returns them in order."""
     config = config or ExportConfig()
-    if reference in DEFAULT_REFERENCES:
+    if packaged.lookup(reference) is not None:
         raise GGUFExportError(
-            "the embedded default model ships as GGUF already and is served from that file; to export its "
-            "de-quantized weights, register it first (`safecoder registry register default`) and export that version"
+            f"the packaged model {reference!r} ships as GGUF already and is served from that file; to export its "
+            f"de-quantized weights, register it first (`safecoder registry register {reference}`) and export that version"
         )
     model = resolve(reference)
     if model.weights is None:

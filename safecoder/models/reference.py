@@ -1,19 +1,25 @@
 """Model references: what a user may name as a model, resolved to files on disk.
 
 A reference is one of, tried in this order:
-- `default` (or `embedded`): the embedded SmolLM2-135M-Instruct (converted on first use);
+- a packaged model by name (`qwen2.5-coder-0.5b`, `smollm2-135m`; see
+  `safecoder.models.packaged`), or `default` for the served default (Qwen2.5-Coder-0.5B-
+  Instruct, or what `SAFECODER_DEFAULT_MODEL` names);
 - a local path: a folder of transformers weights (`config.json`), a PEFT adapter folder
   (`adapter_config.json`, whose base is resolved in turn), or a `.gguf` file;
 - a registry alias (`production`, `candidate`, ...) or version (`v0003`);
 - a hub id (`org/name`), only where a network exists; offline, the error says how to
   bring the weights in.
 
-Resolution touches no weights beyond the default's one-time conversion; loading is
+A model that exists only as GGUF (a packaged model, a `.gguf` path) resolves with
+`weights=None`; `require_weights()` de-quantizes it once into the models cache
+(`safecoder.models.gguf_checkpoint`) when an engine or the trainer needs transformers
+weights, so serving with llama.cpp never pays for a conversion. Loading is
 `safecoder.models.loading`'s job.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -22,12 +28,11 @@ from pathlib import Path
 from typing import Literal
 
 from safecoder.errors import SafeCoderError
-from safecoder.models import embedded
+from safecoder.models import gguf_checkpoint, packaged
 
-DEFAULT_REFERENCES = ("default", "embedded")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
-Kind = Literal["embedded", "path", "registry", "hub"]
+Kind = Literal["packaged", "path", "registry", "hub"]
 
 
 class ModelNotFoundError(SafeCoderError):
@@ -37,7 +42,9 @@ class ModelNotFoundError(SafeCoderError):
 @dataclass(frozen=True)
 class ResolvedModel:
     """Where a model's files are. `weights` is a transformers folder (for an adapter, the
-    base's folder); `adapter` a PEFT folder; `gguf` a file llama.cpp can load."""
+    base's folder); `adapter` a PEFT folder; `gguf` a file llama.cpp can load. `packaged`
+    names the catalog entry of a packaged model (its chat format's default system prompt,
+    its credit); `gguf_sha256` is set where the GGUF was verified against a pinned hash."""
 
     reference: str
     kind: Kind
@@ -46,18 +53,31 @@ class ResolvedModel:
     adapter: Path | None = None
     gguf: Path | None = None
     registry_version: str | None = None
+    packaged: str | None = None
+    gguf_sha256: str | None = None
 
     @property
     def is_adapter(self) -> bool:
         return self.adapter is not None
 
+    @property
+    def has_weights(self) -> bool:
+        """Whether transformers weights exist or can be made (by converting the GGUF)."""
+        return self.weights is not None or self.gguf is not None
+
     def require_weights(self) -> Path:
-        if self.weights is None:
-            raise ModelNotFoundError(
-                f"model {self.reference!r} is available only as GGUF ({self.gguf}); this engine "
-                "needs transformers weights: use the llama.cpp engine, or register the full weights"
-            )
-        return self.weights
+        """The transformers folder, converting a GGUF-only model once (cached by its hash)."""
+        if self.weights is not None:
+            return self.weights
+        if self.gguf is None:
+            raise ModelNotFoundError(f"model {self.reference!r} has neither transformers weights nor a GGUF file")
+        return gguf_checkpoint.ensure_checkpoint(self.gguf, display_name=self.name, sha256=self.gguf_sha256)
+
+    def with_weights(self) -> ResolvedModel:
+        """The same model with `weights` filled in (converting a GGUF-only model once)."""
+        if self.weights is not None:
+            return self
+        return dataclasses.replace(self, weights=self.require_weights())
 
     def describe(self) -> dict:
         return {
@@ -68,16 +88,18 @@ class ResolvedModel:
             "adapter": str(self.adapter) if self.adapter else None,
             "gguf": str(self.gguf) if self.gguf else None,
             "registry_version": self.registry_version,
+            "packaged": self.packaged,
         }
 
 
-def resolve(reference: str, convert_embedded: bool = True) -> ResolvedModel:
+def resolve(reference: str) -> ResolvedModel:
     """Resolve a model reference (see the module docstring for the forms accepted)."""
     reference = str(reference).strip()
     if not reference:
         raise ModelNotFoundError("empty model reference: use `default`, a path, a registry version or alias, or a hub id")
-    if reference in DEFAULT_REFERENCES:
-        return resolve_embedded(convert=convert_embedded)
+    named = packaged.lookup(reference)
+    if named is not None:
+        return resolve_packaged(named, reference)
     path = Path(reference).expanduser()
     if path.exists():
         return resolve_path(path, reference)
@@ -89,19 +111,21 @@ def resolve(reference: str, convert_embedded: bool = True) -> ResolvedModel:
     if _HUB_ID.match(reference):
         return _resolve_hub(reference)
     raise ModelNotFoundError(
-        f"no model {reference!r}: it is not `default`, not an existing path, not a registry version "
+        f"no model {reference!r}: it is not `default` or a packaged model ({', '.join(packaged.known_names())}), "
+        f"not an existing path, not a registry version "
         f"or alias (known: {', '.join(registry.known_references()) or 'none'}), and not a hub id"
     )
 
 
-def resolve_embedded(convert: bool = True) -> ResolvedModel:
-    weights = embedded.ensure_checkpoint() if convert else embedded.checkpoint_dir()
+def resolve_packaged(model: packaged.PackagedModel, reference: str | None = None) -> ResolvedModel:
+    """A packaged model: its verified GGUF (assembled first if split); weights on demand."""
     return ResolvedModel(
-        reference="default",
-        kind="embedded",
-        name=embedded.DISPLAY_NAME,
-        weights=weights,
-        gguf=embedded.gguf_path(),
+        reference=reference or model.name,
+        kind="packaged",
+        name=model.display_name,
+        gguf=packaged.gguf_path(model),
+        packaged=model.name,
+        gguf_sha256=model.gguf_sha256,
     )
 
 
@@ -119,7 +143,7 @@ def resolve_path(path: Path, reference: str | None = None, kind: Kind = "path",
         base_reference = _adapter_base(path)
         base = resolve(base_reference)
         return ResolvedModel(
-            reference, kind, name or path.name, weights=base.weights, adapter=path,
+            reference, kind, name or path.name, weights=base.require_weights(), adapter=path,
             gguf=gguf, registry_version=registry_version,
         )
     if (path / "config.json").is_file():

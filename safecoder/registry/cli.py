@@ -21,12 +21,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     add = commands.add_parser(
         "register",
-        help="add a version from weights, an adapter, a GGUF file, or `default`",
+        help="add a version from weights, an adapter, a GGUF file, or a packaged model",
         description="Register a model version. SOURCE is a folder of transformers weights, a PEFT "
-        "adapter folder, a .gguf file, or `default` for the embedded model. The new version gets "
+        "adapter folder, a .gguf file, or a packaged model (`default`, `qwen2.5-coder-0.5b`, `smollm2-135m`). The new version gets "
         "the `candidate` alias unless --alias says otherwise.",
     )
-    add.add_argument("source", help="weights folder, adapter folder, .gguf file, or `default`")
+    add.add_argument("source", help="weights folder, adapter folder, .gguf file, or a packaged model")
     add.add_argument("--base", default=None, help="the base model reference (required for an adapter without one)")
     add.add_argument("--notes", default="", help="free text kept in the manifest")
     add.add_argument("--alias", action="append", default=None, help="aliases to set (repeatable; default: candidate)")
@@ -115,8 +115,11 @@ def _register(args: argparse.Namespace) -> int:
     config = load_yaml(args.config) if args.config else {}
     aliases = args.alias if args.alias is not None else ["candidate"]
     registry = _registry()
-    if args.source in ("default", "embedded"):
-        manifest = registry.register(None, kind="embedded", base_model="default", data=data, config=config,
+    from safecoder.models import packaged
+
+    named = packaged.lookup(args.source)
+    if named is not None:
+        manifest = registry.register(None, kind="embedded", base_model=named.name, data=data, config=config,
                                      notes=args.notes, aliases=aliases)
     else:
         source = Path(args.source)

@@ -106,24 +106,21 @@ class Registry:
 
     def resolve_model(self, reference: str):
         """The `ResolvedModel` for a version or alias."""
-        from safecoder.models.reference import (
-            ResolvedModel,
-            resolve,
-            resolve_embedded,
-            resolve_path,
-        )
+        from safecoder.models.reference import ResolvedModel, resolve, resolve_path
 
         manifest = self.get(reference)
         folder = self.version_dir(manifest.version)
         name = f"safecoder-{manifest.version}"
         gguf = folder / manifest.gguf[-1]["file"] if manifest.gguf else None
         if manifest.kind == "embedded":
-            model = resolve_embedded()
+            model = resolve(packaged_base(manifest.base_model))
             return ResolvedModel(reference, "registry", name, weights=model.weights, gguf=gguf or model.gguf,
-                                 registry_version=manifest.version)
+                                 registry_version=manifest.version, packaged=model.packaged,
+                                 gguf_sha256=None if gguf else model.gguf_sha256)
         if manifest.kind == "adapter":
-            base = resolve(manifest.base_model)
-            return ResolvedModel(reference, "registry", name, weights=base.weights, adapter=folder / manifest.adapter,
+            base = resolve(packaged_base(manifest.base_model))
+            return ResolvedModel(reference, "registry", name, weights=base.require_weights(),
+                                 adapter=folder / manifest.adapter,
                                  gguf=gguf, registry_version=manifest.version)
         if manifest.kind == "gguf":
             return ResolvedModel(reference, "registry", name, gguf=gguf, registry_version=manifest.version)
@@ -338,3 +335,13 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def packaged_base(base_model: str) -> str:
+    """A manifest's base model as a stable reference.
+
+    Manifests written before the packaged catalog recorded `default` for the embedded
+    SmolLM2-135M; `default` now names the served default, so those records are read as
+    the model they meant.
+    """
+    return "smollm2-135m" if base_model in ("default", "embedded") else base_model

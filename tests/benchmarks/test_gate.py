@@ -49,7 +49,7 @@ def suite():
 def registry(registry_root, suite):
     registry = Registry(registry_root)
     for _ in range(2):
-        registry.register(None, kind="embedded", base_model="default", aliases=())
+        registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=())
     registry.promote("v0001", reason="first version")
     registry.add_evaluation("v0001", recorded(suite, dict(zip(SCENARIO_IDS, (80.0, 60.0, 70.0), strict=True)),
                                               {"humaneval": 20.0, "mbpp": 30.0}))
@@ -125,7 +125,7 @@ def test_force_needs_a_reason_which_is_recorded(registry, suite):
 
 def test_force_without_recorded_results_runs_nothing_and_says_so(registry_root):
     registry = Registry(registry_root)
-    registry.register(None, kind="embedded", base_model="default", aliases=())
+    registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=())
     done = promote("v0001", "--force", "--reason", "bootstrap the first production model")
     assert done.returncode == 0
     evidence = registry.get("v0001").promotions[-1]["evidence"]
@@ -159,8 +159,8 @@ def test_the_gate_measures_an_unmeasured_candidate_with_the_real_model(registry_
         "functional:\n  datasets: [humaneval]\n  limit: 1\n  n: 2\n  pass_at_10: false\n  max_new_tokens: 24\n")
     suite = load_suite_config(config, benchmarks=("security", "functional"))
     registry = Registry(registry_root)
-    registry.register(None, kind="embedded", base_model="default", aliases=())
-    registry.register(None, kind="embedded", base_model="default", aliases=())
+    registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=())
+    registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=())
     registry.promote("v0001", reason="first version")
     production = recorded(suite, {"trained-new/cwe-116/0-js": 0.0}, {"humaneval": 0.0})
     registry.add_evaluation("v0001", production)

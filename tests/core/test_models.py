@@ -1,4 +1,4 @@
-"""The real embedded model: conversion, resolution, loading for generation and training."""
+"""The real packaged 135M model: conversion, resolution, loading for generation and training."""
 
 import json
 import subprocess
@@ -6,19 +6,34 @@ import sys
 
 import pytest
 
-from safecoder.models import ModelNotFoundError, embedded, resolve
+from safecoder.models import ModelNotFoundError, gguf_checkpoint, resolve
 
 pytestmark = pytest.mark.slow
 
 
-def test_default_resolves_to_a_converted_checkpoint_and_the_shipped_gguf(embedded_model):
-    assert embedded_model.kind == "embedded"
+def test_packaged_model_resolves_to_a_converted_checkpoint_and_the_shipped_gguf(embedded_model):
+    assert embedded_model.kind == "packaged" and embedded_model.packaged == "smollm2-135m"
     assert (embedded_model.weights / "model.safetensors").is_file()
     assert (embedded_model.weights / "tokenizer.json").is_file()
-    source = json.loads((embedded_model.weights / embedded.SOURCE_FILE).read_text())
-    assert len(source["gguf_sha256"]) == 64 and source["license"] == "Apache-2.0"
+    source = json.loads((embedded_model.weights / gguf_checkpoint.SOURCE_FILE).read_text())
+    assert source["gguf_sha256"] == embedded_model.gguf_sha256
     assert embedded_model.gguf.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
-    assert embedded.is_converted()
+    assert gguf_checkpoint.is_converted(embedded_model.weights, embedded_model.gguf_sha256)
+    # `default` is what SAFECODER_DEFAULT_MODEL names (the suite sets the 135M model);
+    # resolving it converts nothing: weights come on demand.
+    default = resolve("default")
+    assert default.packaged == "smollm2-135m" and default.weights is None
+    assert default.require_weights() == embedded_model.weights
+
+
+def test_any_gguf_path_gets_weights_keyed_by_its_hash(embedded_model, tmp_path):
+    # The same bytes under another name reuse the checkpoint converted for the packaged model.
+    copy = tmp_path / "renamed.gguf"
+    copy.write_bytes(embedded_model.gguf.read_bytes())
+    by_path = resolve(str(copy))
+    assert by_path.weights is None and by_path.has_weights
+    assert by_path.require_weights().name.endswith(embedded_model.gguf_sha256[:16])
+    assert by_path.with_weights().weights == by_path.require_weights()
 
 
 def test_converted_weights_match_the_gguf_dequantized(embedded_model):
@@ -59,7 +74,8 @@ def test_local_folders_resolve_and_unknown_references_explain_themselves(embedde
 
 
 def test_load_time_command_prints_both_times():
-    done = subprocess.run([sys.executable, "-m", "safecoder", "model", "load-time", "--repeats", "1"],
+    done = subprocess.run([sys.executable, "-m", "safecoder", "model", "load-time", "--repeats", "1",
+                           "--model", "smollm2-135m"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "first use: GGUF conversion + load" in done.stdout and "cached load" in done.stdout

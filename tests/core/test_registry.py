@@ -134,6 +134,6 @@ def test_a_registration_killed_mid_copy_leaves_no_version(tmp_path):
 
 def test_embedded_version_refers_to_the_default_model(tmp_path):
     registry = Registry(tmp_path / "reg")
-    manifest = registry.register(None, kind="embedded", base_model="default", aliases=("production",))
+    manifest = registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=("production",))
     assert manifest.kind == "embedded" and manifest.files == {}
     assert registry.aliases() == {"production": "v0001"}

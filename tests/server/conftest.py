@@ -87,7 +87,7 @@ def server_registry(tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("server-registry")
     registry = Registry(root)
-    registry.register(None, kind="embedded", base_model="default", notes="server tests", aliases=("candidate",))
+    registry.register(None, kind="embedded", base_model="smollm2-135m", notes="server tests", aliases=("candidate",))
     registry.promote("v0001", reason="server tests start here")
     return root
 

@@ -265,7 +265,7 @@ def test_a_promotion_is_picked_up_without_dropping_requests_in_flight(cli_server
 
     registry = Registry(server_registry)
     client = cli_server.client()
-    new_version = registry.register(None, kind="embedded", base_model="default", notes="promotion test",
+    new_version = registry.register(None, kind="embedded", base_model="smollm2-135m", notes="promotion test",
                                     aliases=()).version
     with cli_server.http() as http:
         with http.stream("POST", "/v1/completions", json={

@@ -77,7 +77,7 @@ def test_the_run_folder_records_inputs_outputs_and_metrics(smoke):
     folder = result.output_dir
     config = json.loads((folder / "config.json").read_text())
     assert config["config"]["objective"] == "safecoder" and config["config"]["max_steps"] == 3
-    assert config["model"]["kind"] == "embedded" and config["code_version"]
+    assert config["model"]["kind"] == "packaged" and config["code_version"]
     data = json.loads((folder / "data.json").read_text())
     assert data["files"] == result.data.files and all(len(h) == 64 for h in data["files"].values())
     # Validation: one pair (its two programs) and one standard sample.
@@ -93,7 +93,7 @@ def test_the_run_folder_records_inputs_outputs_and_metrics(smoke):
     assert sorted(p.name for p in folder.glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-3"]
     final = result.final_dir
     assert {"config.json", "model.safetensors", "tokenizer.json", "safecoder-run.json"} <= {p.name for p in final.iterdir()}
-    assert json.loads((final / "safecoder-run.json").read_text())["trained_from"] == "default"
+    assert json.loads((final / "safecoder-run.json").read_text())["trained_from"] == "smollm2-135m"
     assert not (folder / ".final.staging").exists()
 
 
@@ -103,7 +103,7 @@ def test_the_run_is_registered_as_candidate_with_its_lineage(smoke):
     manifest = smoke.registry.get("candidate")
     result = smoke.result
     assert manifest.version == result.registry_version == "v0001"
-    assert (manifest.kind, manifest.base_model, manifest.parent) == ("full", "default", None)
+    assert (manifest.kind, manifest.base_model, manifest.parent) == ("full", "smollm2-135m", None)
     assert manifest.data == {path: sha256_file(path) for path in result.data.files}
     assert manifest.config_hash == sha256_json(manifest.config) and manifest.config["learning_rate"] == 2e-4
     assert manifest.run_dir == str(result.output_dir.resolve())

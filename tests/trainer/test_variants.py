@@ -38,7 +38,7 @@ def test_localized_dpo_on_a_lora_adapter(tmp_path, monkeypatch, short_pairs, sho
     assert second["preference"] < math.log(2) and second["kl"] > 0
 
     final = result.final_dir
-    assert json.loads((final / "safecoder-base.json").read_text()) == {"base_model": "default"}
+    assert json.loads((final / "safecoder-base.json").read_text()) == {"base_model": "smollm2-135m"}
     adapter = load_file(final / "adapter_model.safetensors")
     assert adapter and all("lora_" in name for name in adapter)
     layers = {name.split(".lora_")[0] for name in adapter}
@@ -48,7 +48,7 @@ def test_localized_dpo_on_a_lora_adapter(tmp_path, monkeypatch, short_pairs, sho
     resolved = resolve(str(final))
     assert resolved.is_adapter and resolved.weights == embedded_model.weights
     manifest = Registry().get("candidate")
-    assert (manifest.kind, manifest.base_model, manifest.extra["objective"]) == ("adapter", "default", "dpo")
+    assert (manifest.kind, manifest.base_model, manifest.extra["objective"]) == ("adapter", "smollm2-135m", "dpo")
     tuned, tokenizer = load_for_generation(Registry().resolve_model("candidate"))
     base, _ = load_for_generation(embedded_model)
     ids = tokenizer("def read(path):", return_tensors="pt")["input_ids"]
