@@ -13,12 +13,12 @@ BENCHES := bench-load bench-analysis bench-train bench-collect bench-eval bench-
 .PHONY: install serve test test-fast lint constraints bench $(BENCHES) clean help
 
 help:
-	@echo "make serve        install what is missing, then run the assistant on the embedded model"
+	@echo "make serve        install what is missing, then run the assistant on the default code model"
 	@echo "make test         install what is missing, then run the whole test suite"
 	@echo "make test-fast    the tests that load no model and start no engine or server"
 	@echo "make lint         ruff over the Python code"
 	@echo "make bench        every benchmark below, one after another"
-	@echo "make bench-load   time the embedded model's first conversion and its cached load"
+	@echo "make bench-load   time the default model's first conversion and its cached load"
 	@echo "make bench-analysis  analyzer speed: batch throughput and interactive latency"
 	@echo "make bench-train  tokens/s of SafeCoder training beside plain instruction tuning"
 	@echo "make bench-collect   the commit filter's throughput"
