@@ -14,6 +14,16 @@ behind the same interface):
   generation: the engine stops spending compute on it.
 - `logprob`, when asked for, is the sum of the model's log-probabilities of the sampled
   tokens (unwarped), so candidates can be ranked by likelihood.
+- `top_logprobs` (None: off) asks for every sampled token's own log-probability and the
+  k most likely alternatives at its position (`TokenLogprob`), also unwarped (the raw
+  model distribution, as vLLM and OpenAI report it).
+- The sampling extensions peers accept (`top_k`, `min_p`, `repetition_penalty`,
+  `presence_penalty`, `frequency_penalty`, `logit_bias`, `ignore_eos`) mean what vLLM
+  means by them: penalties apply before temperature; `repetition_penalty` covers the
+  prompt and the generated tokens (as transformers and vLLM), `presence_penalty` and
+  `frequency_penalty` only the generated ones (as OpenAI); `logit_bias` adds to the raw
+  logits by token id; `ignore_eos` forbids end-of-generation tokens, so a sample ends at
+  a stop string or at `max_new_tokens` only. Every engine implements all of them.
 
 Prompts are already formatted text; chat templates and fill-in-the-middle formats are
 applied by the caller, with `apply_chat_template` and `fim_format` from the engine.
@@ -50,6 +60,9 @@ class PromptTooLongError(EngineError):
         self.context = context
 
 
+MAX_TOP_LOGPROBS = 20  # OpenAI's limit for chat; completions allow 5
+
+
 @dataclass(frozen=True)
 class SamplingParams:
     n: int = 1
@@ -59,6 +72,16 @@ class SamplingParams:
     stop: tuple[str, ...] = ()
     seed: int | None = None
     logprobs: bool = False
+    # Per-token log-probabilities: None off; k >= 0 the sampled token's and k alternatives.
+    top_logprobs: int | None = None
+    top_k: int = 0  # 0: off
+    min_p: float = 0.0  # 0: off
+    repetition_penalty: float = 1.0  # 1: off; > 1 discourages tokens already seen
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    # (token id, bias) pairs added to the logits; a tuple, so the record stays hashable.
+    logit_bias: tuple[tuple[int, float], ...] = ()
+    ignore_eos: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.n <= 256:
@@ -72,6 +95,23 @@ class SamplingParams:
         if any(not isinstance(s, str) or not s for s in self.stop):
             raise EngineError("stop strings must be non-empty strings")
         object.__setattr__(self, "stop", tuple(self.stop))
+        if self.top_logprobs is not None and not 0 <= self.top_logprobs <= MAX_TOP_LOGPROBS:
+            raise EngineError(f"top_logprobs must be between 0 and {MAX_TOP_LOGPROBS}, got {self.top_logprobs}")
+        if self.top_k < 0:
+            raise EngineError(f"top_k must be 0 (off) or positive, got {self.top_k}")
+        if not 0.0 <= self.min_p <= 1.0:
+            raise EngineError(f"min_p must be between 0 and 1, got {self.min_p}")
+        if not 0.0 < self.repetition_penalty <= 10.0:
+            raise EngineError(f"repetition_penalty must be in (0, 10], got {self.repetition_penalty}")
+        for name in ("presence_penalty", "frequency_penalty"):
+            if not -2.0 <= getattr(self, name) <= 2.0:
+                raise EngineError(f"{name} must be between -2 and 2, got {getattr(self, name)}")
+        object.__setattr__(self, "logit_bias", tuple((int(t), float(b)) for t, b in self.logit_bias))
+
+    @property
+    def penalized(self) -> bool:
+        """Whether any penalty changes the logits."""
+        return self.repetition_penalty != 1.0 or self.presence_penalty != 0.0 or self.frequency_penalty != 0.0
 
     @property
     def greedy(self) -> bool:
@@ -86,12 +126,22 @@ class GenerationRequest:
 
 
 @dataclass(frozen=True)
+class TokenLogprob:
+    """One sampled token: its text, its log-probability, and the likeliest alternatives."""
+
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class Completion:
     index: int
     text: str
     token_count: int
     finish_reason: FinishReason
     logprob: float | None = None
+    tokens: tuple[TokenLogprob, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +169,9 @@ class StreamDelta:
     finish_reason: FinishReason | None = None
     logprob: float | None = None
     prompt_tokens: int = 0
+    # Tokens sampled since the previous delta (with `top_logprobs`); their text may be
+    # released later than they arrive (stop strings hold text back).
+    tokens: tuple[TokenLogprob, ...] = ()
 
 
 class Engine(abc.ABC):
@@ -180,10 +233,12 @@ class Engine(abc.ABC):
 
     async def generate(self, request: GenerationRequest) -> GenerationResult:
         texts: dict[int, list[str]] = {i: [] for i in range(request.sampling.n)}
+        tokens: dict[int, list[TokenLogprob]] = {i: [] for i in range(request.sampling.n)}
         finished: dict[int, StreamDelta] = {}
         prompt_tokens = 0
         async for delta in self.stream(request):
             texts[delta.index].append(delta.text)
+            tokens[delta.index].extend(delta.tokens)
             prompt_tokens = max(prompt_tokens, delta.prompt_tokens)
             if delta.finish_reason is not None:
                 finished[delta.index] = delta
@@ -194,6 +249,7 @@ class Engine(abc.ABC):
                 token_count=finished[i].token_count if i in finished else 0,
                 finish_reason=finished[i].finish_reason if i in finished else "cancelled",
                 logprob=finished[i].logprob if i in finished else None,
+                tokens=tuple(tokens[i]),
             )
             for i in range(request.sampling.n)
         )

@@ -19,11 +19,16 @@ finished sibling's sequence, and re-decode only the prompt's last token. Each ro
 reserves `max_new_tokens` KV cells and each request its prompt, so admission never
 overfills the cache.
 
-Sampling follows the engine interface (`safecoder.engines.base`): temperature, then
-top-p on the tempered distribution, then a seeded draw (the order transformers and vLLM
-use); greedy is argmax; stop strings go through `StopScanner`; end-of-generation tokens
-are left out of the text and the token count; `logprob` sums the sampled tokens'
-log-probabilities under the unwarped logits.
+Sampling follows the engine interface (`safecoder.engines.base`): logit bias (and, for
+`ignore_eos`, -inf on every end-of-generation token, as llama.cpp's server does), then
+the penalties, then top-k, temperature, top-p and min-p on the tempered distribution and
+a seeded draw (the order transformers and vLLM use); greedy is argmax after bias and
+penalties. The repetition penalty is one llama.cpp penalties sampler that has seen the
+prompt; presence and frequency penalties are a second one that sees only generated
+tokens (OpenAI's meaning). Stop strings go through `StopScanner`; end-of-generation
+tokens are left out of the text and the token count; `logprob` sums the sampled tokens'
+log-probabilities under the unwarped logits, and `top_logprobs` reports each token's
+with its likeliest alternatives, from the same unwarped logits.
 
 Not here: tokenization policy, chat templates and fill-in-the-middle (`llama_engine`);
 reuse of KV cells between different requests (each request decodes its own prompt).
@@ -43,7 +48,7 @@ from typing import Literal
 
 import numpy as np
 
-from safecoder.engines.base import EngineError, SamplingParams, StreamDelta
+from safecoder.engines.base import EngineError, SamplingParams, StreamDelta, TokenLogprob
 from safecoder.engines.stops import StopScanner
 
 logger = logging.getLogger(__name__)
@@ -69,6 +74,8 @@ class _Row:
     logprob: float = 0.0
     logits_index: int = -1
     finish_reason: str | None = None
+    # Token log-probabilities not yet handed out (with `top_logprobs`).
+    token_logprobs: list[TokenLogprob] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -128,6 +135,8 @@ class ContinuousBatcher:
         self._closing = False
         self._failure: BaseException | None = None
         self.counters = {"decode_calls": 0, "sampled_tokens": 0, "peak_rows_per_call": 0}
+        # End-of-generation tokens, forbidden by `ignore_eos`.
+        self._eog = [t for t in range(n_vocab) if lib.llama_vocab_is_eog(vocab, t)]
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -209,7 +218,7 @@ class ContinuousBatcher:
                     break
                 row = job.pending.popleft()
                 row.seq = self._free_seqs.pop()
-                row.sampler = self._make_sampler(job.sampling, row.seed)
+                row.sampler = self._make_sampler(job, row.seed)
                 self._reserved += need
                 job.reserved += need
                 job.rows.append(row)
@@ -308,18 +317,27 @@ class ContinuousBatcher:
         token = lib.llama_sampler_sample(row.sampler, self._ctx, row.logits_index)
         row.phase = "decode"
         self.counters["sampled_tokens"] += 1
-        if job.sampling.logprobs:
-            row.logprob += self._token_logprob(row.logits_index, token)
+        top_k = job.sampling.top_logprobs
+        if job.sampling.logprobs or top_k is not None:
+            logprobs = self._logprobs(row.logits_index)
+            row.logprob += float(logprobs[token])
         if lib.llama_vocab_is_eog(self._vocab, token):
             row.finish_reason = "stop"
             return
         row.tokens.append(token)
-        length = lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
-        row.text += row.decoder.decode(self._piece.raw[:length] if length > 0 else b"")
+        piece = self._token_piece(token)
+        row.text += row.decoder.decode(piece)
+        if top_k is not None:
+            alternatives = np.argsort(-logprobs)[:top_k] if top_k else ()
+            row.token_logprobs.append(TokenLogprob(
+                piece.decode("utf-8", "replace"), float(logprobs[token]),
+                tuple((self._token_piece(int(t)).decode("utf-8", "replace"), float(logprobs[t]))
+                      for t in alternatives)))
         released = row.scanner.feed(row.text)
-        if released:
+        if released or row.token_logprobs:
+            tokens, row.token_logprobs = tuple(row.token_logprobs), []
             deltas.extend(StreamDelta(index=i, text=released, token_count=len(row.tokens),
-                                      prompt_tokens=len(job.prompt)) for i in row.indices)
+                                      prompt_tokens=len(job.prompt), tokens=tokens) for i in row.indices)
         if row.scanner.stopped:
             row.finish_reason = "stop"
         elif len(row.tokens) >= job.sampling.max_new_tokens:
@@ -340,7 +358,7 @@ class ContinuousBatcher:
             # Hand the sequence, which holds the prompt's cells, to the next waiting row.
             successor = job.pending.popleft()
             successor.seq, row.seq = row.seq, -1
-            successor.sampler = self._make_sampler(job.sampling, successor.seed)
+            successor.sampler = self._make_sampler(job, successor.seed)
             self._lib.llama_memory_seq_rm(self._memory, successor.seq, len(job.prompt) - 1, -1)
             successor.phase = "first"
             job.rows.append(successor)
@@ -391,25 +409,52 @@ class ContinuousBatcher:
             target[k] = seq
         self._wants_logits[i] = 1 if logits else 0
 
-    def _make_sampler(self, sampling: SamplingParams, seed: int):
+    def _make_sampler(self, job: Job, seed: int):
         lib = self._lib
+        sampling = job.sampling
         chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+        bias = [(t, b) for t, b in sampling.logit_bias if 0 <= t < self._n_vocab]
+        if sampling.ignore_eos:
+            bias += [(t, float("-inf")) for t in self._eog]
+        if bias:
+            entries = (lib.llama_logit_bias * len(bias))(*(lib.llama_logit_bias(t, b) for t, b in bias))
+            # llama.cpp copies the entries into the sampler.
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_logit_bias(self._n_vocab, len(bias), entries))
+        if sampling.repetition_penalty != 1.0:
+            window = len(job.prompt) + sampling.max_new_tokens
+            repetition = lib.llama_sampler_init_penalties(self._n_vocab, window, sampling.repetition_penalty,
+                                                          0.0, 0.0)
+            for token in job.prompt:  # the repetition penalty covers the prompt too
+                lib.llama_sampler_accept(repetition, token)
+            lib.llama_sampler_chain_add(chain, repetition)
+        if sampling.presence_penalty or sampling.frequency_penalty:
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_penalties(
+                self._n_vocab, sampling.max_new_tokens, 1.0, sampling.frequency_penalty, sampling.presence_penalty))
         if sampling.greedy:
             lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
             return chain
+        if sampling.top_k:
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_top_k(sampling.top_k))
         # Temperature first, then nucleus sampling on the tempered distribution, as
         # transformers and vLLM do (llama.cpp's own default chain cuts top-p first).
         lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_temp(sampling.temperature))
         if sampling.top_p < 1.0:
             lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_top_p(sampling.top_p, 1))
+        if sampling.min_p > 0.0:
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_min_p(sampling.min_p, 1))
         lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_dist(seed))
         return chain
 
-    def _token_logprob(self, logits_index: int, token: int) -> float:
+    def _logprobs(self, logits_index: int) -> np.ndarray:
+        """Log-softmax of the raw (unwarped) logits at a batch position."""
         pointer = self._lib.llama_get_logits_ith(self._ctx, logits_index)
         logits = np.ctypeslib.as_array(pointer, shape=(self._n_vocab,)).astype(np.float64)
         top = logits.max()
-        return float(logits[token] - top - np.log(np.exp(logits - top).sum()))
+        return logits - top - np.log(np.exp(logits - top).sum())
+
+    def _token_piece(self, token: int) -> bytes:
+        length = self._lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
+        return self._piece.raw[:length] if length > 0 else b""
 
 
 def _new_rows(sampling: SamplingParams) -> list[_Row]:

@@ -8,6 +8,14 @@ prompts into padded batches instead, which is how offline evaluation gets throug
 Each batch stops per sequence: at an end-of-sequence token, at a stop string (checked on
 the decoded tail of each sequence at every step), or at `max_new_tokens`. Streaming
 decodes each sequence's tokens as they arrive and releases text through `StopScanner`.
+
+The sampling extensions map onto `generate`'s own processors (`top_k`, `min_p`,
+`repetition_penalty`, `sequence_bias` for `logit_bias`, `suppress_tokens` for
+`ignore_eos`); presence and frequency penalties are `OccurrencePenalty`, which
+transformers places before temperature, as vLLM applies them. Per-token
+log-probabilities (`top_logprobs`) come from one extra forward pass over prompt and
+sample after generation (the same pass that sums `logprob`), so a stream receives them
+with each sample's last delta rather than token by token.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from safecoder.engines.base import (
     GenerationResult,
     SamplingParams,
     StreamDelta,
+    TokenLogprob,
 )
 from safecoder.engines.stops import StopScanner, truncate_at_stop
 from safecoder.models.loading import DType, context_length, load_for_generation
@@ -177,7 +186,7 @@ class TransformersEngine(Engine):
         for completion, tail in zip(results[0], tails[0], strict=True):
             emit(StreamDelta(index=completion.index, text=tail, token_count=completion.token_count,
                              finish_reason=completion.finish_reason, logprob=completion.logprob,
-                             prompt_tokens=prompt_tokens))
+                             prompt_tokens=prompt_tokens, tokens=completion.tokens))
 
     def _generate(self, prompts: list[str], sampling: SamplingParams, cancel: threading.Event | None,
                   on_text: Callable[[int, str, int], None] | None):
@@ -238,7 +247,7 @@ class TransformersEngine(Engine):
                 pass
 
         if sampling.seed is not None:
-            torch.manual_seed(sampling.seed)
+            torch.manual_seed(sampling.seed % 2**63)
         else:
             torch.manual_seed(int.from_bytes(os.urandom(4), "little"))
         generate_args = dict(
@@ -251,9 +260,19 @@ class TransformersEngine(Engine):
             streamer=Streamer(),
         )
         if not sampling.greedy:
-            generate_args.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=0)
+            generate_args.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
+                                 min_p=sampling.min_p or None)
         else:
             generate_args.update(temperature=None, top_p=None, top_k=None)
+        if sampling.repetition_penalty != 1.0:
+            generate_args["repetition_penalty"] = sampling.repetition_penalty
+        if sampling.logit_bias:
+            generate_args["sequence_bias"] = {(token,): bias for token, bias in sampling.logit_bias}
+        if sampling.ignore_eos:
+            generate_args["suppress_tokens"] = list(self._eos_ids)
+        if sampling.presence_penalty or sampling.frequency_penalty:
+            generate_args["logits_processor"] = [OccurrencePenalty(prompt_length, sampling.presence_penalty,
+                                                                   sampling.frequency_penalty)]
         with torch.inference_mode():
             self._network.generate(**encoded, **generate_args)
         cancelled = cancel is not None and cancel.is_set()
@@ -264,7 +283,9 @@ class TransformersEngine(Engine):
             tails.append(row.scanner.flush() if not row.scanner.stopped else "")
             if not row.finished:
                 row.finish_reason = "cancelled" if cancelled else "length"
-        logprobs = self._score(encoded, rows, rows_per_prompt) if sampling.logprobs else [None] * len(rows)
+        scored = sampling.logprobs or sampling.top_logprobs is not None
+        logprobs, token_logprobs = (self._score(encoded, rows, rows_per_prompt, sampling.top_logprobs) if scored
+                                    else ([None] * len(rows), [()] * len(rows)))
         per_prompt: list[list[Completion]] = []
         per_prompt_tails: list[list[str]] = []
         for p in range(len(prompts)):
@@ -274,20 +295,24 @@ class TransformersEngine(Engine):
                 row = rows[k]
                 text, _ = truncate_at_stop(row.scanner.text, stops)
                 for index in row.indices:
-                    completions.append(Completion(index, text, len(row.tokens), row.finish_reason, logprobs[k]))
+                    completions.append(Completion(index, text, len(row.tokens), row.finish_reason,
+                                                  logprobs[k] if sampling.logprobs else None, token_logprobs[k]))
                     prompt_tails.append(tails[k])
             per_prompt.append(completions)
             per_prompt_tails.append(prompt_tails)
         return per_prompt, per_prompt_tails
 
-    def _score(self, encoded, rows: list[_Row], rows_per_prompt: int) -> list[float | None]:
-        """Sum of log-probabilities of each row's tokens under the unwarped model."""
+    def _score(self, encoded, rows: list[_Row], rows_per_prompt: int, top_logprobs: int | None = None):
+        """Per row: the sum of its tokens' log-probabilities under the unwarped model, and
+        (with `top_logprobs`) each token's with its likeliest alternatives."""
         import torch
 
         results: list[float | None] = []
+        per_token: list[tuple[TokenLogprob, ...]] = []
         for k, row in enumerate(rows):
             if not row.tokens:
                 results.append(0.0)
+                per_token.append(())
                 continue
             p = k // rows_per_prompt
             mask = encoded["attention_mask"][p].bool()
@@ -298,7 +323,37 @@ class TransformersEngine(Engine):
             logprobs = torch.log_softmax(logits, dim=-1)
             chosen = logprobs.gather(1, torch.tensor(row.tokens, device=logits.device).unsqueeze(1))
             results.append(float(chosen.sum()))
-        return results
+            per_token.append(self._token_logprobs(row.tokens, chosen[:, 0], logprobs, top_logprobs)
+                             if top_logprobs is not None else ())
+        return results, per_token
+
+    def _token_logprobs(self, tokens: list[int], chosen, logprobs, k: int) -> tuple[TokenLogprob, ...]:
+        decode = self._tokenizer.decode
+        if k:
+            values, ids = logprobs.topk(k, dim=-1)
+            tops = [tuple((decode([int(t)]), float(v)) for v, t in zip(vs.tolist(), ts.tolist(), strict=True))
+                    for vs, ts in zip(values, ids, strict=True)]
+        else:
+            tops = [()] * len(tokens)
+        return tuple(TokenLogprob(decode([token]), float(value), top)
+                     for token, value, top in zip(tokens, chosen.tolist(), tops, strict=True))
+
+
+class OccurrencePenalty:
+    """OpenAI's presence and frequency penalties over the generated tokens only:
+    logit -= presence * [count > 0] + frequency * count. A `generate` logits processor."""
+
+    def __init__(self, prompt_length: int, presence: float, frequency: float):
+        self.prompt_length, self.presence, self.frequency = prompt_length, presence, frequency
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        generated = input_ids[:, self.prompt_length:]
+        if generated.shape[1] == 0:
+            return scores
+        counts = torch.zeros_like(scores).scatter_add_(1, generated, torch.ones_like(generated, dtype=scores.dtype))
+        return scores - self.presence * (counts > 0).to(scores.dtype) - self.frequency * counts
 
 
 def _with(sampling: SamplingParams, **changes) -> SamplingParams:

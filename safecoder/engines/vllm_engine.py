@@ -13,8 +13,10 @@ stream cancels the vLLM request (vLLM aborts it on cancellation).
 
 Prompts are tokenized here with the model's own tokenizer (the same one `count_tokens`
 uses, no second BOS after a chat template) and handed to vLLM as token ids. Stop
-strings, seeds and per-token log-probabilities (raw, i.e. unwarped) are vLLM's own; a
-greedy request with n > 1 is generated once and copied, since greedy samples are equal.
+strings, seeds, the sampling extensions (top-k, min-p, penalties, logit bias,
+`ignore_eos`) and per-token log-probabilities (raw, i.e. unwarped) are vLLM's own,
+mapped one to one onto its `SamplingParams`; a greedy request with n > 1 is generated
+once and copied, since greedy samples are equal.
 
 Options (`create_engine("vllm", model, **options)`, `safecoder serve --engine-option`):
 `kv_cache_gib` (CPU KV cache, sets `VLLM_CPU_KVCACHE_SPACE` when unset, default 1),
@@ -36,11 +38,13 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from safecoder.engines.base import (
+    MAX_TOP_LOGPROBS,
     Engine,
     EngineError,
     GenerationRequest,
     GenerationResult,
     StreamDelta,
+    TokenLogprob,
 )
 from safecoder.models.loading import load_tokenizer
 from safecoder.models.reference import ResolvedModel
@@ -76,7 +80,7 @@ class VLLMEngine(Engine):
             "model": str(weights), "tokenizer": str(weights), "dtype": dtype, "max_model_len": self._context,
             "max_num_seqs": max_num_seqs, "enforce_eager": enforce_eager,
             "tensor_parallel_size": tensor_parallel_size, "gpu_memory_utilization": gpu_memory_utilization,
-            "disable_log_stats": True, "max_logprobs": 1, "seed": 0,
+            "disable_log_stats": True, "max_logprobs": MAX_TOP_LOGPROBS, "seed": 0,
         }
         self._lora_request = None
         if model.adapter is not None:
@@ -211,14 +215,22 @@ class VLLMEngine(Engine):
         prompt_ids = self._encode(request.prompt)
         self.check_prompt_fits(len(prompt_ids), sampling.max_new_tokens)
         copies = sampling.n if sampling.greedy else 1
+        wants_logprobs = sampling.logprobs or sampling.top_logprobs is not None
         params = VLLMSampling(
             n=1 if sampling.greedy else sampling.n,
             temperature=sampling.temperature,
             top_p=sampling.top_p,
+            top_k=sampling.top_k or -1,
+            min_p=sampling.min_p,
+            repetition_penalty=sampling.repetition_penalty,
+            presence_penalty=sampling.presence_penalty,
+            frequency_penalty=sampling.frequency_penalty,
+            logit_bias=dict(sampling.logit_bias) or None,
+            ignore_eos=sampling.ignore_eos,
             max_tokens=sampling.max_new_tokens,
             stop=list(sampling.stop) or None,
-            seed=sampling.seed,
-            logprobs=0 if sampling.logprobs else None,
+            seed=None if sampling.seed is None else sampling.seed % 2**63,
+            logprobs=(sampling.top_logprobs or 0) if wants_logprobs else None,
             output_kind=RequestOutputKind.DELTA,
         )
         counts: dict[int, int] = {}
@@ -230,10 +242,13 @@ class VLLMEngine(Engine):
                 counts[piece.index] = counts.get(piece.index, 0) + len(piece.token_ids)
                 finish = _FINISH.get(piece.finish_reason) if piece.finish_reason else None
                 logprob = piece.cumulative_logprob if sampling.logprobs and finish else None
+                tokens = (_token_logprobs(piece.token_ids, piece.logprobs, sampling.top_logprobs)
+                          if sampling.top_logprobs is not None else ())
                 for index in range(piece.index, piece.index + copies):
-                    if piece.text or finish:
+                    if piece.text or finish or tokens:
                         yield StreamDelta(index=index, text=piece.text, token_count=counts[piece.index],
-                                          finish_reason=finish, logprob=logprob, prompt_tokens=len(prompt_ids))
+                                          finish_reason=finish, logprob=logprob, prompt_tokens=len(prompt_ids),
+                                          tokens=tokens)
 
     def _lora(self):
         if self.model.adapter is None:
@@ -249,6 +264,19 @@ class VLLMEngine(Engine):
         # A prompt that already starts with the BOS text (chat templates write it) must not get a second one.
         add_special = not (bos and text.startswith(bos))
         return self._tokenizer(text, add_special_tokens=add_special)["input_ids"]
+
+
+def _token_logprobs(token_ids, logprobs, k: int) -> tuple[TokenLogprob, ...]:
+    """vLLM's per-position {token id: Logprob} dicts as `TokenLogprob`s (the sampled token
+    is always among them; the others are the k likeliest, by rank)."""
+    result = []
+    for token, position in zip(token_ids, logprobs or (), strict=False):
+        chosen = position[token]
+        alternatives = sorted((entry for entry in position.values() if entry.rank is not None),
+                              key=lambda entry: entry.rank)[:k]
+        result.append(TokenLogprob(chosen.decoded_token or "", float(chosen.logprob),
+                                   tuple((entry.decoded_token or "", float(entry.logprob)) for entry in alternatives)))
+    return tuple(result)
 
 
 async def _shutdown(llm) -> None:
