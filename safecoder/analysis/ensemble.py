@@ -3,7 +3,8 @@
 Steps: check every input (`inputs`), check syntax (tree-sitter, Python's parser, and the
 compilers the policy allows), then run each chosen backend once over all parseable
 sources (Semgrep for every language, Bandit for Python, CodeQL where asked for and
-installed), in parallel, in chunks, and merge their findings per source.
+installed, CodeShield's Insecure Code Detector where asked for, on the languages it
+covers), in parallel, in chunks, and merge their findings per source.
 
 Status per result: `error` when the input was unusable or any chosen backend could not
 judge the source (the message names the analyzer and why; findings other analyzers
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from safecoder.analysis import bandit_backend, semgrep_backend
+from safecoder.analysis import bandit_backend, icd_backend, semgrep_backend
 from safecoder.analysis.backend import BackendOutput
 from safecoder.analysis.compilers import CompilerPolicy, available_checkers, check_with_compilers
 from safecoder.analysis.findings import AnalysisResult, Finding
@@ -42,7 +43,7 @@ from safecoder.config import ConfigError
 
 logger = logging.getLogger(__name__)
 
-ANALYZERS = ("semgrep", "bandit", "codeql", "syntax")
+ANALYZERS = ("semgrep", "bandit", "codeql", "icd", "syntax")
 DEFAULT_ANALYZERS = ("semgrep", "bandit", "syntax")
 DEFAULT_TIMEOUT_S = 30.0
 
@@ -50,7 +51,8 @@ DEFAULT_TIMEOUT_S = 30.0
 @dataclass
 class AnalysisConfig:
     analyzers: tuple[str, ...] = field(default=DEFAULT_ANALYZERS, metadata={
-        "help": "analyzers to run: semgrep, bandit (Python only), codeql (when installed), syntax"})
+        "help": "analyzers to run: semgrep, bandit (Python only), codeql (when installed), icd (CodeShield's "
+                "Insecure Code Detector: C/C++, Java, JavaScript, Python, Ruby), syntax"})
     timeout_s: float = field(default=DEFAULT_TIMEOUT_S, metadata={
         "help": "longest time an analyzer may spend on one source (seconds)"})
     max_bytes: int = field(default=DEFAULT_MAX_BYTES, metadata={"help": "sources larger than this are an error"})
@@ -64,6 +66,9 @@ class AnalysisConfig:
         "help": "lowest Bandit severity kept as a finding"})
     bandit_min_confidence: Literal["low", "medium", "high"] = field(default="medium", metadata={
         "help": "lowest Bandit confidence kept as a finding"})
+    icd_usecase: icd_backend.Usecase = field(default="cyberseceval", metadata={
+        "help": "the Insecure Code Detector's rule set: cyberseceval (every rule, as CyberSecEval judges) or "
+                "codeshield (CodeShield's faster subset)"})
     chunk_size: int = field(default=1000, metadata={"help": "sources per analyzer process"})
     jobs: int = field(default=0, metadata={"help": "parallel jobs per analyzer (0: one per CPU, at most 4)"})
 
@@ -92,6 +97,10 @@ class AnalysisConfig:
             from safecoder.analysis.codeql_backend import require_codeql
 
             require_codeql()
+        if "icd" in self.analyzers:
+            icd_backend.require_codeshield()
+        if self.icd_usecase not in ("cyberseceval", "codeshield"):
+            raise ConfigError(f"icd_usecase must be cyberseceval or codeshield, got {self.icd_usecase!r}")
 
     @property
     def effective_jobs(self) -> int:
@@ -169,6 +178,9 @@ def _run_backends(parseable: list[tuple[int, PreparedSource]], cwes: frozenset[s
             tasks.append(("bandit", python))
         if "codeql" in config.analyzers:
             tasks.append(("codeql", chunk))
+        covered = [(index, item) for index, item in chunk if item.language.id in icd_backend.ICD_LANGUAGES]
+        if "icd" in config.analyzers and covered:
+            tasks.append(("icd", covered))
     if not tasks:
         return []
     bar = _progress_bar(len(tasks)) if progress else None
@@ -181,6 +193,8 @@ def _run_backends(parseable: list[tuple[int, PreparedSource]], cwes: frozenset[s
             if name == "bandit":
                 return bandit_backend.run_bandit(chunk, cwes, config.timeout_s, config.bandit_min_severity,
                                                  config.bandit_min_confidence)
+            if name == "icd":
+                return icd_backend.run_icd(chunk, cwes, config.timeout_s, config.effective_jobs, config.icd_usecase)
             from safecoder.analysis.codeql_backend import run_codeql
 
             return run_codeql(chunk, cwes, config.timeout_s)
