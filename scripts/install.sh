@@ -81,8 +81,9 @@ install_python_packages() {
 install_llama_cpp() {
     # llama-cpp-python compiles llama.cpp (about 10-15 min on 2 cores), so the wheel is
     # built once into the wheel cache and reused by every later install and CI run. The
-    # same source distribution carries llama.cpp's GGUF converter (convert_hf_to_gguf.py,
-    # its conversion/ package and gguf-py/), which `safecoder export gguf` runs; it is
+    # same source distribution carries llama.cpp's GGUF converters (convert_hf_to_gguf.py,
+    # convert_lora_to_gguf.py, the conversion/ package and gguf-py/), which `safecoder
+    # export gguf` and the llama.cpp engine's LoRA support run; they are
     # unpacked into the venv beside the installed version.
     mkdir -p "$WHEEL_CACHE"
     local sdist="$WHEEL_CACHE/llama_cpp_python-$LLAMA_CPP_VERSION.tar.gz"
@@ -108,12 +109,13 @@ install_llama_cpp() {
     fi
     quietly "${PIP[@]}" install -c "$CONSTRAINTS" diskcache "$wheel"
     local converter="$VENV/opt/llama.cpp-$LLAMA_CPP_VERSION"
-    if [ ! -f "$converter/convert_hf_to_gguf.py" ]; then
+    if [ ! -f "$converter/convert_hf_to_gguf.py" ] || [ ! -f "$converter/convert_lora_to_gguf.py" ]; then
         say "llama.cpp: unpacking the GGUF converter into $converter"
         local staging
         staging="$(mktemp -d "$VENV/opt/.llama.cpp.XXXXXX")"
         tar -xzf "$sdist" -C "$staging" --strip-components=3 \
             "llama_cpp_python-$LLAMA_CPP_VERSION/vendor/llama.cpp/convert_hf_to_gguf.py" \
+            "llama_cpp_python-$LLAMA_CPP_VERSION/vendor/llama.cpp/convert_lora_to_gguf.py" \
             "llama_cpp_python-$LLAMA_CPP_VERSION/vendor/llama.cpp/conversion" \
             "llama_cpp_python-$LLAMA_CPP_VERSION/vendor/llama.cpp/gguf-py" \
             "llama_cpp_python-$LLAMA_CPP_VERSION/vendor/llama.cpp/LICENSE"

@@ -42,7 +42,8 @@ def pick_engine(model: ResolvedModel) -> str:
     """The engine `auto` stands for, for this model on this machine."""
     if _cuda_available() and available("vllm") and model.has_weights:
         return "vllm"
-    if model.gguf is not None and available("llama"):
+    if (model.gguf is not None or (model.adapter is not None and model.base_gguf is not None)) and available("llama"):
+        # An adapter without a GGUF of its own runs on its base's GGUF (llama.cpp's LoRA).
         return "llama"
     # A GGUF-only model is de-quantized for transformers on first use (cached).
     return "transformers"

@@ -99,6 +99,7 @@ class LlamaEngine(Engine):
         self._context_train = lib.llama_model_n_ctx_train(self._model)
         self._context = min(self._context_train, self.config.kv_cache_tokens)
         self._ctx = self._new_context()
+        self._lora = self._apply_adapter(model)
         self._token_texts = [lib.llama_vocab_get_text(self._vocab, i).decode("utf-8", "replace")
                              for i in range(self._n_vocab)]
         self._bos_text = self._special_text(lib.llama_vocab_bos(self._vocab))
@@ -224,6 +225,8 @@ class LlamaEngine(Engine):
             if not path.is_file():
                 raise EngineError(f"gguf={self.config.gguf!r} is not a file; pass the path of a .gguf model")
             return path
+        if model.gguf is None and model.adapter is not None and model.base_gguf is not None:
+            return Path(model.base_gguf)  # the adapter is applied on it (_apply_adapter)
         if model.gguf is None:
             raise EngineError(
                 f"model {model.reference!r} has no GGUF file for llama.cpp: export one with "
@@ -232,6 +235,24 @@ class LlamaEngine(Engine):
         if not Path(model.gguf).is_file():
             raise EngineError(f"the GGUF file of {model.reference!r} is missing: {model.gguf}")
         return Path(model.gguf)
+
+    def _apply_adapter(self, model: ResolvedModel):
+        """A LoRA adapter without a GGUF of its own, applied on its base's GGUF (see lora_gguf)."""
+        if self.config.gguf or model.gguf is not None or model.adapter is None:
+            return None
+        from safecoder.models.lora_gguf import ensure_lora_gguf
+
+        path = ensure_lora_gguf(Path(model.adapter), model.require_weights())
+        lib = self._lib
+        adapter = lib.llama_adapter_lora_init(self._model, str(path).encode())
+        if not adapter:
+            raise EngineError(f"llama.cpp could not load the LoRA adapter {path} on {self.gguf_path.name}")
+        adapters = (lib.llama_adapter_lora_p_ctypes * 1)(adapter)
+        scales = (ctypes.c_float * 1)(1.0)
+        if lib.llama_set_adapters_lora(self._ctx, adapters, 1, scales) != 0:
+            raise EngineError(f"llama.cpp could not apply the LoRA adapter {path}")
+        logger.info("llama.cpp engine: LoRA adapter %s applied on %s", path.name, self.gguf_path.name)
+        return adapter
 
     def _new_context(self):
         lib = self._lib

@@ -55,6 +55,8 @@ class ResolvedModel:
     registry_version: str | None = None
     packaged: str | None = None
     gguf_sha256: str | None = None
+    # For an adapter: the base model's GGUF, on which llama.cpp applies the adapter.
+    base_gguf: Path | None = None
 
     @property
     def is_adapter(self) -> bool:
@@ -89,6 +91,7 @@ class ResolvedModel:
             "gguf": str(self.gguf) if self.gguf else None,
             "registry_version": self.registry_version,
             "packaged": self.packaged,
+            "base_gguf": str(self.base_gguf) if self.base_gguf else None,
         }
 
 
@@ -144,7 +147,7 @@ def resolve_path(path: Path, reference: str | None = None, kind: Kind = "path",
         base = resolve(base_reference)
         return ResolvedModel(
             reference, kind, name or path.name, weights=base.require_weights(), adapter=path,
-            gguf=gguf, registry_version=registry_version,
+            gguf=gguf, registry_version=registry_version, base_gguf=base.gguf, packaged=base.packaged,
         )
     if (path / "config.json").is_file():
         return ResolvedModel(reference, kind, name or path.name, weights=path, gguf=gguf, registry_version=registry_version)

@@ -120,7 +120,7 @@ class Registry:
         if manifest.kind == "adapter":
             base = resolve(packaged_base(manifest.base_model))
             return ResolvedModel(reference, "registry", name, weights=base.require_weights(),
-                                 adapter=folder / manifest.adapter,
+                                 adapter=folder / manifest.adapter, base_gguf=base.gguf, packaged=base.packaged,
                                  gguf=gguf, registry_version=manifest.version)
         if manifest.kind == "gguf":
             return ResolvedModel(reference, "registry", name, gguf=gguf, registry_version=manifest.version)
