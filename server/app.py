@@ -1,8 +1,9 @@
 """The FastAPI application: thin routes over `Serving`, one error mapping, the lifecycle.
 
 Input: a `ServerConfig` and a `KeyRing`. Output: an ASGI app with `/health`, `/metrics`,
-`/v1/models`, `/v1/completions` and `/v1/chat/completions`, wrapped in the `Guard`
-(keys, rate limits, body size, request metrics).
+`/v1/models`, `/v1/completions`, `/v1/chat/completions` and the editors' fill-in-the-
+middle endpoints (llama.cpp's `/infill`, Mistral's `/v1/fim/completions`), wrapped in
+the `Guard` (keys, rate limits, body size, request metrics).
 
 The model loads in the background after the port opens: `/health` answers 503 with
 `{"status": "loading"}` until it is ready (then 200, `"ok"`), and generation routes
@@ -28,9 +29,12 @@ from safecoder.server.api_errors import APIError, from_validation_errors, to_api
 from safecoder.server.config import ServerConfig
 from safecoder.server.gate import SecurityGate, load_analyzer
 from safecoder.server.guard import Guard
+from safecoder.server.llamacpp_infill import InfillRequest, InfillWire
 from safecoder.server.metrics import ServerMetrics
+from safecoder.server.mistral_fim import FimCompletionRequest
 from safecoder.server.model_slot import EngineFactory, ModelSlot, ServedModel
 from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
+from safecoder.server.responses import ChatWire, CompletionWire, FimWire, Wire
 from safecoder.server.serving import ClientGone, Serving, cancel_on_disconnect
 
 from safecoder.engines import create_engine
@@ -57,7 +61,8 @@ class ServerState:
         self.admission = AdmissionControl(config.max_concurrent, config.max_queue, metrics)
         self.serving = Serving(self.slot, self.gate, self.admission, metrics,
                                Limits(max_tokens=config.max_tokens_limit, max_n=config.max_n),
-                               config.gate, config.gate_override)
+                               config.gate, config.gate_override, config.model_names, config.strict_fields,
+                               config.keep_alive_s)
 
     def _model_changed(self, served: ServedModel) -> None:
         self.metrics.set_model(served.reference, served.version, served.engine.kind, served.resolved.name)
@@ -154,7 +159,7 @@ def create_app(config: ServerConfig, keys: KeyRing, reference: str,
     @app.get("/v1/models")
     async def list_models():
         state.require_ready()
-        return {"object": "list", "data": [_model_card(state.slot.current, config)]}
+        return {"object": "list", "data": [_model_card(state, config)]}
 
     @app.get("/v1/models/{model_id:path}")
     async def get_model(model_id: str):
@@ -163,42 +168,60 @@ def create_app(config: ServerConfig, keys: KeyRing, reference: str,
         if model_id not in served.ids:
             raise APIError(404, f"model {model_id!r} is not served here; see /v1/models", param="model",
                            code="model_not_found")
-        return _model_card(served, config)
+        return _model_card(state, config)
 
     @app.post("/v1/completions")
     async def completions(body: CompletionRequest, request: Request):
-        return await _answer(state, body, request)
+        return await _answer(state, body, request, CompletionWire())
 
     @app.post("/v1/chat/completions")
     async def chat_completions(body: ChatCompletionRequest, request: Request):
-        return await _answer(state, body, request)
+        return await _answer(state, body, request, ChatWire())
+
+    @app.post("/v1/fim/completions")
+    async def fim_completions(body: FimCompletionRequest, request: Request):
+        return await _answer(state, body.to_completion_request(config.max_tokens_limit), request, FimWire())
+
+    @app.post("/infill")
+    async def infill(body: InfillRequest, request: Request):
+        state.require_ready()
+        wire = InfillWire(body, state.slot.current.reference)
+        if body.n_predict == 0:
+            # llama.vim sends these to warm llama.cpp's prompt cache; nothing is generated.
+            return JSONResponse(wire.empty())
+        return await _answer(state, body.to_completion_request(config.max_tokens_limit), request, wire)
 
     return Guard(app, keys, metrics, config.max_request_bytes, config.metrics_public)
 
 
-async def _answer(state: ServerState, body, request: Request):
+async def _answer(state: ServerState, body, request: Request, wire: Wire):
     state.require_ready()
     if body.stream:
-        state.serving.check_admissible(body)
-        return StreamingResponse(state.serving.stream(body), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        headers = state.serving.check_admissible(body, wire)
+        return StreamingResponse(state.serving.stream(body, wire), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **headers})
 
     async def disconnected():
         while (await request.receive())["type"] != "http.disconnect":
             pass
 
     try:
-        return JSONResponse(await cancel_on_disconnect(state.serving.complete(body), disconnected))
+        answer, headers = await cancel_on_disconnect(state.serving.complete(body, wire), disconnected)
+        return JSONResponse(answer, headers=headers)
     except ClientGone:
-        state.metrics.cancelled.labels("completion" if isinstance(body, CompletionRequest) else "chat").inc()
+        state.metrics.cancelled.labels(wire.kind).inc()
         # Nobody reads this answer; what mattered is that the generation was stopped.
         return Response(status_code=499)
 
 
-def _model_card(served: ServedModel, config: ServerConfig) -> dict:
-    return {"id": served.reference, "object": "model", "created": 0, "owned_by": "safecoder",
-            "safecoder": {**served.describe(), "accepted_ids": list(served.ids), "gate": config.gate,
-                          "gate_candidates": config.gate_candidates}}
+def _model_card(state: ServerState, config: ServerConfig) -> dict:
+    served = state.slot.current
+    accepted = "any name (one model is served)" if config.model_names == "any" else list(served.ids)
+    return {"id": served.reference, "object": "model", "created": served.loaded_at, "owned_by": "safecoder",
+            "max_model_len": served.engine.max_context_tokens,
+            "safecoder": {**served.describe(), "accepted_ids": list(served.ids), "accepted_names": accepted,
+                          "gate": config.gate, "gate_candidates": config.gate_candidates,
+                          "max_tokens_limit": config.max_tokens_limit}}
 
 
 def _error_response(error: APIError) -> JSONResponse:

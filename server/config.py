@@ -20,6 +20,7 @@ from safecoder.config import ConfigError
 GateMode = Literal["off", "annotate", "rerank", "block"]
 GateDraw = Literal["lazy", "eager"]
 EngineKind = Literal["auto", "vllm", "transformers", "llama"]
+ModelNames = Literal["any", "served"]
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
@@ -54,10 +55,19 @@ class ServerConfig:
     metrics_public: bool = field(default=False, metadata={
         "help": "serve /metrics without an API key (for a Prometheus scraper inside a trusted network)"})
     max_request_bytes: int = field(default=1_000_000, metadata={"help": "largest request body accepted (413 above)"})
-    max_tokens_limit: int = field(default=2048, metadata={"help": "largest max_tokens a request may ask for"})
+    max_tokens_limit: int = field(default=2048, metadata={
+        "help": "most tokens one answer may have; a larger max_tokens is clamped to it (and to the context)"})
     max_n: int = field(default=16, metadata={"help": "largest n (choices per request)"})
     max_concurrent: int = field(default=32, metadata={"help": "requests generating at once"})
     max_queue: int = field(default=64, metadata={"help": "requests waiting beyond those; more are answered 503"})
+    model_names: ModelNames = field(default="any", metadata={
+        "help": "which `model` names requests may use: any (one model is served, so every name means it, "
+                "as llama.cpp's server does) or served (only its reference, version and name; others get 404)"})
+    strict_fields: bool = field(default=False, metadata={
+        "help": "refuse (400) request fields this server would ignore, instead of ignoring them with a warning "
+                "and the X-SafeCoder-Ignored-Fields header"})
+    keep_alive_s: float = field(default=1.0, metadata={
+        "help": "seconds between SSE keep-alive comments while the gate holds a stream (rerank, block)"})
     watch_interval_s: float = field(default=2.0, metadata={
         "help": "seconds between checks of the registry alias being served (promotions and rollbacks)"})
     log_level: Literal["debug", "info", "warning", "error"] = field(default="info", metadata={"help": "server log level"})
@@ -76,6 +86,8 @@ class ServerConfig:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.max_queue < 0 or self.rate_limit_rpm < 0:
             raise ConfigError("max_queue and rate_limit_rpm must not be negative (0 disables the rate limit)")
+        if self.keep_alive_s <= 0:
+            raise ConfigError(f"keep_alive_s must be positive, got {self.keep_alive_s}")
         if self.watch_interval_s <= 0:
             raise ConfigError(f"watch_interval_s must be positive, got {self.watch_interval_s}")
         if self.api_key_file is not None:

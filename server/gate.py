@@ -45,7 +45,7 @@ from safecoder.server.code_blocks import code_blocks
 from safecoder.server.language_guess import guess_language
 
 from safecoder.analysis.findings import AnalysisResult, Finding
-from safecoder.engines.base import Engine, GenerationRequest, SamplingParams
+from safecoder.engines.base import Engine, GenerationRequest, SamplingParams, TokenLogprob
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class Candidate:
     token_count: int
     finish_reason: str
     logprob: float | None = None
+    tokens: tuple[TokenLogprob, ...] = ()  # per-token log-probabilities, when the request asked
 
     @property
     def score(self) -> float:
@@ -196,7 +197,7 @@ def engine_draw(engine: Engine, prompt: str, finish: Finish | None = None) -> Dr
         for completion in result.completions:
             text, cut = finish(completion.text, completion.finish_reason == "stop") if finish else (completion.text, False)
             candidates.append(Candidate(text, completion.token_count, "stop" if cut else completion.finish_reason,
-                                        completion.logprob))
+                                        completion.logprob, completion.tokens))
         return candidates
 
     return draw

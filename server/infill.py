@@ -15,6 +15,16 @@ less than the cursor's line (the scope limit of Tabby's post-processing): such a
 belongs to the code after the block, which the suffix already holds. Both cuts apply
 to the final text (the gate's held modes, the language server); a live stream is cut
 by the stop string only. The format comes from the model's vocabulary, never its name.
+
+Clients that render a FIM template themselves (Continue's autocomplete, Tabby with a
+`prompt_template`) send the sentinels inside `prompt`: `split_sentinels` finds the
+prefix and suffix again (`<|fim_prefix|>A<|fim_suffix|>B<|fim_middle|>`, StarCoder's,
+DeepSeek's, CodeLlama's and Codestral's `[SUFFIX]B[PREFIX]A`), so the gate judges the
+real code, not a file full of sentinels. When the served model uses the same format
+the client's prompt is generated from as sent (its repository context included);
+otherwise prefix and suffix are rendered in the model's own format (or prefix-only),
+and the text before the first sentinel (other files, in another model's format) is
+left out.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from safecoder.engines.base import Engine
-from safecoder.prompts.fim import trim_to_suffix
+from safecoder.prompts.fim import KNOWN_FORMATS, trim_to_suffix
 
 # The shortest suffix line used as a stop string; the default of `trim_to_suffix`.
 MIN_ANCHOR = 8
@@ -96,3 +106,61 @@ def infill_prompt(engine: Engine, prompt: str, suffix: str | None) -> Infill:
     if fim is None:
         return Infill(prompt, suffix, "prefix-only", block_indent)
     return Infill(fim.render(prompt, suffix), suffix, fim.name, block_indent)
+
+
+@dataclass(frozen=True)
+class Sentinels:
+    """A FIM template's sentinels as clients write them in a prompt (text, not token ids)."""
+
+    name: str
+    prefix: str
+    suffix: str
+    middle: str
+    order: str = "psm"  # "spm": suffix first, and the prefix runs to the end of the prompt
+
+
+PROMPT_SENTINELS: tuple[Sentinels, ...] = (
+    *(Sentinels(f.name, f.prefix, f.suffix, f.middle) for f in KNOWN_FORMATS if f.name != "codellama"),
+    Sentinels("codellama", "<PRE> ", " <SUF>", " <MID>"),
+    Sentinels("codestral", "[PREFIX]", "[SUFFIX]", "", order="spm"),
+)
+
+
+@dataclass(frozen=True)
+class FimSplit:
+    """A prompt with sentinels, taken apart."""
+
+    context: str  # text before the first sentinel (repository context, file names)
+    prefix: str
+    suffix: str
+    format_name: str
+
+
+def split_sentinels(prompt: str) -> FimSplit | None:
+    """Prefix and suffix of a prompt that carries a FIM template's sentinels, or None."""
+    for s in PROMPT_SENTINELS:
+        if s.order == "spm":
+            start = prompt.find(s.suffix)
+            cut = prompt.find(s.prefix, start + len(s.suffix)) if start >= 0 else -1
+            if cut >= 0:
+                return FimSplit(prompt[:start], prompt[cut + len(s.prefix):],
+                                prompt[start + len(s.suffix):cut], s.name)
+            continue
+        start = prompt.find(s.prefix)
+        if start < 0:
+            continue
+        hole = prompt.find(s.suffix, start + len(s.prefix))
+        end = prompt.find(s.middle, hole + len(s.suffix)) if hole >= 0 else -1
+        if end >= 0:
+            # Text after the middle sentinel is the start of the middle: it belongs to the prefix.
+            prefix = prompt[start + len(s.prefix):hole] + prompt[end + len(s.middle):]
+            return FimSplit(prompt[:start], prefix, prompt[hole + len(s.suffix):end], s.name)
+    return None
+
+
+def infill_from_split(engine: Engine, prompt: str, split: FimSplit) -> Infill:
+    """The engine prompt for a client-rendered FIM prompt (see the module docstring)."""
+    fim = engine.fim_format
+    if fim is not None and fim.name == split.format_name:
+        return Infill(prompt, split.suffix, fim.name, indentation(split.prefix.rsplit("\n", 1)[-1]))
+    return infill_prompt(engine, split.prefix, split.suffix)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ class ServedModel:
     in_flight: int = 0
     retired: bool = False
     closed: bool = field(default=False, repr=False)
+    # When this model started serving (Unix seconds): the `created` of /v1/models.
+    loaded_at: int = field(default_factory=lambda: int(time.time()))
 
     @property
     def version(self) -> str | None:

@@ -1,16 +1,22 @@
 """Serving logic of `/v1/completions` and `/v1/chat/completions` over the engine interface.
 
-Inputs: validated requests (`safecoder.server.protocol`), the `ModelSlot` (which engine
-serves now), the `SecurityGate`, the `AdmissionControl` queue and the metrics. Outputs:
-a response dict, or an async iterator of server-sent events for `stream=true`.
+Inputs: validated requests (`safecoder.server.protocol`; the editor endpoints convert
+theirs into a `CompletionRequest`), the `Wire` that formats the answer
+(`safecoder.server.responses`), the `ModelSlot` (which engine serves now), the
+`SecurityGate`, the `AdmissionControl` queue and the metrics. Outputs: a response dict
+and its extra headers, or an async iterator of server-sent events for `stream=true`.
 
-How a request runs: the requested model must be the one served; the prompt is built
-(fill-in-the-middle for a `suffix`, the chat template for messages) and must fit the
-context with `max_tokens`; then, inside an admission slot and holding the model (so a
-promotion never closes an engine under a request), the gate draws and judges
-candidates. Streams are live when nothing has to be withheld (gate `off` or
+How a request runs: any `model` name is accepted while one model is served
+(`model_names: any`, llama.cpp's rule), or only the served ids (`served`); the prompt
+is built (fill-in-the-middle for a `suffix` or for sentinels inside the prompt, the chat
+template for messages) and `max_tokens` is clamped to the server's limit and the room
+left in the context (`X-SafeCoder-Clamped`); fields no engine acts on are logged and
+named in `X-SafeCoder-Ignored-Fields`. Then, inside an admission slot and holding the
+model (so a promotion never closes an engine under a request), the gate draws and
+judges candidates. Streams are live when nothing has to be withheld (gate `off` or
 `annotate`: the verdict arrives with each choice's last chunk); in `rerank` and `block`
-modes text is held until the gate has chosen, then sent. A failing stream sends an
+modes text is held until the gate has chosen, then sent, and SSE keep-alive comments
+flow meanwhile (one at once, then every `KEEP_ALIVE_S`). A failing stream sends an
 error chunk, then `[DONE]`. Leaving a stream cancels its generation (the engine stream
 is closed); non-streaming requests are cancelled by the app when the client disconnects.
 
@@ -25,7 +31,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from safecoder.server import responses
 from safecoder.server.admission import AdmissionControl
@@ -41,17 +47,25 @@ from safecoder.server.gate import (
     engine_draw,
     judge,
 )
-from safecoder.server.infill import infill_prompt
+from safecoder.server.infill import infill_from_split, infill_prompt, split_sentinels
 from safecoder.server.metrics import ServerMetrics
 from safecoder.server.model_slot import ModelSlot, ServedModel
 from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
 
-from safecoder.engines.base import GenerationRequest, SamplingParams
+from safecoder.engines.base import (
+    GenerationRequest,
+    PromptTooLongError,
+    SamplingParams,
+    TokenLogprob,
+)
 from safecoder.prompts.chat import ChatTemplateMissingError
 
 logger = logging.getLogger(__name__)
 
 Request = CompletionRequest | ChatCompletionRequest
+IGNORED_HEADER = "X-SafeCoder-Ignored-Fields"
+CLAMPED_HEADER = "X-SafeCoder-Clamped"
+KEEP_ALIVE_S = 1.0  # seconds between SSE keep-alive comments while the gate holds a stream
 
 
 @dataclass
@@ -66,12 +80,16 @@ class Prepared:
     check: Check
     header: responses.ResponseHeader
     finish: Callable[[str, bool], tuple[str, bool]]
+    wire: responses.Wire
     echo: str = ""
+    # Response headers: fields ignored, max_tokens clamped.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Serving:
     def __init__(self, slot: ModelSlot, gate: SecurityGate, admission: AdmissionControl, metrics: ServerMetrics,
-                 limits: Limits, default_gate: str, gate_override: bool):
+                 limits: Limits, default_gate: str, gate_override: bool, model_names: str = "any",
+                 strict_fields: bool = False, keep_alive_s: float = KEEP_ALIVE_S):
         self.slot = slot
         self.gate = gate
         self.admission = admission
@@ -79,65 +97,81 @@ class Serving:
         self.limits = limits
         self.default_gate = default_gate
         self.gate_override = gate_override
+        self.model_names = model_names
+        self.strict_fields = strict_fields
+        self.keep_alive_s = keep_alive_s
+        self._warned: set[tuple[str, str]] = set()
 
     # ----- entry points ----------------------------------------------------------------
-    async def complete(self, request: Request) -> dict:
+    async def complete(self, request: Request, wire: responses.Wire) -> tuple[dict, dict[str, str]]:
+        """(the answer's body, its extra response headers)."""
         async with self.admission.slot(), self.slot.use() as served:
-            prepared = self.prepare(request, served)
+            prepared = self.prepare(request, served, wire)
             started = time.perf_counter()
             report = await self.gate.run(prepared.mode, prepared.sampling, self._drawer(prepared), prepared.check)
             self._record(prepared, report.outcomes, time.perf_counter() - started, report.seconds)
-            return self._body(request, prepared, report.outcomes)
+            return self._body(prepared, report.outcomes), prepared.headers
 
-    def check_admissible(self, request: Request) -> None:
-        """Errors a stream must report as an HTTP status, before its first byte."""
-        self.prepare(request, self.slot.current)
+    def check_admissible(self, request: Request, wire: responses.Wire) -> dict[str, str]:
+        """Errors a stream must report as an HTTP status, before its first byte; returns the
+        response headers the stream will be sent with."""
+        prepared = self.prepare(request, self.slot.current, wire)
         if self.admission.running >= self.admission.max_concurrent and self.admission.waiting >= self.admission.max_queue:
             self.metrics.rejections.labels("queue_full").inc()
             raise APIError(503, "the server is busy; retry shortly", "server_overloaded", code="queue_full",
                            headers={"Retry-After": "1"})
+        return prepared.headers
 
-    async def stream(self, request: Request) -> AsyncIterator[str]:
+    async def stream(self, request: Request, wire: responses.Wire) -> AsyncIterator[str]:
         header = None
         try:
             async with self.admission.slot(), self.slot.use() as served:
-                prepared = self.prepare(request, served)
+                prepared = self.prepare(request, served, wire, log=False)
                 header = prepared.header
                 live = prepared.mode in ("off", "annotate") or not prepared.check.can_judge
-                chunks = self._live(request, prepared) if live else self._held(request, prepared)
+                chunks = self._live(prepared) if live else self._held(prepared)
                 async with contextlib.aclosing(chunks):
                     async for chunk in chunks:
                         yield chunk
         except (asyncio.CancelledError, GeneratorExit):
-            self.metrics.cancelled.labels(_kind(request)).inc()
+            self.metrics.cancelled.labels(wire.kind).inc()
             raise
         except Exception as exc:
             error = to_api_error(exc)
             logger.info("stream %s failed: %s", header.id if header else "-", error.message)
             yield responses.sse(error.body())
-        yield responses.DONE
+        if wire.done:
+            yield wire.done
 
     # ----- preparing -------------------------------------------------------------------
-    def prepare(self, request: Request, served: ServedModel) -> Prepared:
-        if request.model not in served.ids:
+    def prepare(self, request: Request, served: ServedModel, wire: responses.Wire, log: bool = True) -> Prepared:
+        if self.model_names == "served" and request.model and request.model not in served.ids:
             raise APIError(404, f"model {request.model!r} is not served here; this server serves "
                                 f"{', '.join(repr(i) for i in served.ids)} (see /v1/models)",
                            param="model", code="model_not_found")
+        ignored = request.ignored_fields
+        if ignored and self.strict_fields:
+            raise APIError(400, f"unknown or unsupported field(s) {', '.join(ignored)}: this server refuses "
+                                "fields it would ignore (--strict-fields)", param=ignored[0], code="invalid_request")
         mode = self.default_gate
         if request.gate_override is not None:
             if not self.gate_override:
                 raise APIError(400, "this server does not let requests choose the gate mode", param="safecoder.gate")
             mode = request.gate_override
         engine = served.engine
-        header = responses.ResponseHeader(_kind(request), served.reference, mode, served.version)
+        header = responses.ResponseHeader(wire.kind, served.reference, mode, served.version,
+                                          include_usage=request.include_usage, logprobs=request.wanted_logprobs)
+        extra_stops: tuple[str, ...] = ()
         if isinstance(request, CompletionRequest):
-            infill = infill_prompt(engine, request.prompt_text, request.suffix)
-            prompt = infill.prompt
-            sampling = request.to_sampling_params(self.limits)
-            if infill.stop:
-                sampling = dataclasses.replace(sampling, stop=(*sampling.stop, *infill.stop))
-            check: Check = CompletionCheck(self.gate.analyzer, request.prompt_text, request.suffix or "",
-                                           request.language)
+            prefix, suffix = request.prompt_text, request.suffix
+            split = split_sentinels(prefix) if suffix is None else None
+            if split is not None:
+                infill = infill_from_split(engine, request.prompt_text, split)
+                prefix, suffix = split.prefix, split.suffix
+            else:
+                infill = infill_prompt(engine, prefix, suffix)
+            prompt, extra_stops = infill.prompt, infill.stop
+            check: Check = CompletionCheck(self.gate.analyzer, prefix, suffix or "", request.language)
             finish, echo = infill.finish, request.prompt_text if request.echo else ""
         else:
             try:
@@ -147,62 +181,97 @@ class Serving:
             check = ChatCheck(self.gate.analyzer, request.language)
             finish, echo = _unchanged, ""
         prompt_tokens = engine.count_tokens(prompt)
-        if isinstance(request, ChatCompletionRequest):
-            room = engine.max_context_tokens - prompt_tokens
-            sampling = request.to_sampling_params(self.limits, default_max_tokens=max(1, room))
-        engine.check_prompt_fits(prompt_tokens, sampling.max_new_tokens)
-        return Prepared(served, prompt, prompt_tokens, sampling, mode, check, header, finish, echo)
+        room = engine.max_context_tokens - prompt_tokens
+        if room < 1:
+            raise PromptTooLongError(prompt_tokens, 1, engine.max_context_tokens)
+        sampling = request.to_sampling_params(self.limits, room)
+        params = sampling.params
+        if extra_stops:
+            params = dataclasses.replace(params, stop=(*params.stop, *extra_stops))
+        headers = {}
+        if ignored:
+            headers[IGNORED_HEADER] = ", ".join(ignored)
+            new = [name for name in ignored if (wire.kind, name) not in self._warned]
+            if log:
+                # A warning the first time a field is seen (editors send theirs on every keystroke), then debug.
+                logger.log(logging.WARNING if new else logging.DEBUG,
+                           "%s request: ignoring field(s) %s (no engine here acts on them)", wire.kind,
+                           ", ".join(ignored))
+                self._warned.update((wire.kind, name) for name in new)
+        if sampling.clamped:
+            headers[CLAMPED_HEADER] = sampling.clamped
+            if log:
+                logger.info("%s request: %s (server limit %d, %d tokens left in the context)", wire.kind,
+                            sampling.clamped, self.limits.max_tokens, room)
+        return Prepared(served, prompt, prompt_tokens, params, mode, check, header, finish, wire, echo, headers)
 
     def _drawer(self, prepared: Prepared):
         return engine_draw(prepared.served.engine, prepared.prompt, prepared.finish)
 
     # ----- answers ---------------------------------------------------------------------
-    def _body(self, request: Request, prepared: Prepared, outcomes: list[GateOutcome]) -> dict:
+    def _body(self, prepared: Prepared, outcomes: list[GateOutcome]) -> dict:
         completion_tokens = sum(o.candidate.token_count for o in outcomes)
-        if isinstance(request, CompletionRequest):
-            choices = [responses.completion_choice(i, prepared.echo + o.text, o.finish_reason, o.to_dict())
-                       for i, o in enumerate(outcomes)]
-            return responses.completion_body(prepared.header, choices, prepared.prompt_tokens, completion_tokens)
-        choices = [responses.chat_choice(i, o.text, o.finish_reason, o.to_dict()) for i, o in enumerate(outcomes)]
-        return responses.chat_body(prepared.header, choices, prepared.prompt_tokens, completion_tokens)
+        choices = [_choice(i, o, prepared.echo) for i, o in enumerate(outcomes)]
+        return prepared.wire.body(prepared.header, choices, prepared.prompt_tokens, completion_tokens)
 
-    async def _held(self, request: Request, prepared: Prepared) -> AsyncIterator[str]:
-        """rerank/block: nothing is shown before the gate has chosen."""
+    async def _held(self, prepared: Prepared) -> AsyncIterator[str]:
+        """rerank/block: nothing is shown before the gate has chosen; SSE comments keep the
+        connection visibly alive meanwhile (the first one at once: the first byte)."""
+        wire, header = prepared.wire, prepared.header
         started = time.perf_counter()
-        report = await self.gate.run(prepared.mode, prepared.sampling, self._drawer(prepared), prepared.check)
+        work = asyncio.ensure_future(
+            self.gate.run(prepared.mode, prepared.sampling, self._drawer(prepared), prepared.check))
+        try:
+            yield responses.KEEP_ALIVE
+            while not (await asyncio.wait({work}, timeout=self.keep_alive_s))[0]:
+                yield responses.KEEP_ALIVE
+            report = work.result()
+        finally:
+            if not work.done():
+                work.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await work
         elapsed = time.perf_counter() - started
         self._record(prepared, report.outcomes, elapsed, report.seconds)
-        self.metrics.time_to_first_token.labels(prepared.header.kind).observe(elapsed)
+        self.metrics.time_to_first_token.labels(header.kind).observe(elapsed)
         for index, outcome in enumerate(report.outcomes):
-            for chunk in self._opening(request, prepared, index):
+            choice = _choice(index, outcome, "")
+            tokens = responses.tokens_of_text(choice.tokens, choice.text)
+            for chunk in self._opening(prepared, index):
                 yield chunk
             if outcome.text:
-                yield self._text_chunk(request, prepared, index, outcome.text)
-            yield self._final_chunk(request, prepared, index, outcome.finish_reason, outcome.to_dict())
-        if request.include_usage:
-            yield responses.usage_chunk(prepared.header, prepared.prompt_tokens,
-                                        sum(o.candidate.token_count for o in report.outcomes))
+                yield wire.text_chunk(header, index, outcome.text, tokens)
+            yield wire.final_chunk(header, dataclasses.replace(choice, tokens=()), prepared.prompt_tokens)
+        if header.include_usage:
+            usage = wire.usage_chunk(header, prepared.prompt_tokens,
+                                     sum(o.candidate.token_count for o in report.outcomes))
+            if usage:
+                yield usage
 
-    async def _live(self, request: Request, prepared: Prepared) -> AsyncIterator[str]:
+    async def _live(self, prepared: Prepared) -> AsyncIterator[str]:
         """off/annotate: text flows as generated; each choice's verdict comes with its last chunk."""
+        wire, header = prepared.wire, prepared.header
         engine = prepared.served.engine
         n = prepared.sampling.n
         texts: list[list[str]] = [[] for _ in range(n)]
+        pending: list[list[TokenLogprob]] = [[] for _ in range(n)]  # log-probabilities not yet sent
         finished: dict[int, tuple[str, int]] = {}
         started = time.perf_counter()
         first_text_at = None
         for index in range(n):
-            for chunk in self._opening(request, prepared, index):
+            for chunk in self._opening(prepared, index):
                 yield chunk
         stream = engine.stream(GenerationRequest(prepared.prompt, prepared.sampling))
         async with contextlib.aclosing(stream):
             async for delta in stream:
+                pending[delta.index].extend(delta.tokens)
                 if delta.text:
                     if first_text_at is None:
                         first_text_at = time.perf_counter()
-                        self.metrics.time_to_first_token.labels(prepared.header.kind).observe(first_text_at - started)
+                        self.metrics.time_to_first_token.labels(header.kind).observe(first_text_at - started)
                     texts[delta.index].append(delta.text)
-                    yield self._text_chunk(request, prepared, delta.index, delta.text)
+                    yield wire.text_chunk(header, delta.index, delta.text, pending[delta.index])
+                    pending[delta.index] = []
                 if delta.finish_reason is not None:
                     finished[delta.index] = (delta.finish_reason, delta.token_count)
         generated = time.perf_counter()
@@ -216,27 +285,18 @@ class Serving:
         gate_seconds = time.perf_counter() - generated
         self._record(prepared, outcomes, generated - started, gate_seconds)
         for index, outcome in enumerate(outcomes):
-            yield self._final_chunk(request, prepared, index, outcome.finish_reason, outcome.to_dict())
-        if request.include_usage:
-            yield responses.usage_chunk(prepared.header, prepared.prompt_tokens, sum(c.token_count for c in candidates))
+            choice = dataclasses.replace(_choice(index, outcome, ""), tokens=tuple(pending[index]))
+            yield wire.final_chunk(header, choice, prepared.prompt_tokens)
+        if header.include_usage:
+            usage = wire.usage_chunk(header, prepared.prompt_tokens, sum(c.token_count for c in candidates))
+            if usage:
+                yield usage
 
-    def _opening(self, request: Request, prepared: Prepared, index: int) -> list[str]:
-        if isinstance(request, ChatCompletionRequest):
-            return [responses.chat_chunk(prepared.header, index, {"role": "assistant", "content": ""})]
+    def _opening(self, prepared: Prepared, index: int) -> list[str]:
+        chunks = prepared.wire.opening(prepared.header, index)
         if prepared.echo:
-            return [responses.completion_chunk(prepared.header, index, prepared.echo)]
-        return []
-
-    def _text_chunk(self, request: Request, prepared: Prepared, index: int, text: str) -> str:
-        if isinstance(request, ChatCompletionRequest):
-            return responses.chat_chunk(prepared.header, index, {"content": text})
-        return responses.completion_chunk(prepared.header, index, text)
-
-    def _final_chunk(self, request: Request, prepared: Prepared, index: int, finish_reason: str, gate: dict) -> str:
-        finish_reason = "stop" if finish_reason == "cancelled" else finish_reason
-        if isinstance(request, ChatCompletionRequest):
-            return responses.chat_chunk(prepared.header, index, {}, finish_reason, gate)
-        return responses.completion_chunk(prepared.header, index, "", finish_reason, gate)
+            chunks.append(prepared.wire.text_chunk(prepared.header, index, prepared.echo))
+        return chunks
 
     def _record(self, prepared: Prepared, outcomes: list[GateOutcome], seconds: float, gate_seconds: float) -> None:
         self.metrics.record_gate(outcomes, gate_seconds)
@@ -248,8 +308,11 @@ class Serving:
             self.metrics.tokens_per_second.observe(generated / generation_seconds)
 
 
-def _kind(request: Request) -> str:
-    return "completion" if isinstance(request, CompletionRequest) else "chat"
+def _choice(index: int, outcome: GateOutcome, echo: str) -> responses.Choice:
+    finish_reason = "stop" if outcome.finish_reason == "cancelled" else outcome.finish_reason
+    return responses.Choice(index, outcome.text, finish_reason, outcome.to_dict(),
+                            outcome.candidate.tokens if outcome.action != "blocked" else (), echo,
+                            outcome.candidate.token_count)
 
 
 class ClientGone(Exception):

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from safecoder.server.infill import (
+    FimSplit,
+    indentation,
+    infill_prompt,
+    limit_to_block,
+    split_sentinels,
+)
+
 from safecoder.prompts.fim import KNOWN_FORMATS
-from safecoder.server.infill import indentation, infill_prompt, limit_to_block
 
 
 class _Engine:
@@ -39,3 +46,17 @@ def test_no_suffix_means_no_post_processing():
     infill = infill_prompt(_Engine(QWEN), "def f():\n    ", None)
     assert infill.prompt == "def f():\n    " and infill.stop == ()
     assert infill.finish("return 1\nprint(2)") == ("return 1\nprint(2)", False)
+
+
+def test_sentinels_in_a_prompt_are_split_into_prefix_and_suffix():
+    qwen = split_sentinels("<|repo_name|>demo\n<|file_sep|>app.py\n<|fim_prefix|>def f():\n    re"
+                           "<|fim_suffix|>\nprint(f())\n<|fim_middle|>")
+    assert qwen == FimSplit("<|repo_name|>demo\n<|file_sep|>app.py\n", "def f():\n    re", "\nprint(f())\n", "qwen")
+    starcoder = split_sentinels("<fim_prefix>a = 1<fim_suffix>b = 2<fim_middle>")
+    assert (starcoder.prefix, starcoder.suffix, starcoder.format_name) == ("a = 1", "b = 2", "starcoder")
+    # Text after the middle sentinel is already part of the middle: it goes with the prefix.
+    assert split_sentinels("<fim_prefix>x = <fim_suffix>\n<fim_middle>1 +").prefix == "x = 1 +"
+    codestral = split_sentinels("[SUFFIX]return y\n[PREFIX]def g(y):\n    ")
+    assert (codestral.prefix, codestral.suffix) == ("def g(y):\n    ", "return y\n")
+    assert split_sentinels("<|fim_prefix|>only a prefix") is None
+    assert split_sentinels("plain code") is None

@@ -15,26 +15,43 @@ LIMITS = Limits(max_tokens=256, max_n=4)
 def test_completion_request_converts_to_sampling_params():
     request = CompletionRequest(model="default", prompt=["def f():"], max_tokens=20, temperature=0.2,
                                 top_p=0.9, n=3, stop="\n", seed=7)
-    sampling = request.to_sampling_params(LIMITS)
+    sampling = request.to_sampling_params(LIMITS, room=1000).params
     assert (sampling.n, sampling.temperature, sampling.top_p, sampling.max_new_tokens) == (3, 0.2, 0.9, 20)
     assert sampling.stop == ("\n",) and sampling.seed == 7
     assert request.prompt_text == "def f():"
     # OpenAI's defaults: 16 tokens, temperature 1.
-    defaults = CompletionRequest(model="m", prompt="x").to_sampling_params(LIMITS)
+    defaults = CompletionRequest(model="m", prompt="x").to_sampling_params(LIMITS, room=1000).params
     assert (defaults.max_new_tokens, defaults.temperature, defaults.n) == (16, 1.0, 1)
 
 
+def test_peer_extensions_convert_and_unknown_fields_are_collected_not_refused():
+    request = CompletionRequest(model="m", prompt="x", stop=[f"<s{i}>" for i in range(16)], top_k=40, min_p=0.05,
+                                repetition_penalty=1.1, presence_penalty=0.5, frequency_penalty=-0.5,
+                                logit_bias={"42": -100}, ignore_eos=True, seed=-5, logprobs=3,
+                                cache_prompt=True, samplers=["top_k"])
+    sampling = request.to_sampling_params(LIMITS, room=1000).params
+    assert len(sampling.stop) == 16 and sampling.top_k == 40 and sampling.min_p == 0.05
+    assert (sampling.repetition_penalty, sampling.presence_penalty, sampling.frequency_penalty) == (1.1, 0.5, -0.5)
+    assert sampling.logit_bias == ((42, -100.0),) and sampling.ignore_eos and sampling.top_logprobs == 3
+    assert sampling.seed == -5 % 2**63, "signed seeds (Tabby's i64) fold into the engines' range"
+    assert request.ignored_fields == ["cache_prompt", "samplers"]
+    # A top_k of -1 (vLLM's "off") is off here too.
+    assert CompletionRequest(model="m", prompt="x", top_k=-1).to_sampling_params(LIMITS, room=10).params.top_k == 0
+
+
 @pytest.mark.parametrize("fields, named", [
-    ({"bogus": 1}, "bogus"),
+    ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
+    ({"response_format": {"type": "json_object"}}, "response_format"),
     ({"temperature": 3.5}, "temperature"),
     ({"top_p": 0}, "top_p"),
     ({"n": 0}, "n"),
-    ({"stop": ["a", "b", "c", "d", "e"]}, "stop"),
-    ({"presence_penalty": 0.5}, "presence_penalty"),
+    ({"stop": [f"s{i}" for i in range(65)]}, "stop"),
+    ({"presence_penalty": 2.5}, "presence_penalty"),
+    ({"logit_bias": {"token": 1}}, "logit_bias"),
     ({"prompt": ["a", "b"]}, "one prompt"),
     ({"safecoder": {"gate": "strict"}}, "gate"),
     ({"safecoder": {"language": "cobol"}}, "cobol"),
-    ({"logprobs": 2}, "logprobs"),
+    ({"logprobs": 21}, "logprobs"),
 ])
 def test_bad_completion_fields_are_rejected_with_their_name(fields, named):
     with pytest.raises(ValidationError) as caught:
@@ -44,12 +61,14 @@ def test_bad_completion_fields_are_rejected_with_their_name(fields, named):
     assert named in error.message
 
 
-def test_server_limits_are_enforced_at_conversion():
+def test_max_tokens_is_clamped_to_the_limit_and_the_context_and_n_is_enforced():
+    clamped = CompletionRequest(model="m", prompt="x", max_tokens=1000).to_sampling_params(LIMITS, room=5000)
+    assert clamped.params.max_new_tokens == 256 and clamped.clamped == "max_tokens=1000->256"
+    near_the_end = CompletionRequest(model="m", prompt="x", max_tokens=100).to_sampling_params(LIMITS, room=40)
+    assert near_the_end.params.max_new_tokens == 40 and near_the_end.clamped == "max_tokens=100->40"
+    assert CompletionRequest(model="m", prompt="x", max_tokens=10).to_sampling_params(LIMITS, room=40).clamped is None
     with pytest.raises(APIError) as caught:
-        CompletionRequest(model="m", prompt="x", max_tokens=1000).to_sampling_params(LIMITS)
-    assert caught.value.status == 400 and caught.value.param == "max_tokens" and "256" in caught.value.message
-    with pytest.raises(APIError) as caught:
-        CompletionRequest(model="m", prompt="x", n=5).to_sampling_params(LIMITS)
+        CompletionRequest(model="m", prompt="x", n=5).to_sampling_params(LIMITS, room=40)
     assert caught.value.param == "n"
 
 
@@ -60,10 +79,12 @@ def test_chat_request_messages_and_token_fields():
     ], max_completion_tokens=30)
     assert request.template_messages() == [{"role": "system", "content": "Be brief."},
                                            {"role": "user", "content": "Hi there"}]
-    assert request.to_sampling_params(LIMITS, default_max_tokens=100).max_new_tokens == 30
+    assert request.to_sampling_params(LIMITS, room=100).params.max_new_tokens == 30
     # Without a limit, chat answers may use the room left in the context, capped by the server.
-    assert ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "x"}]) \
-        .to_sampling_params(LIMITS, default_max_tokens=10_000).max_new_tokens == 256
+    unlimited = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "x"}])
+    assert unlimited.to_sampling_params(LIMITS, room=10_000).params.max_new_tokens == 256
+    assert unlimited.to_sampling_params(LIMITS, room=100).params.max_new_tokens == 100
+    assert unlimited.to_sampling_params(LIMITS, room=100).clamped is None
     with pytest.raises(ValidationError):
         ChatCompletionRequest(model="m", messages=[{"role": "tool", "content": "x"}])
     with pytest.raises(ValidationError):
