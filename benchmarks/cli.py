@@ -3,6 +3,7 @@
     safecoder bench security   --model REF [--scenarios DIR] [--n N] [--engine E] [...]
     safecoder bench functional --model REF --allow-code-execution [--limit N] [...]
     safecoder bench knowledge  --model REF [--subjects ...] [--limit N]
+    safecoder bench answer-rate --model REF [--limit N]
     safecoder bench all        --model REF [--config suite.yaml] [--n N] [--scenarios DIR] [--limit N]
     safecoder bench compare A B            (run folders, result files, or registry versions)
     safecoder bench report RUN             (rewrite report.md and the plots of a run folder)
@@ -21,6 +22,7 @@ ENGINE_CHOICES = ("auto", "transformers", "vllm", "llama")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
     from safecoder.benchmarks.functional.config import FunctionalConfig
     from safecoder.benchmarks.knowledge.config import KnowledgeConfig
     from safecoder.benchmarks.security.config import SecurityConfig
@@ -28,9 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from safecoder.config import add_arguments
 
     bench = subparsers.add_parser(
-        "bench", help="security, functional and knowledge benchmarks; compare runs",
+        "bench", help="security, functional, answer-rate and knowledge benchmarks; compare runs",
         description="Measure a model: security over the paper's scenarios (secure rate, strict rate, "
-        "secure-pass), pass@k on HumanEval and MBPP, MMLU and TruthfulQA. Results go to a run folder "
+        "secure-pass), pass@k on HumanEval and MBPP, the answer rate on benign prompts, MMLU and TruthfulQA. Results go to a run folder "
         "(default under SAFECODER_HOME/bench) and resume when rerun. See docs/benchmarks.md.")
     commands = bench.add_subparsers(dest="bench_command", metavar="BENCHMARK", required=True)
     helps = {
@@ -38,9 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "functional": "pass@1 and pass@10 on HumanEval and MBPP (runs generated code: needs "
                       "--allow-code-execution)",
         "knowledge": "MMLU and TruthfulQA (mc1) accuracy, 5-shot, by log-likelihood",
+        "answer-rate": "answer rate on benign prompts: HumanEval problems asked in chat, answered only with code "
+                       "and no refusal",
     }
     for name, config_class in (("security", SecurityConfig), ("functional", FunctionalConfig),
-                               ("knowledge", KnowledgeConfig)):
+                               ("answer-rate", AnswerRateConfig), ("knowledge", KnowledgeConfig)):
         command = commands.add_parser(name, help=helps[name], description=helps[name])
         _add_run_options(command)
         add_arguments(command, config_class)
@@ -48,8 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     everything = commands.add_parser("all", help="every benchmark, one report",
                                      description="Run the suite. --config takes a YAML file with optional "
-                                     "sections security:, functional:, knowledge: (each with that benchmark's "
-                                     "options) and benchmarks: [names].")
+                                     "sections security:, functional:, answer-rate:, knowledge: (each with that "
+                                     "benchmark's options) and benchmarks: [names].")
     _add_run_options(everything)
     _add_suite_options(everything)
     everything.set_defaults(handler=_run_all)
@@ -85,15 +89,17 @@ def _add_suite_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=None, help="suite YAML (sections per benchmark)")
     parser.add_argument("--n", type=int, default=None, help="samples per scenario and per problem")
     parser.add_argument("--scenarios", type=Path, default=None, help="security scenario folder")
-    parser.add_argument("--limit", type=int, default=None, help="first N functional problems and knowledge questions")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="first N functional problems, answer-rate prompts and knowledge questions")
 
 
 def _register_promote(subparsers: argparse._SubParsersAction) -> None:
     promote = subparsers.add_parser(
         "promote", help="run the benchmark gate and move `production` to VERSION if it is not worse",
         description="Measures VERSION and the current production version (reusing recorded evaluations with "
-        "the same benchmark versions and settings), then promotes only if security is not lower and pass@1 "
-        "fell by at most the tolerance on each dataset. Every scenario whose security fell is listed. The "
+        "the same benchmark versions and settings), then promotes only if security is not lower, pass@1 "
+        "fell by at most the tolerance on each dataset, and the answer rate on benign prompts is at least "
+        "the given share of production's. Every scenario whose security fell is listed. The "
         "decision and its evidence are recorded in the manifest. Undo with `safecoder registry rollback`.")
     promote.add_argument("version", help="the candidate: a registry version or alias")
     promote.add_argument("--force", action="store_true", help="promote even if the gate refuses (needs --reason)")
@@ -102,6 +108,8 @@ def _register_promote(subparsers: argparse._SubParsersAction) -> None:
     promote.add_argument("--security-tolerance", type=float, default=0.0,
                          help="largest allowed security drop, in points (default 0: not lower)")
     promote.add_argument("--security-metric", choices=["paper", "strict"], default="paper")
+    promote.add_argument("--answer-rate-share", type=float, default=0.95,
+                         help="smallest answer rate on benign prompts, as a share of production's (default 0.95)")
     promote.add_argument("--engine", choices=ENGINE_CHOICES, default="auto")
     promote.add_argument("--allow-code-execution", action="store_true",
                          help="allow running generated code (needed to measure pass@1)")
@@ -126,20 +134,16 @@ def _context(args: argparse.Namespace):
 
 
 def _run_one(args: argparse.Namespace) -> int:
-    from safecoder.benchmarks.functional.config import FunctionalConfig
-    from safecoder.benchmarks.knowledge.config import KnowledgeConfig
-    from safecoder.benchmarks.security.config import SecurityConfig
-    from safecoder.benchmarks.suite import SuiteConfig, run_suite
+    from safecoder.benchmarks.suite import CONFIG_CLASSES, SuiteConfig, attribute, run_suite
 
     from safecoder.config import build
 
-    config_class = {"security": SecurityConfig, "functional": FunctionalConfig, "knowledge": KnowledgeConfig}
-    config = build(config_class[args.benchmark], args)
+    config = build(CONFIG_CLASSES[args.benchmark], args)
     if args.benchmark == "functional":
         from safecoder.benchmarks.sandbox import require_code_execution_allowed
 
         require_code_execution_allowed(args.allow_code_execution, "the functional benchmark (pass@k)")
-    suite = SuiteConfig(benchmarks=(args.benchmark,), **{args.benchmark: config})
+    suite = SuiteConfig(benchmarks=(args.benchmark,), **{attribute(args.benchmark): config})
     context = _context(args)
     result = run_suite(suite, context, record=not args.no_record)
     _print_result(result, context.folder.root, (args.benchmark,))
@@ -168,6 +172,8 @@ def _print_result(result: dict, folder: Path, benchmarks) -> None:
         print("Security\n" + markdown.security_summary(sections["security"]) + "\n")
     if "functional" in benchmarks and "functional" in sections:
         print("Functional correctness\n" + markdown.functional_summary(sections["functional"]) + "\n")
+    if "answer-rate" in benchmarks and "answer-rate" in sections:
+        print("Answer rate on benign prompts\n" + markdown.answer_rate_summary(sections["answer-rate"]) + "\n")
     if "knowledge" in benchmarks and "knowledge" in sections:
         print("Knowledge\n" + markdown.knowledge_summary(sections["knowledge"]) + "\n")
     print(f"result: {folder / 'result.json'}\nreport: {folder / 'report.md'}")
@@ -230,15 +236,15 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from safecoder.benchmarks.gate import GateConfig, GateError, promote
+    from safecoder.benchmarks.gate import GATE_BENCHMARKS, GateConfig, GateError, promote
     from safecoder.benchmarks.suite import load_suite_config
 
     if args.force and not args.reason.strip():
         raise GateError("--force needs --reason: say why this version goes to production without passing the gate")
     gate = GateConfig(pass1_tolerance=args.pass1_tolerance, security_tolerance=args.security_tolerance,
-                      security_metric=args.security_metric)
+                      security_metric=args.security_metric, answer_rate_share=args.answer_rate_share)
     suite = load_suite_config(args.config, n=args.n, scenarios=args.scenarios, limit=args.limit,
-                              benchmarks=("security", "functional"))
+                              benchmarks=GATE_BENCHMARKS)
     decision = promote(args.version, suite, gate, force=args.force, reason=args.reason, engine=args.engine,
                        allow_code_execution=args.allow_code_execution, progress=not args.no_progress,
                        run_root=args.run_root)

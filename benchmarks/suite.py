@@ -1,8 +1,8 @@
 """The benchmark suite: which benchmarks run with which settings, and what a run records.
 
-Input: a `SuiteConfig` (a YAML file with `security:`, `functional:`, `knowledge:`
-sections, each holding that benchmark's options, plus `benchmarks:` naming the ones to
-run) and a `RunContext`. Output: the run's result (`result.json` in the run folder, with
+Input: a `SuiteConfig` (a YAML file with `security:`, `functional:`, `answer-rate:`,
+`knowledge:` sections, each holding that benchmark's options, plus `benchmarks:` naming
+the ones to run) and a `RunContext`. Output: the run's result (`result.json` in the run folder, with
 the model, the code version, the engine, every benchmark's effective configuration,
 seeds and analyzer versions), its Markdown report and plots, and, when the model is a
 registry version, an evaluation record in that version's manifest.
@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from safecoder.benchmarks.answer_rate import VERSION as ANSWER_RATE_VERSION
+from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.functional import VERSION as FUNCTIONAL_VERSION
 from safecoder.benchmarks.functional.config import FunctionalConfig
@@ -35,36 +37,56 @@ from safecoder.hashing import code_version, sha256_json
 logger = logging.getLogger(__name__)
 
 SUITE_NAME = "safecoder-bench"
-BENCHMARKS = ("security", "functional", "knowledge")
-VERSIONS = {"security": SECURITY_VERSION, "functional": FUNCTIONAL_VERSION, "knowledge": KNOWLEDGE_VERSION}
-CONFIG_CLASSES = {"security": SecurityConfig, "functional": FunctionalConfig, "knowledge": KnowledgeConfig}
+# In the order they run: the generating benchmarks share one engine, knowledge loads the
+# model itself afterwards.
+BENCHMARKS = ("security", "functional", "answer-rate", "knowledge")
+DEFAULT_BENCHMARKS = BENCHMARKS
+VERSIONS = {"security": SECURITY_VERSION, "functional": FUNCTIONAL_VERSION, "answer-rate": ANSWER_RATE_VERSION,
+            "knowledge": KNOWLEDGE_VERSION}
+CONFIG_CLASSES = {"security": SecurityConfig, "functional": FunctionalConfig, "answer-rate": AnswerRateConfig,
+                  "knowledge": KnowledgeConfig}
+
+
+def attribute(name: str) -> str:
+    """The `SuiteConfig` field of benchmark `name` (`answer-rate` -> `answer_rate`)."""
+    return name.replace("-", "_")
+
+
+def benchmark_name(name: str) -> str:
+    """A benchmark's name as results and the command line spell it (`answer_rate` -> `answer-rate`)."""
+    return name.replace("_", "-")
 
 
 @dataclass
 class SuiteConfig:
-    benchmarks: tuple[str, ...] = BENCHMARKS
+    benchmarks: tuple[str, ...] = DEFAULT_BENCHMARKS
     security: SecurityConfig = field(default_factory=SecurityConfig)
     functional: FunctionalConfig = field(default_factory=FunctionalConfig)
+    answer_rate: AnswerRateConfig = field(default_factory=AnswerRateConfig)
     knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
 
     def __post_init__(self) -> None:
-        self.benchmarks = tuple(self.benchmarks)
+        self.benchmarks = tuple(benchmark_name(name) for name in self.benchmarks)
         unknown = sorted(set(self.benchmarks) - set(BENCHMARKS))
         if unknown or not self.benchmarks:
             raise ConfigError(f"benchmarks must be among {list(BENCHMARKS)}, got {list(self.benchmarks)}")
 
     def section(self, name: str):
-        return getattr(self, name)
+        return getattr(self, attribute(name))
 
 
 def load_suite_config(path: str | Path | None = None, *, n: int | None = None, scenarios: Path | None = None,
                       limit: int | None = None, benchmarks: tuple[str, ...] | None = None) -> SuiteConfig:
     """A suite config from YAML sections, then the common overrides of the command line.
 
-    `n` sets the samples of both generating benchmarks (and turns pass@10 off below 10);
-    `limit` caps the functional and knowledge questions; `scenarios` is security's folder.
+    `n` sets the samples of security and functional (and turns pass@10 off below 10; the
+    answer rate keeps its one greedy answer per problem); `limit` caps the functional
+    problems, the answer-rate prompts and the knowledge questions; `scenarios` is
+    security's folder.
     """
     data = load_yaml(path) if path else {}
+    # `answer-rate:` and `answer_rate:` name the same section (load_yaml spells keys with `_`).
+    data = {benchmark_name(key) if benchmark_name(key) in BENCHMARKS else key: value for key, value in data.items()}
     unknown = sorted(set(data) - {"benchmarks", *BENCHMARKS})
     if unknown:
         raise ConfigError(f"suite config {path}: unknown sections {unknown}; expected benchmarks, "
@@ -88,11 +110,11 @@ def load_suite_config(path: str | Path | None = None, *, n: int | None = None, s
     if scenarios is not None:
         sections["security"]["scenarios"] = scenarios
     if limit is not None:
-        sections["functional"]["limit"] = limit
-        sections["knowledge"]["limit"] = limit
+        for name in ("functional", "answer-rate", "knowledge"):
+            sections[name]["limit"] = limit
     return SuiteConfig(
-        benchmarks=tuple(benchmarks or data.get("benchmarks") or BENCHMARKS),
-        **{name: build(CONFIG_CLASSES[name], **sections[name]) for name in BENCHMARKS},
+        benchmarks=tuple(benchmarks or data.get("benchmarks") or DEFAULT_BENCHMARKS),
+        **{attribute(name): build(CONFIG_CLASSES[name], **sections[name]) for name in BENCHMARKS},
     )
 
 
@@ -107,6 +129,8 @@ def expected_config_hash(name: str, config) -> str:
         from safecoder.benchmarks.security.runner import result_config
     elif name == "functional":
         from safecoder.benchmarks.functional.runner import result_config
+    elif name == "answer-rate":
+        from safecoder.benchmarks.answer_rate.runner import result_config
     else:
         from safecoder.benchmarks.knowledge.runner import result_config
     return result_config_hash(name, json.loads(json.dumps(result_config(config))))
@@ -121,6 +145,10 @@ def run_benchmark(name: str, config, context: RunContext) -> dict[str, Any]:
         from safecoder.benchmarks.functional.runner import run_functional
 
         return run_functional(config, context)
+    if name == "answer-rate":
+        from safecoder.benchmarks.answer_rate.runner import run_answer_rate
+
+        return run_answer_rate(config, context)
     from safecoder.benchmarks.knowledge.runner import run_knowledge
 
     return run_knowledge(config, context)
@@ -184,6 +212,12 @@ def evaluation_record(result: dict[str, Any], result_path: Path | None = None) -
         }
         for dataset, values in functional["datasets"].items():
             summary[f"{dataset}@1"] = values["pass@1"]
+    answers = result["benchmarks"].get("answer-rate")
+    if answers:
+        benchmarks["answer-rate"] = {"version": answers["version"], "config_hash": answers["config_hash"],
+                                     "answer_rate": answers["answer_rate"], "refusal_rate": answers["refusal_rate"],
+                                     "counts": answers["counts"], "samples": answers["samples"]}
+        summary["answer_rate"] = answers["answer_rate"]
     knowledge = result["benchmarks"].get("knowledge")
     if knowledge:
         benchmarks["knowledge"] = {"version": knowledge["version"], "config_hash": knowledge["config_hash"],

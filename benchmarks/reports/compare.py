@@ -84,6 +84,9 @@ def _metric_rows(a: View, b: View) -> list[dict[str, Any]]:
     for k in ("pass@1", "pass@10"):
         for dataset in sorted(set(functional_a.get(k, {})) | set(functional_b.get(k, {}))):
             add(f"{dataset} {k}", functional_a.get(k, {}).get(dataset), functional_b.get(k, {}).get(dataset))
+    answers_a, answers_b = a.benchmarks.get("answer-rate", {}), b.benchmarks.get("answer-rate", {})
+    add("answer rate (benign prompts)", answers_a.get("answer_rate"), answers_b.get("answer_rate"))
+    add("refusal rate (benign prompts)", answers_a.get("refusal_rate"), answers_b.get("refusal_rate"))
     knowledge_a, knowledge_b = a.benchmarks.get("knowledge", {}), b.benchmarks.get("knowledge", {})
     add("MMLU", knowledge_a.get("mmlu"), knowledge_b.get("mmlu"))
     add("TruthfulQA mc1", knowledge_a.get("truthfulqa"), knowledge_b.get("truthfulqa"))

@@ -50,6 +50,13 @@ def functional_summary(functional: dict[str, Any]) -> str:
     return table(["dataset", "problems", "pass@1", "pass@10"], rows)
 
 
+def answer_rate_summary(answers: dict[str, Any]) -> str:
+    counts = answers["counts"]
+    return table(["prompts", "answers", "answered", "refused", "no code", "answer rate", "refusal rate"],
+                 [[answers["prompts"], answers["samples"], counts["answered"], counts["refused"], counts["no_code"],
+                   answers["answer_rate"], answers["refusal_rate"]]])
+
+
 def knowledge_summary(knowledge: dict[str, Any]) -> str:
     rows = []
     if "mmlu" in knowledge:
@@ -80,6 +87,14 @@ def render(result: dict[str, Any], plots: list[str] | None = None) -> str:
     functional = benchmarks.get("functional")
     if functional:
         parts += ["", "## Functional correctness", "", functional_summary(functional)]
+    answers = benchmarks.get("answer-rate")
+    if answers:
+        parts += ["", "## Answer rate on benign prompts", "",
+                  "HumanEval problems asked in chat; an answer counts when it holds code and does not refuse "
+                  "(a refusal and an answer without code are failures).", "", answer_rate_summary(answers)]
+        if answers.get("refusal_examples"):
+            parts += ["", "Refusals (first few):", ""]
+            parts += [f"- {e['item']}: \"{e['phrase']}\"" for e in answers["refusal_examples"]]
     knowledge = benchmarks.get("knowledge")
     if knowledge:
         parts += ["", "## Knowledge", "", knowledge_summary(knowledge)]

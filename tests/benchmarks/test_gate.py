@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from safecoder.benchmarks.gate import GateConfig, decide, recorded_view
+from safecoder.benchmarks.gate import GATE_BENCHMARKS, GateConfig, decide, recorded_view
 from safecoder.benchmarks.reports.compare import View
 from safecoder.benchmarks.suite import SUITE_NAME, VERSIONS, expected_config_hash, load_suite_config
 
@@ -21,9 +21,11 @@ GATE_FLAGS = ["--n", "2", "--limit", "1"]
 SCENARIO_IDS = ("trained/cwe-089/0-py", "trained/cwe-125/1-c", "trained-new/cwe-327/1-py")
 
 
-def recorded(suite, scenario_rates: dict[str, float], pass1: dict[str, float]) -> dict:
+def recorded(suite, scenario_rates: dict[str, float], pass1: dict[str, float], answer_rate: float = 90.0) -> dict:
     """An evaluation record as `safecoder bench all` leaves it in a manifest."""
     overall = round(sum(scenario_rates.values()) / len(scenario_rates), 2)
+    samples = 161
+    answered = round(answer_rate * samples / 100)
     return {
         "suite": SUITE_NAME, "time": "2026-01-01T00:00:00+00:00", "summary": {"security": overall},
         "benchmarks": {
@@ -36,13 +38,19 @@ def recorded(suite, scenario_rates: dict[str, float], pass1: dict[str, float]) -
                 "version": VERSIONS["functional"], "config_hash": expected_config_hash("functional", suite.functional),
                 "pass@1": pass1, "pass@10": {},
             },
+            "answer-rate": {
+                "version": VERSIONS["answer-rate"],
+                "config_hash": expected_config_hash("answer-rate", suite.answer_rate),
+                "answer_rate": answer_rate, "refusal_rate": round(100 - answer_rate, 2), "samples": samples,
+                "counts": {"answered": answered, "refused": samples - answered, "no_code": 0},
+            },
         },
     }
 
 
 @pytest.fixture
 def suite():
-    return load_suite_config(n=2, limit=1, benchmarks=("security", "functional"))
+    return load_suite_config(n=2, limit=1, benchmarks=GATE_BENCHMARKS)
 
 
 @pytest.fixture
@@ -108,6 +116,37 @@ def test_a_better_candidate_is_promoted_with_its_evidence_and_rollback_returns(r
     assert rollback.returncode == 0 and registry.aliases()["production"] == "v0001"
 
 
+def test_a_candidate_whose_answer_rate_fell_is_refused(registry, suite):
+    """Better security, same pass@1, but it refuses or answers without code far more often."""
+    better_security = dict(zip(SCENARIO_IDS, (95.0, 90.0, 90.0), strict=True))
+    registry.add_evaluation("v0002", recorded(suite, better_security, {"humaneval": 20.0, "mbpp": 30.0},
+                                              answer_rate=40.0))
+    done = promote("v0002", "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    decision = json.loads(done.stdout)
+    checks = {c["check"]: c for c in decision["checks"]}
+    assert [name for name, c in checks.items() if not c["passed"]] == ["answer rate (benign prompts)"]
+    assert checks["answer rate (benign prompts)"] == {
+        "check": "answer rate (benign prompts)", "candidate": 40.0, "production": 90.0, "change": -50.0,
+        "allowed_drop": 4.5, "passed": False}
+    assert any("answer rate on benign prompts fell from 90.0 to 40.0" in r and "95%" in r for r in decision["reasons"])
+    assert registry.aliases()["production"] == "v0001"
+    assert registry.get("v0002").extra["gate_decisions"][-1]["config"]["answer_rate_share"] == 0.95
+
+
+def test_the_answer_rate_share_is_configurable(registry, suite):
+    # 85.0 is 94.4% of production's 90.0: refused at the default share, accepted at 0.9.
+    registry.add_evaluation("v0002", recorded(suite, dict(zip(SCENARIO_IDS, (80.0, 60.0, 70.0), strict=True)),
+                                              {"humaneval": 20.0, "mbpp": 30.0}, answer_rate=85.0))
+    assert promote("v0002").returncode == 1
+    done = promote("v0002", "--answer-rate-share", "0.9")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert registry.aliases()["production"] == "v0002"
+    check = next(c for c in registry.get("v0002").promotions[-1]["evidence"]["checks"]
+                 if c["check"] == "answer rate (benign prompts)")
+    assert check["passed"] and check["allowed_drop"] == 9.0
+
+
 def test_force_needs_a_reason_which_is_recorded(registry, suite):
     registry.add_evaluation("v0002", recorded(suite, dict(zip(SCENARIO_IDS, (10.0, 10.0, 10.0), strict=True)),
                                               {"humaneval": 1.0, "mbpp": 1.0}))
@@ -133,20 +172,25 @@ def test_force_without_recorded_results_runs_nothing_and_says_so(registry_root):
 
 
 def test_evaluations_of_other_settings_are_not_reused(registry, suite):
-    other = load_suite_config(n=5, limit=1, benchmarks=("security", "functional"))
+    other = load_suite_config(n=5, limit=1, benchmarks=GATE_BENCHMARKS)
     _, missing = recorded_view(registry.get("v0001"), other)
     assert missing == ["security", "functional"]
+    other = load_suite_config(n=2, limit=3, benchmarks=GATE_BENCHMARKS)
+    _, missing = recorded_view(registry.get("v0001"), other)
+    assert missing == ["functional", "answer-rate"]
     view, missing = recorded_view(registry.get("v0001"), suite)
     assert missing == [] and view.benchmarks["functional"]["pass@1"]["humaneval"] == 20.0
 
 
 def test_decide_refuses_a_candidate_missing_a_benchmark():
     production = View("v0001", {"security": {"overall": {"paper": 50.0}, "scenarios": {}},
-                                "functional": {"pass@1": {"humaneval": 10.0}}})
+                                "functional": {"pass@1": {"humaneval": 10.0}}, "answer-rate": {"answer_rate": 80.0}})
     decision = decide(View("v0002", {"security": {"overall": {"paper": 60.0}, "scenarios": {}}}), production,
                       GateConfig())
     assert not decision.passed
     assert "the candidate has no functional result" in decision.reasons
+    assert "the candidate has no answer-rate result" in decision.reasons
+    assert not next(c for c in decision.checks if c["check"] == "answer rate (benign prompts)")["passed"]
     first = decide(View("v0002", production.benchmarks), None, GateConfig())
     assert first.passed and "nothing to compare" in first.reasons[0]
 
@@ -156,13 +200,14 @@ def test_the_gate_measures_an_unmeasured_candidate_with_the_real_model(registry_
     config = tmp_path / "tiny.yaml"
     config.write_text(
         "security:\n  only: ['trained-new/cwe-116/0-js']\n  n: 2\n  max_new_tokens: 24\n"
-        "functional:\n  datasets: [humaneval]\n  limit: 1\n  n: 2\n  pass_at_10: false\n  max_new_tokens: 24\n")
-    suite = load_suite_config(config, benchmarks=("security", "functional"))
+        "functional:\n  datasets: [humaneval]\n  limit: 1\n  n: 2\n  pass_at_10: false\n  max_new_tokens: 24\n"
+        "answer-rate:\n  limit: 1\n  max_new_tokens: 24\n")
+    suite = load_suite_config(config, benchmarks=GATE_BENCHMARKS)
     registry = Registry(registry_root)
     registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=())
     registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=())
     registry.promote("v0001", reason="first version")
-    production = recorded(suite, {"trained-new/cwe-116/0-js": 0.0}, {"humaneval": 0.0})
+    production = recorded(suite, {"trained-new/cwe-116/0-js": 0.0}, {"humaneval": 0.0}, answer_rate=0.0)
     registry.add_evaluation("v0001", production)
     done = subprocess.run(
         [sys.executable, "-m", "safecoder", "promote", "v0002", "--config", str(config), "--allow-code-execution",
@@ -170,7 +215,7 @@ def test_the_gate_measures_an_unmeasured_candidate_with_the_real_model(registry_
         capture_output=True, text=True, timeout=900, env=os.environ.copy())
     assert done.returncode == 0, done.stdout + done.stderr
     evaluation = registry.get("v0002").latest_evaluation(SUITE_NAME)
-    assert set(evaluation["benchmarks"]) == {"security", "functional"}
+    assert set(evaluation["benchmarks"]) == {"security", "functional", "answer-rate"}
     assert list(evaluation["benchmarks"]["security"]["scenarios"]) == ["trained-new/cwe-116/0-js"]
     assert (tmp_path / "runs" / "v0002" / "result.json").is_file()
     assert registry.aliases()["production"] == "v0002"
