@@ -13,7 +13,9 @@ Prompts are the security scenarios' code prompts (`../shared/data/sec_eval`, fil
 plus the function's head), completed greedily with `--max-tokens` tokens, so every path
 generates the same tokens. The paths are interleaved over `--rounds` rounds to spread the
 machine's noise evenly. Reported: throughput (completion tokens per second of wall time),
-p50/p95 request latency, p50 time to first token, the server's throughput as a share of
+p50/p95 request latency, p50 time to first byte (any byte of the answer: in the gate's
+held modes that is the first SSE keep-alive comment, sent while the gate still works) and
+p50 time to first token (the first text), the server's throughput as a share of
 the engine's and its added p50 latency (goals: at least 95%, at most 15 ms), and the gate's
 added p50 latency (gate rerank minus gate off). Results and the effective settings are
 also written as JSON under `SAFECODER_HOME/bench/`.
@@ -71,6 +73,11 @@ class Sample:
     tokens: int
     ok: bool = True
     actions: tuple[str, ...] = ()  # the gate's verdicts, through the server
+    ttfb_s: float | None = None  # time to the first byte; None: the same as ttft_s (no HTTP in between)
+
+    @property
+    def first_byte_s(self) -> float:
+        return self.ttft_s if self.ttfb_s is None else self.ttfb_s
 
 
 class DirectRunner(Protocol):
@@ -107,6 +114,9 @@ class Row:
 
     def ttft(self, q: float) -> float:
         return _quantile([s.ttft_s for s in self.samples if s.ok], q)
+
+    def ttfb(self, q: float) -> float:
+        return _quantile([s.first_byte_s for s in self.samples if s.ok], q)
 
     @property
     def failures(self) -> int:
@@ -153,12 +163,14 @@ class ServerRunner:
         body = {"model": self.model, "prompt": prompt, "max_tokens": max_tokens, "temperature": 0, "stream": True,
                 "stream_options": {"include_usage": True}, "safecoder": {"gate": self.gate}}
         started = time.perf_counter()
-        first, tokens, ok, actions = None, 0, True, []
+        first, first_byte, tokens, ok, actions = None, None, 0, True, []
         async with self.client.stream("POST", f"{self.url}/v1/completions", json=body) as response:
             if response.status_code != 200:
                 await response.aread()
                 return Sample(time.perf_counter() - started, 0.0, 0, ok=False)
             async for line in response.aiter_lines():
+                if first_byte is None and line:
+                    first_byte = time.perf_counter()  # a keep-alive comment counts: the client sees life
                 if not line.startswith("data: ") or line == "data: [DONE]":
                     continue
                 chunk = json.loads(line[6:])
@@ -172,7 +184,8 @@ class ServerRunner:
                         first = time.perf_counter()
                     actions.extend(c["safecoder"]["action"] for c in choices if c.get("safecoder"))
         ended = time.perf_counter()
-        return Sample(ended - started, (first or ended) - started, tokens, ok, tuple(actions))
+        return Sample(ended - started, (first or ended) - started, tokens, ok, tuple(actions),
+                      (first_byte or ended) - started)
 
     async def close(self) -> None:
         pass
@@ -300,7 +313,7 @@ def report(rows: list[Row]) -> None:
     from rich.table import Table
 
     table = Table(title="Serving load test (loopback, greedy code completions, streamed)")
-    for column in ("engine", "path", "conc.", "req.", "tok/s", "p50 ms", "p95 ms", "TTFT p50 ms",
+    for column in ("engine", "path", "conc.", "req.", "tok/s", "p50 ms", "p95 ms", "TTFB p50 ms", "TTFT p50 ms",
                    "tok/s vs engine", "p50 vs engine ms", "gate adds p50 ms", "verdicts p/r/a/b/u"):
         table.add_column(column, justify="left" if column in ("engine", "path") else "right")
     for row in rows:
@@ -315,7 +328,7 @@ def report(rows: list[Row]) -> None:
         failures = f" ({row.failures} failed)" if row.failures else ""
         table.add_row(row.engine, row.path, str(row.concurrency), f"{len(row.samples)}{failures}",
                       f"{row.tokens_per_s:.1f}", f"{1000 * row.latency(0.5):.0f}", f"{1000 * row.latency(0.95):.0f}",
-                      f"{1000 * row.ttft(0.5):.0f}", share, delta, gate, row.verdicts())
+                      f"{1000 * row.ttfb(0.5):.0f}", f"{1000 * row.ttft(0.5):.0f}", share, delta, gate, row.verdicts())
     Console(width=max(180, Console().width)).print(table)
     for row in rows:
         server_row = _find(rows, row.engine, "server, gate off", row.concurrency)
@@ -395,7 +408,7 @@ def _save(settings: LoadSettings, rows: list[Row]) -> None:
         "settings": asdict(settings), "code_version": code_version(),
         "rows": [{"engine": r.engine, "path": r.path, "concurrency": r.concurrency, "requests": len(r.samples),
                   "failures": r.failures, "verdicts": r.verdicts(), "tokens_per_s": r.tokens_per_s, "p50_s": r.latency(0.5),
-                  "p95_s": r.latency(0.95), "ttft_p50_s": r.ttft(0.5)} for r in rows],
+                  "p95_s": r.latency(0.95), "ttfb_p50_s": r.ttfb(0.5), "ttft_p50_s": r.ttft(0.5)} for r in rows],
     })
     print(f"results and settings: {target}")
 

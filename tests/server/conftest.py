@@ -101,13 +101,14 @@ def key_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def cli_server(server_registry, key_file, tmp_path_factory, embedded_model):
-    """`safecoder serve` on the transformers engine, following the registry's production alias."""
+    """`safecoder serve` on the transformers engine, following the registry's production alias;
+    it accepts only the served model's ids (`--model-names served`), so unknown names get 404."""
     log = tmp_path_factory.mktemp("logs") / "cli-server.log"
     server = start_cli_server(
         ["--model", "production", "--engine", "transformers", "--api-key-file", str(key_file),
          "--gate", "rerank", "--gate-candidates", "3", "--watch-interval-s", "0.3",
          "--max-concurrent", "1", "--max-queue", "2", "--max-request-bytes", "200000",
-         "--max-tokens-limit", "4096", "--log-level", "info"],
+         "--max-tokens-limit", "4096", "--model-names", "served", "--log-level", "info"],
         env={"SAFECODER_REGISTRY": str(server_registry)}, log=log,
     )
     try:

@@ -269,3 +269,19 @@ def test_held_streams_send_a_keep_alive_first(http):
     first_data = next(i for i, line in enumerate(lines) if line.startswith("data: "))
     assert all(line == ": keep-alive" for line in lines[:first_data])
     assert lines[-1] == "data: [DONE]"
+
+
+def test_the_load_test_times_first_byte_and_first_token_apart(server):
+    """`make bench-serve`'s server runner: in a held mode the first byte (a keep-alive) comes before the text."""
+    import asyncio
+
+    from safecoder.server.loadtest import ServerRunner
+
+    async def run():
+        async with httpx.AsyncClient(timeout=600) as client:
+            return await ServerRunner(server.url, "block", client, "default").run(
+                "import sqlite3\n\ndef find(db, name):\n", 24)
+
+    sample = asyncio.run(run())
+    assert sample.ok and sample.tokens > 0
+    assert sample.ttfb_s is not None and sample.ttfb_s < sample.ttft_s
