@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Protocol
 from safecoder.engines.base import TokenLogprob
 
 DONE = "data: [DONE]\n\n"
+# Not ": ping": Continue's SSE parser (core/llm/stream.ts) takes a ": ping" line for the end.
 KEEP_ALIVE = ": keep-alive\n\n"
 
 
