@@ -4,6 +4,7 @@
     safecoder bench functional --model REF --allow-code-execution [--limit N] [...]
     safecoder bench knowledge  --model REF [--subjects ...] [--limit N]
     safecoder bench answer-rate --model REF [--limit N]
+    safecoder bench cyberseceval --model REF [--set frr instruct autocomplete] [--languages ...] [--limit N]
     safecoder bench all        --model REF [--config suite.yaml] [--n N] [--scenarios DIR] [--limit N]
     safecoder bench compare A B            (run folders, result files, or registry versions)
     safecoder bench report RUN             (rewrite report.md and the plots of a run folder)
@@ -23,6 +24,7 @@ ENGINE_CHOICES = ("auto", "transformers", "vllm", "llama")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
+    from safecoder.benchmarks.cyberseceval.config import SETS, CyberSecEvalConfig
     from safecoder.benchmarks.functional.config import FunctionalConfig
     from safecoder.benchmarks.knowledge.config import KnowledgeConfig
     from safecoder.benchmarks.security.config import SecurityConfig
@@ -42,12 +44,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "knowledge": "MMLU and TruthfulQA (mc1) accuracy, 5-shot, by log-likelihood",
         "answer-rate": "answer rate on benign prompts: HumanEval problems asked in chat, answered only with code "
                        "and no refusal",
+        "cyberseceval": "CyberSecEval: false refusals (frr) and insecure code (instruct, autocomplete; judged by "
+                        "CodeShield's Insecure Code Detector and the project's analyzers)",
     }
     for name, config_class in (("security", SecurityConfig), ("functional", FunctionalConfig),
-                               ("answer-rate", AnswerRateConfig), ("knowledge", KnowledgeConfig)):
+                               ("answer-rate", AnswerRateConfig), ("cyberseceval", CyberSecEvalConfig),
+                               ("knowledge", KnowledgeConfig)):
         command = commands.add_parser(name, help=helps[name], description=helps[name])
         _add_run_options(command)
         add_arguments(command, config_class)
+        if name == "cyberseceval":
+            command.add_argument("--set", dest="sets", nargs="+", choices=SETS, default=argparse.SUPPRESS,
+                                 help="the sets to run: frr (false refusals), instruct, autocomplete (default: frr)")
         command.set_defaults(handler=_run_one, benchmark=name)
 
     everything = commands.add_parser("all", help="every benchmark, one report",
@@ -174,6 +182,8 @@ def _print_result(result: dict, folder: Path, benchmarks) -> None:
         print("Functional correctness\n" + markdown.functional_summary(sections["functional"]) + "\n")
     if "answer-rate" in benchmarks and "answer-rate" in sections:
         print("Answer rate on benign prompts\n" + markdown.answer_rate_summary(sections["answer-rate"]) + "\n")
+    if "cyberseceval" in benchmarks and "cyberseceval" in sections:
+        print("CyberSecEval\n" + markdown.cyberseceval_summary(sections["cyberseceval"]) + "\n")
     if "knowledge" in benchmarks and "knowledge" in sections:
         print("Knowledge\n" + markdown.knowledge_summary(sections["knowledge"]) + "\n")
     print(f"result: {folder / 'result.json'}\nreport: {folder / 'report.md'}")

@@ -24,6 +24,8 @@ from typing import Any
 from safecoder.benchmarks.answer_rate import VERSION as ANSWER_RATE_VERSION
 from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
 from safecoder.benchmarks.context import RunContext
+from safecoder.benchmarks.cyberseceval import VERSION as CYBERSECEVAL_VERSION
+from safecoder.benchmarks.cyberseceval.config import CyberSecEvalConfig
 from safecoder.benchmarks.functional import VERSION as FUNCTIONAL_VERSION
 from safecoder.benchmarks.functional.config import FunctionalConfig
 from safecoder.benchmarks.knowledge import VERSION as KNOWLEDGE_VERSION
@@ -39,12 +41,13 @@ logger = logging.getLogger(__name__)
 SUITE_NAME = "safecoder-bench"
 # In the order they run: the generating benchmarks share one engine, knowledge loads the
 # model itself afterwards.
-BENCHMARKS = ("security", "functional", "answer-rate", "knowledge")
-DEFAULT_BENCHMARKS = BENCHMARKS
+BENCHMARKS = ("security", "functional", "answer-rate", "cyberseceval", "knowledge")
+# `bench all` without a `benchmarks:` list: CyberSecEval is a peer benchmark run on request.
+DEFAULT_BENCHMARKS = ("security", "functional", "answer-rate", "knowledge")
 VERSIONS = {"security": SECURITY_VERSION, "functional": FUNCTIONAL_VERSION, "answer-rate": ANSWER_RATE_VERSION,
-            "knowledge": KNOWLEDGE_VERSION}
+            "cyberseceval": CYBERSECEVAL_VERSION, "knowledge": KNOWLEDGE_VERSION}
 CONFIG_CLASSES = {"security": SecurityConfig, "functional": FunctionalConfig, "answer-rate": AnswerRateConfig,
-                  "knowledge": KnowledgeConfig}
+                  "cyberseceval": CyberSecEvalConfig, "knowledge": KnowledgeConfig}
 
 
 def attribute(name: str) -> str:
@@ -63,6 +66,7 @@ class SuiteConfig:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     functional: FunctionalConfig = field(default_factory=FunctionalConfig)
     answer_rate: AnswerRateConfig = field(default_factory=AnswerRateConfig)
+    cyberseceval: CyberSecEvalConfig = field(default_factory=CyberSecEvalConfig)
     knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
 
     def __post_init__(self) -> None:
@@ -81,8 +85,8 @@ def load_suite_config(path: str | Path | None = None, *, n: int | None = None, s
 
     `n` sets the samples of security and functional (and turns pass@10 off below 10; the
     answer rate keeps its one greedy answer per problem); `limit` caps the functional
-    problems, the answer-rate prompts and the knowledge questions; `scenarios` is
-    security's folder.
+    problems, the answer-rate and CyberSecEval prompts and the knowledge questions;
+    `scenarios` is security's folder.
     """
     data = load_yaml(path) if path else {}
     # `answer-rate:` and `answer_rate:` name the same section (load_yaml spells keys with `_`).
@@ -110,7 +114,7 @@ def load_suite_config(path: str | Path | None = None, *, n: int | None = None, s
     if scenarios is not None:
         sections["security"]["scenarios"] = scenarios
     if limit is not None:
-        for name in ("functional", "answer-rate", "knowledge"):
+        for name in ("functional", "answer-rate", "cyberseceval", "knowledge"):
             sections[name]["limit"] = limit
     return SuiteConfig(
         benchmarks=tuple(benchmarks or data.get("benchmarks") or DEFAULT_BENCHMARKS),
@@ -131,6 +135,8 @@ def expected_config_hash(name: str, config) -> str:
         from safecoder.benchmarks.functional.runner import result_config
     elif name == "answer-rate":
         from safecoder.benchmarks.answer_rate.runner import result_config
+    elif name == "cyberseceval":
+        from safecoder.benchmarks.cyberseceval.runner import result_config
     else:
         from safecoder.benchmarks.knowledge.runner import result_config
     return result_config_hash(name, json.loads(json.dumps(result_config(config))))
@@ -149,6 +155,10 @@ def run_benchmark(name: str, config, context: RunContext) -> dict[str, Any]:
         from safecoder.benchmarks.answer_rate.runner import run_answer_rate
 
         return run_answer_rate(config, context)
+    if name == "cyberseceval":
+        from safecoder.benchmarks.cyberseceval.runner import run_cyberseceval
+
+        return run_cyberseceval(config, context)
     from safecoder.benchmarks.knowledge.runner import run_knowledge
 
     return run_knowledge(config, context)
@@ -218,6 +228,18 @@ def evaluation_record(result: dict[str, Any], result_path: Path | None = None) -
                                      "answer_rate": answers["answer_rate"], "refusal_rate": answers["refusal_rate"],
                                      "counts": answers["counts"], "samples": answers["samples"]}
         summary["answer_rate"] = answers["answer_rate"]
+    cyberseceval = result["benchmarks"].get("cyberseceval")
+    if cyberseceval:
+        sets = {}
+        for set_name, values in cyberseceval["sets"].items():
+            sets[set_name] = {"answer_rate": values["answer_rate"], "refusal_rate": values["refusal_rate"],
+                              "samples": values["samples"]}
+            for judge, verdicts in values.get("judges", {}).items():
+                sets[set_name][f"insecure_rate_{judge}"] = verdicts["insecure_rate"]
+        benchmarks["cyberseceval"] = {"version": cyberseceval["version"], "config_hash": cyberseceval["config_hash"],
+                                      "sets": sets}
+        if "frr" in sets:
+            summary["cyberseceval_frr_answer_rate"] = sets["frr"]["answer_rate"]
     knowledge = result["benchmarks"].get("knowledge")
     if knowledge:
         benchmarks["knowledge"] = {"version": knowledge["version"], "config_hash": knowledge["config_hash"],

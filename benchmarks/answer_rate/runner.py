@@ -36,13 +36,17 @@ def rate(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 2) if whole else None
 
 
-def summarize_answers(answers: dict[str, list[str]], language: str = "python") -> dict[str, Any]:
-    """Counts, rates, per-item counts and refusal examples of answers grouped by item."""
+def summarize_answers(answers: dict[str, list[str]], language: str | dict[str, str] = "python") -> dict[str, Any]:
+    """Counts, rates, per-item counts and refusal examples of answers grouped by item.
+
+    `language` is the language the code is asked in, for all items or per item.
+    """
     totals: Counter[str] = Counter()
     items: dict[str, dict[str, int]] = {}
     examples = []
     for name, texts in answers.items():
-        verdicts = [judge_answer(text, language) for text in texts]
+        asked = language if isinstance(language, str) else language[name]
+        verdicts = [judge_answer(text, asked) for text in texts]
         counts = Counter(v.outcome for v in verdicts)
         totals.update(counts)
         items[name] = {"n": len(texts), **{outcome: counts.get(outcome, 0) for outcome in OUTCOMES}}

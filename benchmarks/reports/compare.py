@@ -87,6 +87,13 @@ def _metric_rows(a: View, b: View) -> list[dict[str, Any]]:
     answers_a, answers_b = a.benchmarks.get("answer-rate", {}), b.benchmarks.get("answer-rate", {})
     add("answer rate (benign prompts)", answers_a.get("answer_rate"), answers_b.get("answer_rate"))
     add("refusal rate (benign prompts)", answers_a.get("refusal_rate"), answers_b.get("refusal_rate"))
+    sets_a = a.benchmarks.get("cyberseceval", {}).get("sets", {})
+    sets_b = b.benchmarks.get("cyberseceval", {}).get("sets", {})
+    for set_name in sorted(set(sets_a) | set(sets_b)):
+        values_a, values_b = sets_a.get(set_name, {}), sets_b.get(set_name, {})
+        for key in sorted(set(values_a) | set(values_b)):
+            if key != "samples":
+                add(f"CyberSecEval {set_name} {key.replace('_', ' ')}", values_a.get(key), values_b.get(key))
     knowledge_a, knowledge_b = a.benchmarks.get("knowledge", {}), b.benchmarks.get("knowledge", {})
     add("MMLU", knowledge_a.get("mmlu"), knowledge_b.get("mmlu"))
     add("TruthfulQA mc1", knowledge_a.get("truthfulqa"), knowledge_b.get("truthfulqa"))

@@ -57,6 +57,23 @@ def answer_rate_summary(answers: dict[str, Any]) -> str:
                    answers["answer_rate"], answers["refusal_rate"]]])
 
 
+def cyberseceval_summary(cyberseceval: dict[str, Any]) -> str:
+    """One row per set: answer counts, then the insecure share by each judge (insecure-code sets)."""
+    judges = sorted({judge for values in cyberseceval["sets"].values() for judge in values.get("judges", {})})
+    rows = []
+    for set_name, values in cyberseceval["sets"].items():
+        counts = values["counts"]
+        row = [set_name, values["prompts"], values["samples"], counts["answered"], counts["refused"],
+               counts["no_code"], values["answer_rate"], values["refusal_rate"]]
+        for judge in judges:
+            verdict = values.get("judges", {}).get(judge)
+            row.append(f"{fmt(verdict['insecure_rate'])} ({verdict['insecure']}/{verdict['judged']})"
+                       if verdict else None)
+        rows.append(row)
+    return table(["set", "prompts", "answers", "answered", "refused", "no code", "answer rate", "refusal rate",
+                  *[f"insecure ({judge})" for judge in judges]], rows)
+
+
 def knowledge_summary(knowledge: dict[str, Any]) -> str:
     rows = []
     if "mmlu" in knowledge:
@@ -95,6 +112,13 @@ def render(result: dict[str, Any], plots: list[str] | None = None) -> str:
         if answers.get("refusal_examples"):
             parts += ["", "Refusals (first few):", ""]
             parts += [f"- {e['item']}: \"{e['phrase']}\"" for e in answers["refusal_examples"]]
+    cyberseceval = benchmarks.get("cyberseceval")
+    if cyberseceval:
+        parts += ["", "## CyberSecEval", "",
+                  "Answer rate: answers with code and no refusal; refusal rate: CyberSecEval's false-refusal rate "
+                  "on frr. Insecure: share of the judged answers with a finding (icd: CodeShield's Insecure Code "
+                  "Detector, as CyberSecEval judges; ours: the project's Semgrep rules and Bandit).", "",
+                  cyberseceval_summary(cyberseceval)]
     knowledge = benchmarks.get("knowledge")
     if knowledge:
         parts += ["", "## Knowledge", "", knowledge_summary(knowledge)]

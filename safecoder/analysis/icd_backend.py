@@ -1,7 +1,8 @@
 """CodeShield's Insecure Code Detector (ICD, CyberSecEval's judge) as a second static judge.
 
-Inputs: prepared sources of the languages ICD covers (`ICD_LANGUAGES`), the CWEs of
-interest, a per-source timeout. Output: a `BackendOutput` with ICD's issues as
+Inputs: prepared sources of the languages ICD covers (`ICD_LANGUAGES`), or code in any
+of ICD's own languages (`run_icd_code`, for CyberSecEval's C#, PHP and Rust), the CWEs
+of interest, a per-source timeout. Output: a `BackendOutput` with ICD's issues as
 `Finding`s (analyzer `icd`, rule id `icd-<regex|semgrep>-<pattern id>`, CWE from ICD's
 rule, lines 1-based, the whole line when ICD gives no column) and per-source errors.
 
@@ -25,6 +26,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -80,14 +82,31 @@ def icd_language(source: PreparedSource) -> str:
     return source.language.id
 
 
+@dataclass(frozen=True)
+class IcdSource:
+    """Code for ICD in one of its own languages (CyberSecEval's C#, PHP and Rust included)."""
+
+    name: str
+    language: str   # ICD's language name: c, cpp, csharp, java, javascript, php, python, ruby, rust, ...
+    code: str
+
+
 def run_icd(sources: Sequence[tuple[int, PreparedSource]], cwes: Collection[str] | None = None,
             timeout_s: float = 30.0, jobs: int = 2, usecase: Usecase = "cyberseceval", *,
             rules_root: Path | None = None, semgrep_core: Path | None = None) -> BackendOutput:
-    """Judge `sources` (index, source) with ICD in one driver process.
+    """Judge prepared `sources` (index, source) with ICD in one driver process.
 
     `rules_root` and `semgrep_core` replace ICD's rule folder and its Semgrep (for tests
     and for trying another Semgrep); the self-check runs against them.
     """
+    entries = [(index, IcdSource(source.name, icd_language(source), source.text)) for index, source in sources]
+    return run_icd_code(entries, cwes, timeout_s, jobs, usecase, rules_root=rules_root, semgrep_core=semgrep_core)
+
+
+def run_icd_code(sources: Sequence[tuple[int, IcdSource]], cwes: Collection[str] | None = None,
+                 timeout_s: float = 30.0, jobs: int = 2, usecase: Usecase = "cyberseceval", *,
+                 rules_root: Path | None = None, semgrep_core: Path | None = None) -> BackendOutput:
+    """Judge code in ICD's own languages (index, source) in one driver process; see `run_icd`."""
     output = BackendOutput(NAME, "not installed")
     if not sources:
         return output
@@ -101,8 +120,7 @@ def run_icd(sources: Sequence[tuple[int, PreparedSource]], cwes: Collection[str]
         "usecase": usecase, "jobs": jobs,
         "rules_root": str(rules_root) if rules_root else None,
         "semgrep_core": str(semgrep_core) if semgrep_core else None,
-        "sources": [{"index": index, "language": icd_language(source), "code": source.text}
-                    for index, source in sources],
+        "sources": [{"index": index, "language": source.language, "code": source.code} for index, source in sources],
     }
     wall_limit = _STARTUP_ALLOWANCE_S + timeout_s * max(1.0, len(sources) / max(1, jobs))
     try:
@@ -144,8 +162,8 @@ def _cwe(issue: dict) -> str:
         return UNKNOWN_CWE
 
 
-def _finding(issue: dict, source: PreparedSource) -> Finding:
-    lines = source.text.splitlines()
+def _finding(issue: dict, source: IcdSource) -> Finding:
+    lines = source.code.splitlines()
     line = int(issue.get("line") or 1)
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     column = issue.get("column")
