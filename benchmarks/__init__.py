@@ -5,8 +5,13 @@
   with the scenarios' functional tests;
 - `functional/`: pass@1 and pass@10 on HumanEval and MBPP, programs run in `sandbox/`;
 - `knowledge/`: MMLU and TruthfulQA (mc1) by log-likelihood;
+- `answer_rate/`: the refusal detector and the answer rate on benign prompts (HumanEval
+  in chat; an answer needs code and no refusal); `chat_sampling` samples chat messages;
+- `cyberseceval/`: CyberSecEval's false-refusal and insecure-code sets, judged by the
+  refusal detector, CodeShield's Insecure Code Detector and the project's analyzers;
 - `suite`, `run_folder`, `context`: running them together, caching, resuming, recording;
-- `reports/`: result JSON, Markdown, plots, comparisons; `gate`: `safecoder promote`;
+- `reports/`: result JSON, Markdown, plots, comparisons; `gate`: `safecoder promote`
+  (security, pass@1, answer rate);
 - `judge_bench`: how long judging 66 scenarios x 100 samples takes (`make bench-eval`).
 
 Each benchmark has a `VERSION` that changes when its behaviour changes. Importing this
