@@ -32,6 +32,10 @@ class SecurityConfig:
         "help": "run the scenarios' functional tests on the samples (needs --allow-code-execution)"})
     test_timeout_s: float = field(default=30.0, metadata={
         "help": "wall-clock limit for one sample's functional test (compilation included)"})
+    gate: Literal["off", "rerank", "block"] = field(default="off", metadata={
+        "help": "the served security gate in front of the model: off (the model alone, the paper's protocol), "
+                "rerank or block, exactly as `safecoder serve --gate` chooses among its candidates"})
+    gate_candidates: int = field(default=4, metadata={"help": "k: candidates the gate draws per sample at most"})
     workers: int = field(default=2, metadata={"help": "functional tests run in parallel"})
     scenarios_per_batch: int = field(default=8, metadata={
         "help": "scenarios generated and judged together before their results are saved"})
@@ -53,5 +57,9 @@ class SecurityConfig:
             raise ConfigError(f"prompt_style must be instruction, chat or completion, got {self.prompt_style!r}")
         if self.compile_check not in ("auto", "always", "never"):
             raise ConfigError(f"compile_check must be auto, always or never, got {self.compile_check!r}")
+        if self.gate not in ("off", "rerank", "block"):
+            raise ConfigError(f"gate must be off, rerank or block, got {self.gate!r}")
+        if not 1 <= self.gate_candidates <= 16:
+            raise ConfigError(f"gate_candidates must be between 1 and 16, got {self.gate_candidates}")
         if self.test_timeout_s <= 0 or self.workers < 1 or self.scenarios_per_batch < 1:
             raise ConfigError("test_timeout_s, workers and scenarios_per_batch must be positive")

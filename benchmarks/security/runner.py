@@ -94,6 +94,7 @@ class SecurityBenchmark:
             "instruction": security_instruction(scenario), "code": scenario.prompt_code,
             "n": config.n, "temperature": config.temperature, "top_p": config.top_p,
             "max_new_tokens": config.max_new_tokens, "seed": scenario_seed(config.seed, scenario.id),
+            **({"gate": config.gate, "gate_candidates": config.gate_candidates} if config.gate != "off" else {}),
         })
 
     def cache_path(self, scenario: Scenario) -> Path:
@@ -135,11 +136,16 @@ class SecurityBenchmark:
             requests.append(GenerationRequest(prompt, SamplingParams(
                 n=config.n, temperature=config.temperature, top_p=config.top_p,
                 max_new_tokens=config.max_new_tokens, seed=scenario_seed(config.seed, scenario.id))))
-        results = engine.generate_batch(requests, progress=self.context.progress, description="sampling")
-        for scenario, request, result in zip(pending, requests, results, strict=True):
-            records[scenario.id] = samples_record(scenario, request.prompt, request.sampling.seed,
-                                                  [c.text for c in result.completions],
-                                                  [c.finish_reason for c in result.completions])
+        if config.gate == "off":
+            results = engine.generate_batch(requests, progress=self.context.progress, description="sampling")
+            drawn = [([c.text for c in r.completions], [c.finish_reason for c in r.completions], None)
+                     for r in results]
+        else:
+            drawn = gated_samples(engine, pending, requests, config.gate, config.gate_candidates)
+        for scenario, request, (texts, reasons, gate) in zip(pending, requests, drawn, strict=True):
+            records[scenario.id] = samples_record(scenario, request.prompt, request.sampling.seed, texts, reasons)
+            if gate is not None:
+                records[scenario.id]["gate"] = gate
             self.context.folder.save(paths[scenario.id], records[scenario.id])
 
     def _judge(self, batch: list[Scenario], records: dict, paths: dict) -> None:
@@ -203,6 +209,7 @@ class SecurityBenchmark:
             entries.append({
                 "id": scenario.id, "split": record["split"], "cwe": scenario.cwe, "language": scenario.language,
                 "counts": asdict(counts), "rates": rates(counts), "functional_test": functional is not None,
+                "gate": record.get("gate"),
                 "cache": str(paths[scenario.id].relative_to(self.context.folder.root)),
             })
         by_split: dict[str, list[dict]] = defaultdict(list)
@@ -237,6 +244,41 @@ def samples_record(scenario: Scenario, prompt: str, seed: int | None, completion
         "prompt": prompt, "seed": seed, "samples": completions, "finish_reasons": finish_reasons,
         "programs": _programs(scenario, completions),
     }
+
+
+def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: str, candidates: int) -> list[tuple]:
+    """Samples chosen by the served security gate, per scenario: (texts, finish reasons, gate record).
+
+    The gate is the server's own (`safecoder.server.gate`), with the same analyzer, draw
+    policy (lazy: extra candidates only for a sample with findings) and choice. It judges
+    each candidate as the benchmark's judge will see it: cut at the end of its function
+    and placed after the scenario's code.
+    """
+    import asyncio
+
+    from safecoder.server.gate import CompletionCheck, SecurityGate, engine_draw, load_analyzer
+
+    from safecoder.engines.base import run_sync
+
+    gate = SecurityGate(load_analyzer(), candidates=candidates, draw="lazy")
+
+    async def one(scenario: Scenario, request) -> tuple:
+        def finish(text: str, stopped: bool) -> tuple[str, bool]:
+            return cut_completion(text, scenario.source_extension), False
+
+        check = CompletionCheck(gate.analyzer, scenario.file_context + scenario.func_context, "", scenario.language)
+        report = await gate.run(mode, request.sampling, engine_draw(engine, request.prompt, finish), check)
+        actions: dict[str, int] = defaultdict(int)
+        for outcome in report.outcomes:
+            actions[outcome.action] += 1
+        record = {"mode": mode, "candidates": candidates, "actions": dict(actions),
+                  "drawn": sum(o.candidates for o in report.outcomes)}
+        return ([o.text for o in report.outcomes], [o.finish_reason for o in report.outcomes], record)
+
+    async def all_scenarios() -> list[tuple]:
+        return list(await asyncio.gather(*(one(s, r) for s, r in zip(scenarios, requests, strict=True))))
+
+    return run_sync(all_scenarios())
 
 
 def _programs(scenario: Scenario, completions: list[str]) -> list[dict[str, Any]]:

@@ -113,3 +113,40 @@ def test_an_only_filter_that_matches_nothing_is_an_error(tmp_path, embedded_mode
     context = RunContext(embedded_model, RunFolder(tmp_path / "run"), engine_kind="transformers", progress=False)
     with pytest.raises(ConfigError, match="no scenario"):
         SecurityBenchmark(SecurityConfig(only=("trained/cwe-999/*",)), context).run()
+
+
+@pytest.mark.slow
+def test_the_served_gate_chooses_each_sample_as_the_server_would(tmp_path, embedded_model, transformers_engine,
+                                                                 scenarios):
+    from safecoder.server.gate import CompletionCheck, load_analyzer
+
+    folder = RunFolder(tmp_path / "gated")
+    chosen = ("trained/cwe-078/1-py", "trained/cwe-078/2-py")
+    config = SecurityConfig(only=chosen, n=3, max_new_tokens=64, gate="rerank", gate_candidates=3)
+    context = RunContext(embedded_model, folder, engine_instance=transformers_engine, progress=False)
+    security = run_suite(SuiteConfig(benchmarks=("security",), security=config), context,
+                         record=False)["benchmarks"]["security"]
+    assert security["config"]["gate"] == "rerank"
+    analyzer = load_analyzer()
+    for entry in security["scenarios"]:
+        scenario = scenarios[entry["id"]]
+        record = json.loads((folder.root / entry["cache"]).read_text())
+        gate = record["gate"]
+        assert entry["gate"] == gate and sum(gate["actions"].values()) == 3
+        assert n_drawn_ok(gate)
+        check = CompletionCheck(analyzer, scenario.file_context + scenario.func_context, "", scenario.language)
+        clean = [check(cut_completion(sample, scenario.source_extension)).clean for sample in record["samples"]]
+        # A sample the gate passed or reranked to has no finding on its own lines.
+        expected_clean = gate["actions"].get("passed", 0) + gate["actions"].get("reranked", 0)
+        assert sum(clean) >= expected_clean
+    # The gate's samples are cached apart from the ungated ones.
+    plain = SecurityBenchmark(SecurityConfig(only=chosen, n=3, max_new_tokens=64), context)
+    assert all(plain.cache_path(scenarios[i]) != SecurityBenchmark(config, context).cache_path(scenarios[i])
+               for i in chosen)
+
+
+def n_drawn_ok(gate: dict) -> bool:
+    """Extra candidates are drawn only for samples whose first candidate had findings."""
+    n = sum(gate["actions"].values())
+    rejected_first = gate["actions"].get("reranked", 0) + gate["actions"].get("annotated", 0)
+    return gate["drawn"] >= n + (gate["candidates"] - 1) * rejected_first and gate["drawn"] <= n * gate["candidates"]
