@@ -7,6 +7,7 @@
     safecoder bench cyberseceval --model REF [--set frr instruct autocomplete] [--languages ...] [--limit N]
     safecoder bench all        --model REF [--config suite.yaml] [--n N] [--scenarios DIR] [--limit N]
     safecoder bench compare A B            (run folders, result files, or registry versions)
+    safecoder bench matrix --config M.yaml (models x gate off/on, one report and plot)
     safecoder bench report RUN             (rewrite report.md and the plots of a run folder)
     safecoder promote VERSION [--force --reason TEXT] [--pass1-tolerance 2]
 
@@ -71,6 +72,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     comparison.add_argument("b", help="the same for the result compared with it")
     comparison.add_argument("--format", choices=["table", "markdown", "json"], default="table")
     comparison.set_defaults(handler=_compare)
+
+    matrix = commands.add_parser(
+        "matrix", help="several models, gate off and on, one protocol, one report (matrix.md, matrix.png)",
+        description="Run the suite for every (model, gate) cell of a matrix config (models, gates, engine, a suite "
+        "config file), each cell in its own resumable run folder, then write matrix.md, matrix.json and matrix.png "
+        "to the config's `out` folder. Cells of models that do not resolve yet are reported as pending.")
+    matrix.add_argument("--config", type=Path, required=True, help="the matrix YAML (see configs/bench/)")
+    matrix.add_argument("--report-only", action="store_true", help="rewrite the report from the cells run so far")
+    matrix.add_argument("--only", nargs="+", default=(), help="run only these models' cells (names in the config)")
+    matrix.add_argument("--allow-code-execution", action="store_true",
+                        help="allow running generated code in the sandbox (secure-pass, pass@1)")
+    matrix.add_argument("--no-progress", action="store_true")
+    matrix.set_defaults(handler=_matrix)
 
     report = commands.add_parser("report", help="rewrite a run folder's report.md and plots")
     report.add_argument("run", type=Path, help="a run folder (holding result.json)")
@@ -187,6 +201,20 @@ def _print_result(result: dict, folder: Path, benchmarks) -> None:
     if "knowledge" in benchmarks and "knowledge" in sections:
         print("Knowledge\n" + markdown.knowledge_summary(sections["knowledge"]) + "\n")
     print(f"result: {folder / 'result.json'}\nreport: {folder / 'report.md'}")
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    from safecoder.benchmarks.matrix import MatrixConfig, run_matrix, write_report
+
+    config = MatrixConfig.from_yaml(args.config)
+    if args.report_only:
+        write_report(config)
+    else:
+        run_matrix(config, allow_code_execution=args.allow_code_execution, progress=not args.no_progress,
+                   only=tuple(args.only))
+    print((config.out / "matrix.md").read_text())
+    print(f"report: {config.out / 'matrix.md'}\nplot: {config.out / 'matrix.png'}")
+    return 0
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -1,0 +1,59 @@
+"""`safecoder bench matrix`: models x gates on one protocol, resumable cells, one report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from safecoder.benchmarks.matrix import MatrixConfig, interval, write_report
+from safecoder.config import ConfigError
+
+
+def test_intervals_and_bad_configs():
+    assert interval(50, 100) == pytest.approx(9.8, abs=0.01)
+    assert interval(0, 0) is None and interval(None, 10) is None
+    with pytest.raises(ConfigError, match="distinct"):
+        MatrixConfig(out="x", models=[("a", "m"), ("a", "n")])
+    with pytest.raises(ConfigError, match="gates must be among"):
+        MatrixConfig(out="x", models=[("a", "m")], gates=("sometimes",))
+
+
+def test_yaml_reads_a_bare_off_as_the_gate_off(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("out: o\nmodels: {a: smollm2-135m}\ngates: [off, rerank]\n")
+    assert MatrixConfig.from_yaml(path).gates == ("off", "rerank")
+    path.write_text("out: o\nmodels: [a]\n")
+    with pytest.raises(ConfigError, match="must map names"):
+        MatrixConfig.from_yaml(path)
+
+
+@pytest.mark.slow
+def test_a_small_matrix_runs_reports_and_leaves_missing_models_pending(tmp_path, embedded_model):
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("benchmarks: [security]\nsecurity:\n  n: 2\n  max_new_tokens: 48\n"
+                     "  only: ['trained/cwe-078/1-py']\n")
+    config_path = tmp_path / "matrix.yaml"
+    config_path.write_text(f"out: {tmp_path / 'out'}\nengine: llama\nsuite: {suite}\ngates: [off, rerank]\n"
+                           f"models:\n  small: smollm2-135m\n  later: {tmp_path / 'not-trained-yet'}\n")
+    done = subprocess.run([sys.executable, "-m", "safecoder", "bench", "matrix", "--config", str(config_path),
+                           "--no-progress"], capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = json.loads((tmp_path / "out" / "matrix.json").read_text())
+    by_cell = {(c["model"], c["gate"]): c for c in data["cells"]}
+    for gate in ("off", "rerank"):
+        figures = by_cell[("small", gate)]["figures"]
+        assert by_cell[("small", gate)]["pending"] is None and figures["programs"] >= 1
+        assert figures["paper"] is None or 0 <= figures["paper"] <= 100
+        assert by_cell[("later", gate)]["pending"] == "not run yet"
+    assert sum(by_cell[("small", "rerank")]["figures"]["gate_actions"].values()) == 2
+    assert "gate_actions" not in by_cell[("small", "off")]["figures"]
+    report = (tmp_path / "out" / "matrix.md").read_text()
+    assert "| later | off | pending: not run yet" in report and "## What the gate did" in report
+    assert (tmp_path / "out" / "small" / "gate-rerank" / "result.json").is_file()
+    # The report is rebuilt from the cells alone, without running anything.
+    (tmp_path / "out" / "matrix.md").unlink()
+    write_report(MatrixConfig.from_yaml(config_path))
+    assert (tmp_path / "out" / "matrix.md").read_text() == report
