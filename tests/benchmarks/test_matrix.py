@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from safecoder.benchmarks.matrix import MatrixConfig, interval, write_report
+
 from safecoder.config import ConfigError
 
 
