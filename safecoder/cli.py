@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "safecoder.models.cli",
     "safecoder.registry.cli",
     "safecoder.benchmarks.cli",
+    "safecoder.repair.cli",
     "safecoder.models.export_cli",
     "safecoder.server.cli",
     "safecoder.server.lsp.cli",

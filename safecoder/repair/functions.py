@@ -1,5 +1,7 @@
 """Functions in source code, found with tree-sitter: the unit a fix rewrites.
 
+(Used by `safecoder fix`, the editor's "Fix with SafeCoder" and the repair benchmark.)
+
 `enclosing_function(source, language, line, column)` returns the innermost function or
 method around a position (0-based line, character column) as a `FunctionSpan`: its
 character offsets in the source, its name (None for anonymous functions), and its text
@@ -12,6 +14,8 @@ statement that holds it, so the model rewrites a complete unit.
 errors inside a character range, which is how a spliced-in fix is checked to parse
 without blaming errors elsewhere in a half-typed document. `function_at_offset` finds
 the function around a character offset (the spliced-in fix's last character).
+`signature(code, language)` is a function's head (everything before its body), with
+whitespace collapsed: what a rewrite must keep to stay callable the same way.
 
 Not here: deciding what to rewrite or judging security.
 """
@@ -74,8 +78,10 @@ def _parse(source: _Source, language: Language):
     return parser_for(language).parse(source.data)
 
 
-def enclosing_function(source: str, language: Language, line: int, column: int = 0) -> FunctionSpan | None:
-    """The innermost function containing (line, column), both 0-based; None outside any function."""
+def enclosing_function(source: str, language: Language, line: int, column: int = 0,
+                       outermost: bool = False) -> FunctionSpan | None:
+    """The innermost (or `outermost`) function containing (line, column), both 0-based; None
+    outside any function."""
     kinds = FUNCTION_NODE_TYPES.get(language.id)
     if not kinds:
         return None
@@ -91,6 +97,12 @@ def enclosing_function(source: str, language: Language, line: int, column: int =
         node = node.parent
     if node is None:
         return None
+    if outermost:
+        outer = node.parent
+        while outer is not None:
+            if outer.type in kinds:
+                node = outer
+            outer = outer.parent
     name_node = node.child_by_field_name("name")
     name = name_node.text.decode("utf-8", errors="replace") if name_node is not None else None
     if language.id == "c":
@@ -145,3 +157,23 @@ def function_at_offset(source: str, language: Language, offset: int) -> Function
     line = source.count("\n", 0, offset)
     column = offset - (source.rfind("\n", 0, offset) + 1)
     return enclosing_function(source, language, line, column)
+
+
+def signature(code: str, language: Language) -> str | None:
+    """The head of the outermost function of `code` (before its body), whitespace collapsed."""
+    kinds = FUNCTION_NODE_TYPES.get(language.id)
+    if not kinds:
+        return None
+    text = _Source(code)
+    pending = [_parse(text, language).root_node]
+    while pending:
+        node = pending.pop(0)
+        if node.type in kinds:
+            body = node.child_by_field_name("body")
+            if body is not None:
+                head = text.data[node.start_byte:body.start_byte].decode("utf-8", errors="replace")
+            else:  # grammars without a body field (Ruby): the first line
+                head = text.data[node.start_byte:node.end_byte].decode("utf-8", errors="replace").split("\n")[0]
+            return " ".join(head.split())
+        pending.extend(node.children)
+    return None

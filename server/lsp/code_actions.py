@@ -2,7 +2,8 @@
 
 Input: SafeCoder's diagnostics in the request's context (source "SafeCoder", the CWE as
 code). For each, the fix is looked up in a cache keyed by (language, the function's
-text, CWE), or computed by `fixes.propose_fix`, which offers only a verified rewrite.
+text, CWE), or computed by `fixes.propose_fix` (`safecoder.repair`, the same path as
+`safecoder fix`), which offers only a verified rewrite.
 
 - A verified fix becomes a quick-fix action whose `edit` replaces the function.
 - A refused fix becomes a disabled action whose reason says why (e.g. "still has
@@ -26,9 +27,9 @@ from pygls.protocol import default_converter
 from safecoder.server.lsp.diagnostics import SOURCE
 from safecoder.server.lsp.documents import document_language
 from safecoder.server.lsp.fixes import FixOutcome, propose_fix
-from safecoder.server.lsp.functions import enclosing_function
 
 from safecoder.analysis.findings import Finding
+from safecoder.repair.functions import enclosing_function
 
 logger = logging.getLogger(__name__)
 
