@@ -105,15 +105,15 @@ class _CompileCheck:
         """The checker's complaint about `code`, or None (accepted, or not judgeable here)."""
         if self.policy == "never":
             return None
-        complaint = _compile_complaint(code, self.language, self.name, self.policy)
+        complaint = compile_complaint(code, self.language, self.name, self.policy)
         if complaint is None:
             return None
         if self._original_ok is None:
-            self._original_ok = _compile_complaint(self.source, self.language, self.name, self.policy) is None
+            self._original_ok = compile_complaint(self.source, self.language, self.name, self.policy) is None
         return complaint if self._original_ok else None
 
 
-def _compile_complaint(code: str, language: Language, name: str, policy: CompilerPolicy) -> str | None:
+def compile_complaint(code: str, language: Language, name: str, policy: CompilerPolicy) -> str | None:
     prepared = prepare_source(SourceInput(code, language.id, name))
     if isinstance(prepared, InputProblem):
         return prepared.reason
