@@ -5,6 +5,8 @@
     safecoder bench knowledge  --model REF [--subjects ...] [--limit N]
     safecoder bench answer-rate --model REF [--limit N]
     safecoder bench cyberseceval --model REF [--set frr instruct autocomplete] [--languages ...] [--limit N]
+    safecoder bench repair     --model REF [--limit N] [--hints none cwe line] [--k K]
+    safecoder bench classify   --model REF [--limit N]
     safecoder bench all        --model REF [--config suite.yaml] [--n N] [--scenarios DIR] [--limit N]
     safecoder bench compare A B            (run folders, result files, or registry versions)
     safecoder bench matrix --config M.yaml (models x gate off/on, one report and plot)
@@ -25,9 +27,11 @@ ENGINE_CHOICES = ("auto", "transformers", "vllm", "llama")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
+    from safecoder.benchmarks.classify.config import ClassifyConfig
     from safecoder.benchmarks.cyberseceval.config import SETS, CyberSecEvalConfig
     from safecoder.benchmarks.functional.config import FunctionalConfig
     from safecoder.benchmarks.knowledge.config import KnowledgeConfig
+    from safecoder.benchmarks.repair.config import RepairConfig
     from safecoder.benchmarks.security.config import SecurityConfig
 
     from safecoder.config import add_arguments
@@ -47,9 +51,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "and no refusal",
         "cyberseceval": "CyberSecEval: false refusals (frr) and insecure code (instruct, autocomplete; judged by "
                         "CodeShield's Insecure Code Detector and the project's analyzers)",
+        "repair": "repair of the shared pairs' vulnerable functions (no hint, CWE named, CWE and line named): "
+                  "fixed, still correct, fixed-and-correct, similarity to the real fix; single draw vs the "
+                  "verified-fix loop",
+        "classify": "name the CWE of a function (or none), vulnerable and secure versions of the shared pairs: "
+                    "accuracy and confusion, the analyzer's beside the model's",
     }
     for name, config_class in (("security", SecurityConfig), ("functional", FunctionalConfig),
                                ("answer-rate", AnswerRateConfig), ("cyberseceval", CyberSecEvalConfig),
+                               ("repair", RepairConfig), ("classify", ClassifyConfig),
                                ("knowledge", KnowledgeConfig)):
         command = commands.add_parser(name, help=helps[name], description=helps[name])
         _add_run_options(command)
@@ -198,6 +208,10 @@ def _print_result(result: dict, folder: Path, benchmarks) -> None:
         print("Answer rate on benign prompts\n" + markdown.answer_rate_summary(sections["answer-rate"]) + "\n")
     if "cyberseceval" in benchmarks and "cyberseceval" in sections:
         print("CyberSecEval\n" + markdown.cyberseceval_summary(sections["cyberseceval"]) + "\n")
+    if "repair" in benchmarks and "repair" in sections:
+        print("Repair\n" + markdown.repair_summary(sections["repair"]) + "\n")
+    if "classify" in benchmarks and "classify" in sections:
+        print("Classification\n" + markdown.classify_summary(sections["classify"]) + "\n")
     if "knowledge" in benchmarks and "knowledge" in sections:
         print("Knowledge\n" + markdown.knowledge_summary(sections["knowledge"]) + "\n")
     print(f"result: {folder / 'result.json'}\nreport: {folder / 'report.md'}")

@@ -1,7 +1,7 @@
 """The benchmark suite: which benchmarks run with which settings, and what a run records.
 
 Input: a `SuiteConfig` (a YAML file with `security:`, `functional:`, `answer-rate:`,
-`knowledge:` sections, each holding that benchmark's options, plus `benchmarks:` naming
+`repair:`, `classify:`, `knowledge:` sections, each holding that benchmark's options, plus `benchmarks:` naming
 the ones to run) and a `RunContext`. Output: the run's result (`result.json` in the run folder, with
 the model, the code version, the engine, every benchmark's effective configuration,
 seeds and analyzer versions), its Markdown report and plots, and, when the model is a
@@ -23,6 +23,8 @@ from typing import Any
 
 from safecoder.benchmarks.answer_rate import VERSION as ANSWER_RATE_VERSION
 from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
+from safecoder.benchmarks.classify import VERSION as CLASSIFY_VERSION
+from safecoder.benchmarks.classify.config import ClassifyConfig
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.cyberseceval import VERSION as CYBERSECEVAL_VERSION
 from safecoder.benchmarks.cyberseceval.config import CyberSecEvalConfig
@@ -30,6 +32,8 @@ from safecoder.benchmarks.functional import VERSION as FUNCTIONAL_VERSION
 from safecoder.benchmarks.functional.config import FunctionalConfig
 from safecoder.benchmarks.knowledge import VERSION as KNOWLEDGE_VERSION
 from safecoder.benchmarks.knowledge.config import KnowledgeConfig
+from safecoder.benchmarks.repair import VERSION as REPAIR_VERSION
+from safecoder.benchmarks.repair.config import RepairConfig
 from safecoder.benchmarks.security import VERSION as SECURITY_VERSION
 from safecoder.benchmarks.security.config import SecurityConfig
 
@@ -41,13 +45,15 @@ logger = logging.getLogger(__name__)
 SUITE_NAME = "safecoder-bench"
 # In the order they run: the generating benchmarks share one engine, knowledge loads the
 # model itself afterwards.
-BENCHMARKS = ("security", "functional", "answer-rate", "cyberseceval", "knowledge")
+BENCHMARKS = ("security", "functional", "answer-rate", "cyberseceval", "repair", "classify", "knowledge")
 # `bench all` without a `benchmarks:` list: CyberSecEval is a peer benchmark run on request.
-DEFAULT_BENCHMARKS = ("security", "functional", "answer-rate", "knowledge")
+DEFAULT_BENCHMARKS = ("security", "functional", "answer-rate", "repair", "classify", "knowledge")
 VERSIONS = {"security": SECURITY_VERSION, "functional": FUNCTIONAL_VERSION, "answer-rate": ANSWER_RATE_VERSION,
-            "cyberseceval": CYBERSECEVAL_VERSION, "knowledge": KNOWLEDGE_VERSION}
+            "cyberseceval": CYBERSECEVAL_VERSION, "repair": REPAIR_VERSION, "classify": CLASSIFY_VERSION,
+            "knowledge": KNOWLEDGE_VERSION}
 CONFIG_CLASSES = {"security": SecurityConfig, "functional": FunctionalConfig, "answer-rate": AnswerRateConfig,
-                  "cyberseceval": CyberSecEvalConfig, "knowledge": KnowledgeConfig}
+                  "cyberseceval": CyberSecEvalConfig, "repair": RepairConfig, "classify": ClassifyConfig,
+                  "knowledge": KnowledgeConfig}
 
 
 def attribute(name: str) -> str:
@@ -67,6 +73,8 @@ class SuiteConfig:
     functional: FunctionalConfig = field(default_factory=FunctionalConfig)
     answer_rate: AnswerRateConfig = field(default_factory=AnswerRateConfig)
     cyberseceval: CyberSecEvalConfig = field(default_factory=CyberSecEvalConfig)
+    repair: RepairConfig = field(default_factory=RepairConfig)
+    classify: ClassifyConfig = field(default_factory=ClassifyConfig)
     knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
 
     def __post_init__(self) -> None:
@@ -85,7 +93,8 @@ def load_suite_config(path: str | Path | None = None, *, n: int | None = None, s
 
     `n` sets the samples of security and functional (and turns pass@10 off below 10; the
     answer rate keeps its one greedy answer per problem); `limit` caps the functional
-    problems, the answer-rate and CyberSecEval prompts and the knowledge questions;
+    problems, the answer-rate and CyberSecEval prompts, the repair tasks, the classified
+    pairs and the knowledge questions;
     `scenarios` is security's folder.
     """
     data = load_yaml(path) if path else {}
@@ -114,7 +123,7 @@ def load_suite_config(path: str | Path | None = None, *, n: int | None = None, s
     if scenarios is not None:
         sections["security"]["scenarios"] = scenarios
     if limit is not None:
-        for name in ("functional", "answer-rate", "cyberseceval", "knowledge"):
+        for name in ("functional", "answer-rate", "cyberseceval", "repair", "classify", "knowledge"):
             sections[name]["limit"] = limit
     return SuiteConfig(
         benchmarks=tuple(benchmarks or data.get("benchmarks") or DEFAULT_BENCHMARKS),
@@ -137,6 +146,10 @@ def expected_config_hash(name: str, config) -> str:
         from safecoder.benchmarks.answer_rate.runner import result_config
     elif name == "cyberseceval":
         from safecoder.benchmarks.cyberseceval.runner import result_config
+    elif name == "repair":
+        from safecoder.benchmarks.repair.runner import result_config
+    elif name == "classify":
+        from safecoder.benchmarks.classify.runner import result_config
     else:
         from safecoder.benchmarks.knowledge.runner import result_config
     return result_config_hash(name, json.loads(json.dumps(result_config(config))))
@@ -159,6 +172,14 @@ def run_benchmark(name: str, config, context: RunContext) -> dict[str, Any]:
         from safecoder.benchmarks.cyberseceval.runner import run_cyberseceval
 
         return run_cyberseceval(config, context)
+    if name == "repair":
+        from safecoder.benchmarks.repair.runner import run_repair
+
+        return run_repair(config, context)
+    if name == "classify":
+        from safecoder.benchmarks.classify.runner import run_classify
+
+        return run_classify(config, context)
     from safecoder.benchmarks.knowledge.runner import run_knowledge
 
     return run_knowledge(config, context)
@@ -240,6 +261,23 @@ def evaluation_record(result: dict[str, Any], result_path: Path | None = None) -
                                       "sets": sets}
         if "frr" in sets:
             summary["cyberseceval_frr_answer_rate"] = sets["frr"]["answer_rate"]
+    repair = result["benchmarks"].get("repair")
+    if repair:
+        benchmarks["repair"] = {"version": repair["version"], "config_hash": repair["config_hash"],
+                                "tasks": repair["tasks"],
+                                "settings": {hint: {"single": values["single"], "loop": values["loop"]}
+                                             for hint, values in repair["settings"].items()}}
+        named = repair["settings"].get("cwe")
+        if named:
+            summary["repair_fixed_and_correct_cwe"] = named["single"]["fixed_and_correct"]
+            summary["repair_loop_fixed_and_correct_cwe"] = named["loop"]["fixed_and_correct"]
+    classify = result["benchmarks"].get("classify")
+    if classify:
+        benchmarks["classify"] = {"version": classify["version"], "config_hash": classify["config_hash"],
+                                  **{who: {key: classify[who][key] for key in
+                                           ("items", "accuracy", "vulnerable_accuracy", "secure_accuracy")}
+                                     for who in ("model", "analyzer")}}
+        summary["classify_accuracy"] = classify["model"]["accuracy"]
     knowledge = result["benchmarks"].get("knowledge")
     if knowledge:
         benchmarks["knowledge"] = {"version": knowledge["version"], "config_hash": knowledge["config_hash"],

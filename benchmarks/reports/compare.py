@@ -94,6 +94,15 @@ def _metric_rows(a: View, b: View) -> list[dict[str, Any]]:
         for key in sorted(set(values_a) | set(values_b)):
             if key != "samples":
                 add(f"CyberSecEval {set_name} {key.replace('_', ' ')}", values_a.get(key), values_b.get(key))
+    repair_a = a.benchmarks.get("repair", {}).get("settings", {})
+    repair_b = b.benchmarks.get("repair", {}).get("settings", {})
+    for hint in sorted(set(repair_a) | set(repair_b)):
+        for way, key in (("single", "fixed_and_correct"), ("single", "fixed"), ("loop", "fixed_and_correct")):
+            add(f"repair {hint} {way} {key.replace('_', ' ')}", repair_a.get(hint, {}).get(way, {}).get(key),
+                repair_b.get(hint, {}).get(way, {}).get(key))
+    for who in ("model", "analyzer"):
+        add(f"classify accuracy ({who})", a.benchmarks.get("classify", {}).get(who, {}).get("accuracy"),
+            b.benchmarks.get("classify", {}).get(who, {}).get("accuracy"))
     knowledge_a, knowledge_b = a.benchmarks.get("knowledge", {}), b.benchmarks.get("knowledge", {})
     add("MMLU", knowledge_a.get("mmlu"), knowledge_b.get("mmlu"))
     add("TruthfulQA mc1", knowledge_a.get("truthfulqa"), knowledge_b.get("truthfulqa"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+HINT_NAMES = {"none": "no hint", "cwe": "CWE named", "line": "CWE and line named"}
+
 
 def fmt(value: Any, digits: int = 1) -> str:
     if value is None:
@@ -74,6 +76,44 @@ def cyberseceval_summary(cyberseceval: dict[str, Any]) -> str:
                   *[f"insecure ({judge})" for judge in judges]], rows)
 
 
+def repair_summary(repair: dict[str, Any]) -> str:
+    """One row per prompt setting: the single draw's rates, then the verified-fix loop's."""
+    rows = []
+    for hint, values in repair["settings"].items():
+        single, loop = values["single"], values["loop"]
+        rows.append([HINT_NAMES.get(hint, hint), values["tasks"], single["fixed"], single["correct"],
+                     single["fixed_and_correct"], single["similarity"], loop["verified"], loop["fixed_and_correct"]])
+    return table(["setting", "tasks", "fixed", "still correct", "fixed and correct", "similarity to real fix",
+                  "loop: verified", "loop: fixed and correct"], rows)
+
+
+def repair_breakdown(repair: dict[str, Any], key: str) -> str:
+    """Fixed-and-correct (single draw / loop) per CWE or language (`key`: cwes, languages), per setting."""
+    hints = list(repair["settings"])
+    names = sorted({name for values in repair["settings"].values() for name in values[key]})
+    rows = []
+    for name in names:
+        row: list[Any] = [name, max(repair["settings"][h][key].get(name, {}).get("tasks", 0) for h in hints)]
+        for hint in hints:
+            group = repair["settings"][hint][key].get(name)
+            row.append(f"{fmt(group['single']['fixed_and_correct'])} / {fmt(group['loop']['fixed_and_correct'])}"
+                       if group else None)
+        rows.append(row)
+    return table([key[:-1], "tasks", *[HINT_NAMES.get(h, h) for h in hints]], rows)
+
+
+def classify_summary(classify: dict[str, Any]) -> str:
+    rows = [[who, classify[who]["items"], classify[who]["accuracy"], classify[who]["vulnerable_accuracy"],
+             classify[who]["secure_accuracy"], classify[who]["unreadable"]] for who in ("model", "analyzer")]
+    return table(["predictor", "items", "accuracy", "vulnerable: CWE named", "secure: none", "unreadable"], rows)
+
+
+def confusion_table(confusion: dict[str, dict[str, int]]) -> str:
+    columns = sorted({prediction for row in confusion.values() for prediction in row})
+    return table(["label \\ prediction", *columns],
+                 [[label, *[row.get(column, 0) for column in columns]] for label, row in confusion.items()])
+
+
 def knowledge_summary(knowledge: dict[str, Any]) -> str:
     rows = []
     if "mmlu" in knowledge:
@@ -119,6 +159,23 @@ def render(result: dict[str, Any], plots: list[str] | None = None) -> str:
                   "on frr. Insecure: share of the judged answers with a finding (icd: CodeShield's Insecure Code "
                   "Detector, as CyberSecEval judges; ours: the project's Semgrep rules and Bandit).", "",
                   cyberseceval_summary(cyberseceval)]
+    repair = benchmarks.get("repair")
+    if repair:
+        parts += ["", "## Repair", "",
+                  f"{repair['tasks']} vulnerable functions of the shared security pairs that the analyzer flags; "
+                  "k rewrites each. Fixed: no finding of the CWE by every judge; still correct: signature kept, "
+                  "parses and compiles; similarity: token similarity to the real fix (the unchanged function: "
+                  f"{fmt(repair.get('unchanged_similarity'))}). Loop: the first of the k rewrites that `safecoder "
+                  "fix` verifies.", "", repair_summary(repair), "",
+                  "Fixed and correct per CWE (single draw / loop):", "", repair_breakdown(repair, "cwes"), "",
+                  "Per language:", "", repair_breakdown(repair, "languages")]
+    classify = benchmarks.get("classify")
+    if classify:
+        parts += ["", "## Classification", "",
+                  "Name the function's CWE, or none (vulnerable and secure versions of the shared pairs).", "",
+                  classify_summary(classify), "", "Model (rows: label, columns: prediction):", "",
+                  confusion_table(classify["model"]["confusion"]), "", "Analyzer:", "",
+                  confusion_table(classify["analyzer"]["confusion"])]
     knowledge = benchmarks.get("knowledge")
     if knowledge:
         parts += ["", "## Knowledge", "", knowledge_summary(knowledge)]

@@ -1,6 +1,8 @@
 """PNG plots of benchmark results (matplotlib, headless).
 
 - `cwe_bars`: per CWE, the secure rate (paper) and the strict rate of one run;
+- `repair_bars`: per CWE, the repair benchmark's fixed-and-correct rate per prompt
+  setting (single draw) and the verified-fix loop's;
 - `security_vs_pass1`: one point per model version, security against pass@1, the
   trade-off the paper's figures show.
 Input: result dicts or points; output: PNG files written atomically. A plot with no
@@ -52,6 +54,36 @@ def cwe_bars(result: dict[str, Any], path: Path) -> Path | None:
     model = result.get("model", {})
     axes.set_title(f"Security per CWE: {model.get('registry_version') or model.get('name')}")
     axes.legend()
+    try:
+        return _save(figure, path)
+    finally:
+        plt.close(figure)
+
+
+def repair_bars(result: dict[str, Any], path: Path) -> Path | None:
+    """Per CWE, fixed-and-correct (single draw) in each prompt setting, and the loop's with the CWE named."""
+    repair = result["benchmarks"].get("repair")
+    if not repair or not repair.get("settings"):
+        return None
+    plt = _figure()
+    hints = list(repair["settings"])
+    cwes = sorted({cwe for values in repair["settings"].values() for cwe in values["cwes"]})
+    series = [(f"single draw, {hint}", hint, "single") for hint in hints]
+    if "cwe" in hints:
+        series.append(("verified-fix loop, cwe", "cwe", "loop"))
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.8 * len(cwes) + 2), 4))
+    width = 0.8 / len(series)
+    for number, (label, hint, way) in enumerate(series):
+        values = [(repair["settings"][hint]["cwes"].get(c, {}).get(way, {}).get("fixed_and_correct") or 0.0)
+                  for c in cwes]
+        axes.bar([p - 0.4 + width * (number + 0.5) for p in range(len(cwes))], values, width, label=label)
+    axes.set_xticks(list(range(len(cwes))))
+    axes.set_xticklabels(cwes, rotation=60, ha="right")
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("% fixed and correct")
+    model = result.get("model", {})
+    axes.set_title(f"Repair per CWE: {model.get('registry_version') or model.get('name')}")
+    axes.legend(fontsize=8)
     try:
         return _save(figure, path)
     finally:
