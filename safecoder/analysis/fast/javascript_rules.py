@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from safecoder.analysis.fast.guards import guarded
+from safecoder.analysis.fast.literals import _operands, operator
 from safecoder.analysis.fast.operators import (
     any_identifier_matches,
     argument_sinks,
@@ -47,16 +49,43 @@ def built_or_user_input(ctx, node) -> bool:
     return ctx.is_built_string(node) or user_input(ctx, node)
 
 
-def name_matches(regex: str):
-    """Semgrep `pattern: $S(...)` with `metavariable-regex` on `$S`."""
+def name_matches(regex: str, anchored: bool = False):
+    """Semgrep `pattern: $S(...)` with `metavariable-regex` on `$S` (`anchored`: matched from the start, as
+    Semgrep does; the older rules' regexes are searched)."""
     compiled = re.compile(regex)
 
     def accept(ctx, node) -> bool:
         if node.type not in ("call_expression",):
             return False
         function = node.child_by_field_name("function")
-        return function is not None and bool(compiled.search(ctx.text(function)))
+        if function is None:
+            return False
+        text = ctx.text(function)
+        return bool(compiled.match(text) if anchored else compiled.search(text))
     return accept
+
+
+def parameters_in_scope(ctx, node) -> set[str]:
+    """Parameters of every function around `node` (Semgrep `pattern-inside: function $F(..., $P, ...) { ... }`)."""
+    names: set[str] = set()
+    current = node.parent
+    while current is not None:
+        if current.type in _FUNCTIONS_WITH_SOURCE_PARAMETERS:
+            parameters = current.child_by_field_name("parameters") or current.child_by_field_name("parameter")
+            if parameters is not None and parameters.type == "identifier":
+                names.add(ctx.text(parameters))
+            elif parameters is not None:
+                names.update(ctx.text(p) for p in parameters.named_children if p.type == "identifier")
+        current = current.parent
+    return names
+
+
+def url_from_fixed_host(ctx, node) -> bool:
+    """A URL literal or template whose scheme and host are written out before any input."""
+    return _FIXED_HOST.match(ctx.text(node)) is not None
+
+
+_FIXED_HOST = re.compile(r"""^[`"']https?://[\w.-]+(:\d+)?/""")
 
 
 def assigned_property_sinks(*properties: str):
@@ -94,6 +123,39 @@ def path_traversal(ctx):
                                  method_sinks("sendFile", "download")),
                      is_source=user_input,
                      is_sanitizer=lambda c, n: is_call_to(c, n, "path.basename") or name_matches(r"(?i)sanitize")(c, n))
+    return tainted_sinks(ctx, spec)
+
+
+def _path_containment_check(ctx, node) -> bool:
+    """`$Y.startsWith(...)`, `$Y.includes("..")`."""
+    if node.type != "call_expression":
+        return False
+    call = call_at(ctx, node)
+    if call is None or call.receiver is None:
+        return False
+    if call.name.endswith(".startsWith"):
+        return True
+    positional = ctx.positional(call)
+    return call.name.endswith(".includes") and len(positional) == 1 and ctx.string_value(positional[0]) == ".." \
+        and positional[0].type == "string"
+
+
+@rule("cwe-022-javascript-path-join-escape", LANGUAGE)
+def path_join_escape(ctx):
+    def joined_parameter(ctx, node) -> bool:
+        if node.type != "call_expression" or not is_call_to(ctx, node, "path.join", "path.resolve"):
+            return False
+        names = {ctx.text(a) for a in ctx.positional(call_at(ctx, node))[1:] if a.type == "identifier"}
+        return bool(names) and bool(names & parameters_in_scope(ctx, node))
+
+    def sinks(ctx):
+        produced = chain(argument_sinks(*(f"fs.{method}" for method in _FS_METHODS)),
+                         method_sinks("sendFile", "download"))
+        for node in produced(ctx):
+            if not guarded(ctx, node, lambda n: _path_containment_check(ctx, n)):
+                yield node
+    spec = TaintSpec(sinks=sinks, is_source=joined_parameter,
+                     is_sanitizer=lambda c, n: is_call_to(c, n, "path.basename"))
     return tainted_sinks(ctx, spec)
 
 
@@ -146,6 +208,33 @@ def xss(ctx):
     return tainted_sinks(ctx, spec)
 
 
+_TEMPLATE_HTML = re.compile(r"(?s)^`.*<[a-zA-Z]")
+_HTML = re.compile(r"(?s).*<[a-zA-Z]")
+
+
+def html_built(ctx):
+    """Semgrep: `$S` matching a template literal holding a tag, and `"$H" + $X`, `$X + "$H"` with $H holding one."""
+    def markup(node) -> bool:
+        value = ctx.string_value(node) if node is not None and node.type == "string" else None
+        return value is not None and _HTML.match(value) is not None
+
+    for node in ctx.nodes("template_string"):
+        if ctx.is_built_string(node) and _TEMPLATE_HTML.match(ctx.text(node)):
+            yield node
+    for node in ctx.nodes("binary_expression"):
+        left, right = _operands(node)
+        if operator(ctx, node) == "+" and (markup(left) or markup(right)):
+            yield node
+
+
+@rule("cwe-079-javascript-html-built-from-input", LANGUAGE)
+def html_built_from_input(ctx):
+    spec = TaintSpec(sinks=html_built, is_source=lambda c, n: user_input(c, n) and _is_req(c, n),
+                     is_sanitizer=name_matches(r"(?i).*(escape|sanitize|encode|purify|parseInt|Number)", anchored=True),
+                     parameters_are_sources=True, parameter_functions=_FUNCTIONS_WITH_SOURCE_PARAMETERS)
+    return tainted_sinks(ctx, spec)
+
+
 @rule("cwe-079-javascript-dom-html-from-arguments", LANGUAGE)
 def dom_html_from_arguments(ctx):
     sinks = chain(argument_sinks("document.write", "document.writeln", exact=1),
@@ -190,6 +279,19 @@ def code_injection(ctx):
     return tainted_sinks(ctx, TaintSpec(sinks=sinks, is_source=built_or_user_input))
 
 
+# --- CWE-095 ---------------------------------------------------------------------------------------
+
+@rule("cwe-095-javascript-eval-injection", LANGUAGE)
+def eval_injection(ctx):
+    sinks = chain(argument_sinks("eval", exact=1),
+                  argument_sinks("new Function", "Function", position=-1),
+                  argument_sinks("vm.runInNewContext", "vm.runInThisContext", "vm.runInContext"))
+    spec = TaintSpec(sinks=sinks, is_source=lambda c, n: user_input(c, n) and _is_req(c, n),
+                     is_sanitizer=name_matches(r"^(parseInt|parseFloat|Number)$", anchored=True),
+                     parameters_are_sources=True, parameter_functions=_FUNCTIONS_WITH_SOURCE_PARAMETERS)
+    return tainted_sinks(ctx, spec)
+
+
 # --- CWE-116 ---------------------------------------------------------------------------------------
 
 _META_REPLACEMENT = re.compile(r"""^(["'](\\\\|\\?['"<>&])["']|/\\?['"<>&]/[imsuy]*)$""")
@@ -201,6 +303,38 @@ def incomplete_sanitization(ctx):
         positional = ctx.positional(call)
         if len(positional) == 2 and _META_REPLACEMENT.match(ctx.text(positional[0])):
             yield call.node
+
+
+# --- CWE-117 ---------------------------------------------------------------------------------------
+
+_CONSOLE_METHOD = re.compile(r"^(log|info|warn|error|debug)$")
+_LOG_METHOD = re.compile(r"^(debug|info|warn|warning|error|fatal|log)$")
+_LOGGER = re.compile(r"(?i)^(\w+\.)*_*(log|logger|winston)$")
+_USER_TEXT = (r"(?i)^\w*(user|name|login|email|input|query|search|term|comment|message|msg|text|content|body"
+              r"|payload|header|agent|referr?er|url|host)\w*$")
+
+
+def log_arguments(ctx):
+    """Semgrep: `console.$M(..., $X, ...)` and `$LOG.$M(..., $X, ...)` ($LOG a logger), focused on $X."""
+    for call in _receiver_calls(ctx, "*"):
+        function = call.node.child_by_field_name("function")
+        if function is None or function.type != "member_expression":
+            continue
+        method, receiver = ctx.text(function.child_by_field_name("property")), ctx.text(call.receiver)
+        if (receiver == "console" and _CONSOLE_METHOD.match(method)) or \
+                (_LOGGER.match(receiver) and _LOG_METHOD.match(method)):
+            yield from ctx.positional(call)
+
+
+@rule("cwe-117-javascript-log-injection", LANGUAGE)
+def log_injection(ctx):
+    neutraliser = name_matches(r"(?i)^[\w.]*(saniti[sz]|escape|neutrali[sz]|encodeURIComponent|parseInt|Number)",
+                               anchored=True)
+    spec = TaintSpec(sinks=log_arguments, is_source=lambda c, n: user_input(c, n) and _is_req(c, n),
+                     is_sanitizer=lambda c, n: is_call_to(c, n, "*.replace", "JSON.stringify") or neutraliser(c, n),
+                     parameters_are_sources=True, parameter_functions=_FUNCTIONS_WITH_SOURCE_PARAMETERS,
+                     parameter_pattern=_USER_TEXT)
+    return tainted_sinks(ctx, spec)
 
 
 # --- CWE-200 ---------------------------------------------------------------------------------------
@@ -339,13 +473,23 @@ def _uses(ctx, statement, names: tuple[str, ...], called: bool) -> bool:
     return ctx.text(argument) in names
 
 
-# --- CWE-400 ---------------------------------------------------------------------------------------
+# --- CWE-1333 --------------------------------------------------------------------------------------
 
-@rule("cwe-400-javascript-regex-injection", LANGUAGE)
+def _escapes_regex_characters(ctx, node) -> bool:
+    """Semgrep: `$X.replace($RE, $WITH)` with $WITH holding `$&` (the usual escaping idiom)."""
+    if node.type != "call_expression" or not is_call_to(ctx, node, "*.replace"):
+        return False
+    positional = ctx.positional(call_at(ctx, node))
+    return len(positional) == 2 and "$&" in ctx.text(positional[1])
+
+
+@rule("cwe-1333-javascript-regex-injection", LANGUAGE)
 def regex_injection(ctx):
+    escape = name_matches(r"(?i).*escape", anchored=True)
     spec = TaintSpec(sinks=argument_sinks("new RegExp", "RegExp"),
                      is_source=lambda c, n: user_input(c, n) and _is_req(c, n),
-                     is_sanitizer=name_matches(r"(?i)escape"))
+                     is_sanitizer=lambda c, n: escape(c, n) or _escapes_regex_characters(c, n),
+                     parameters_are_sources=True, parameter_functions=_FUNCTIONS_WITH_SOURCE_PARAMETERS)
     return tainted_sinks(ctx, spec)
 
 
@@ -548,7 +692,21 @@ def _assigns_hash(ctx, statement, name: str) -> bool:
 
 @rule("cwe-918-javascript-ssrf", LANGUAGE)
 def ssrf(ctx):
-    spec = TaintSpec(sinks=argument_sinks("axios", "axios.*", "fetch", "http.get", "http.request", "https.get",
-                                          "https.request", "request", "request.*", "got", "needle.*"),
-                     is_source=lambda c, n: user_input(c, n) and _is_req(c, n))
+    urls = argument_sinks("axios", "axios.*", "fetch", "http.get", "http.request", "https.get", "https.request",
+                          "request", "request.*", "got", "needle.*")
+
+    def sinks(ctx):
+        for node in urls(ctx):
+            if not url_from_fixed_host(ctx, node) and not guarded(ctx, node, lambda n: _allow_list_check(ctx, n)):
+                yield node
+    spec = TaintSpec(sinks=sinks, is_source=lambda c, n: user_input(c, n) and _is_req(c, n),
+                     parameters_are_sources=True, parameter_functions=_FUNCTIONS_WITH_SOURCE_PARAMETERS)
     return tainted_sinks(ctx, spec)
+
+
+def _allow_list_check(ctx, node) -> bool:
+    """`$A.includes(...)`, `$A.has(...)`."""
+    if node.type != "call_expression":
+        return False
+    call = call_at(ctx, node)
+    return call is not None and call.receiver is not None and call.name.rsplit(".", 1)[-1] in ("includes", "has")

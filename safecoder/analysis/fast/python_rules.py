@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from safecoder.analysis.fast.guards import guarded, membership_test
+from safecoder.analysis.fast.literals import _operands, operator
 from safecoder.analysis.fast.operators import (
     any_identifier_matches,
     argument_sinks,
@@ -47,6 +49,42 @@ def sanitizer(*patterns: str):
     return accept
 
 
+# Semgrep: `def $F(..., $P, ...): ...` with `focus-metavariable: $P`, self and cls excluded.
+NOT_SELF = ("self", "cls")
+
+
+def enclosing_parameters(ctx, node) -> set[str]:
+    """Names of the parameters of every `def` around `node` (Semgrep `pattern-inside: def $F(..., $P, ...)`)."""
+    names: set[str] = set()
+    current = node.parent
+    while current is not None:
+        if current.type == "function_definition":
+            parameters = current.child_by_field_name("parameters")
+            for parameter in parameters.named_children if parameters is not None else ():
+                name = parameter if parameter.type == "identifier" else (
+                    parameter.child_by_field_name("name") or
+                    next((c for c in parameter.named_children if c.type == "identifier"), None))
+                if name is not None and name.type == "identifier":
+                    names.add(ctx.text(name))
+        current = current.parent
+    return names - set(NOT_SELF)
+
+
+def enclosing_function_names(ctx, node):
+    current = node.parent
+    while current is not None:
+        if current.type == "function_definition":
+            name = current.child_by_field_name("name")
+            if name is not None:
+                yield ctx.text(name)
+        current = current.parent
+
+
+def plain_string(ctx, node) -> str | None:
+    """Semgrep `"$H"`: the value of a string literal without interpolation."""
+    return ctx.string_value(node) if node is not None and node.type == "string" else None
+
+
 def route_returns(ctx):
     """Semgrep: `return $X` inside `@$APP.route(...) def $F(...): ...`, focused on $X."""
     for definition in ctx.nodes("decorated_definition"):
@@ -81,6 +119,47 @@ def path_injection(ctx):
         is_source=request_data,
         is_sanitizer=sanitizer("safe_join", "*.safe_join", "secure_filename", "*.secure_filename",
                                "os.path.basename"))
+    return tainted_sinks(ctx, spec)
+
+
+def _containment_check(ctx, node) -> bool:
+    """`$Y.startswith(...)`, `$Y.is_relative_to(...)`, `os.path.commonpath(...)`, `".." in $Y`."""
+    if node.type == "call":
+        return is_call_to(ctx, node, "*.startswith", "*.is_relative_to", "os.path.commonpath")
+    if membership_test(ctx, node, ("in",)):
+        return plain_string(ctx, node.named_children[0]) == ".."
+    return False
+
+
+@rule("cwe-022-python-path-join-escape", LANGUAGE)
+def path_join_escape(ctx):
+    def joined_parameter(ctx, node) -> bool:
+        """Semgrep: `os.path.join($BASE, ..., $P, ...)` or `$BASE / $P`, $P a parameter of the enclosing def."""
+        if node.type == "call":
+            if not is_call_to(ctx, node, "os.path.join"):
+                return False
+            candidates = ctx.positional(call_at(ctx, node))[1:]
+        elif node.type == "binary_operator" and operator(ctx, node) == "/":
+            candidates = [_operands(node)[1]]
+        else:
+            return False
+        names = {ctx.text(c) for c in candidates if c is not None and c.type == "identifier"}
+        return bool(names) and bool(names & enclosing_parameters(ctx, node))
+
+    def sinks(ctx):
+        produced = chain(argument_sinks("open", "io.open", "os.open", "send_file", "flask.send_file", "shutil.copy",
+                                        "shutil.copyfile", "shutil.rmtree"),
+                         argument_sinks("os.remove", "os.unlink", exact=1))
+        yield from produced(ctx)
+        for call in ctx.calls_to("*.read_text", "*.read_bytes", "*.write_text", "*.write_bytes"):
+            if call.receiver is not None:
+                yield call.receiver
+
+    def unguarded(ctx):
+        return (node for node in sinks(ctx) if not guarded(ctx, node, lambda n: _containment_check(ctx, n)))
+    spec = TaintSpec(sinks=unguarded, is_source=joined_parameter,
+                     is_sanitizer=sanitizer("os.path.basename", "secure_filename", "*.secure_filename", "safe_join",
+                                            "*.safe_join"))
     return tainted_sinks(ctx, spec)
 
 
@@ -165,6 +244,40 @@ def html_from_arguments(ctx):
     return tainted_sinks(ctx, spec)
 
 
+_FSTRING_HTML = re.compile(r"(?s)^([rR]?[fF]|[fF][rR])(\"|').*<[a-zA-Z]")
+_HTML = re.compile(r"(?s).*<[a-zA-Z]")
+
+
+def html_built(ctx):
+    """Semgrep: `$S` matching `f"...<tag..."`, and `"$H" + $X`, `$X + "$H"`, `"$H" % $X`, `"$H".format(...)`
+    with $H holding a tag."""
+    def markup(node) -> bool:
+        value = plain_string(ctx, node)
+        return value is not None and _HTML.match(value) is not None
+
+    for node in ctx.nodes("string"):
+        if node.parent is not None and node.parent.type == "concatenated_string":
+            continue
+        if ctx.is_built_string(node) and _FSTRING_HTML.match(ctx.text(node)):
+            yield node
+    for node in ctx.nodes("binary_operator"):
+        left, right = _operands(node)
+        op = operator(ctx, node)
+        if (op == "+" and (markup(left) or markup(right))) or (op == "%" and markup(left)):
+            yield node
+    for call in ctx.calls_to("*.format"):
+        if call.receiver is not None and markup(call.receiver):
+            yield call.node
+
+
+@rule("cwe-079-python-html-built-from-input", LANGUAGE)
+def html_built_from_input(ctx):
+    spec = TaintSpec(sinks=html_built, is_source=request_data,
+                     is_sanitizer=sanitizer("escape", "*.escape", "bleach.clean", "int", "float", "len"),
+                     parameters_are_sources=True, excluded_parameters=NOT_SELF)
+    return tainted_sinks(ctx, spec)
+
+
 @rule("cwe-079-python-jinja2-autoescape", LANGUAGE)
 def jinja2_autoescape(ctx):
     for call in ctx.calls_to("jinja2.Environment", "jinja2.Template"):
@@ -193,6 +306,53 @@ def sql_string_to_call(ctx):
 @rule("cwe-094-python-code-injection", LANGUAGE)
 def code_injection(ctx):
     return tainted_sinks(ctx, TaintSpec(sinks=argument_sinks("eval", "exec", "compile"), is_source=built_or_request))
+
+
+# --- CWE-095 ---------------------------------------------------------------------------------------
+
+@rule("cwe-095-python-eval-injection", LANGUAGE)
+def eval_injection(ctx):
+    spec = TaintSpec(sinks=argument_sinks("eval", "exec"), is_source=request_data,
+                     is_sanitizer=sanitizer("int", "float"), parameters_are_sources=True,
+                     excluded_parameters=NOT_SELF)
+    return tainted_sinks(ctx, spec)
+
+
+# --- CWE-117 ---------------------------------------------------------------------------------------
+
+_LOG_METHOD = re.compile(r"^(debug|info|warning|warn|error|critical|exception|fatal|log)$")
+_LOGGER = re.compile(r"(?i)^(\w+\.)*_*(log|logger)$")
+_USER_TEXT = (r"(?i)^\w*(user|name|login|email|input|query|search|term|comment|message|msg|text|content|body"
+              r"|payload|header|agent|referr?er|url|host)\w*$")
+_NEUTRALISER = re.compile(r"(?i)^[\w.]*(saniti[sz]|escape|neutrali[sz])")
+
+
+def log_arguments(ctx):
+    """Semgrep: `logging.$M(..., $X, ...)` and `$LOG.$M(..., $X, ...)` ($LOG a logger), focused on $X."""
+    for call in ctx.calls:
+        function = call.node.child_by_field_name("function")
+        if function is None or function.type != "attribute" or call.receiver is None:
+            continue
+        if not _LOG_METHOD.match(ctx.text(function.child_by_field_name("attribute"))):
+            continue
+        if call.name.rsplit(".", 1)[0] == "logging" or _LOGGER.match(ctx.text(call.receiver)):
+            yield from ctx.positional(call)
+
+
+def log_neutraliser(ctx, node) -> bool:
+    if node.type != "call":
+        return False
+    if is_call_to(ctx, node, "*.replace", "repr", "json.dumps", "int", "float", "len"):
+        return True
+    function = node.child_by_field_name("function")
+    return function is not None and _NEUTRALISER.match(ctx.text(function)) is not None
+
+
+@rule("cwe-117-python-log-injection", LANGUAGE)
+def log_injection(ctx):
+    spec = TaintSpec(sinks=log_arguments, is_source=request_data, is_sanitizer=log_neutraliser,
+                     parameters_are_sources=True, parameter_pattern=_USER_TEXT)
+    return tainted_sinks(ctx, spec)
 
 
 # --- CWE-200 ---------------------------------------------------------------------------------------
@@ -357,7 +517,7 @@ def password_fast_hash(ctx):
             yield call.node
 
 
-def _assigns_hasher(ctx, statement, hasher: str) -> bool:
+def _assigns_hasher(ctx, statement, hasher: str, allow_new: bool = True) -> bool:
     assignment = statement.named_children[0] if statement.type == "expression_statement" and \
         statement.named_children else None
     if assignment is None or assignment.type != "assignment":
@@ -367,7 +527,34 @@ def _assigns_hasher(ctx, statement, hasher: str) -> bool:
         return False
     call = call_at(ctx, right)
     return call is not None and call.name.startswith("hashlib.") and \
-        (_FAST_HASHES.match(call.name.split(".", 1)[1]) is not None or call.name == "hashlib.new")
+        (_FAST_HASHES.match(call.name.split(".", 1)[1]) is not None or (allow_new and call.name == "hashlib.new"))
+
+
+# --- CWE-916 ---------------------------------------------------------------------------------------
+
+@rule("cwe-916-python-password-function-fast-hash", LANGUAGE)
+def password_function_fast_hash(ctx):
+    password = re.compile(_PASSWORD)
+
+    def in_password_function(node) -> bool:
+        return any(password.match(name) for name in enclosing_function_names(ctx, node))
+
+    def literal(node) -> bool:
+        return node.type == "string" and ctx.is_literal(node)
+
+    for call in ctx.calls_to("hashlib.*"):
+        positional = ctx.positional(call)
+        if _FAST_HASHES.match(call.name.split(".", 1)[1]) and positional and not literal(positional[0]) and \
+                in_password_function(call.node):
+            yield call.node
+    for call in ctx.calls_to("*.update"):
+        receiver, positional = call.receiver, ctx.positional(call)
+        if receiver is None or receiver.type != "identifier" or len(positional) != 1 or literal(positional[0]):
+            continue
+        hasher = ctx.text(receiver)
+        if in_password_function(call.node) and preceded_by(
+                ctx, call.node, lambda s, hasher=hasher: _assigns_hasher(ctx, s, hasher, allow_new=False)):
+            yield call.node
 
 
 # --- CWE-352 ---------------------------------------------------------------------------------------
@@ -401,13 +588,14 @@ def insecure_temp_file(ctx):
     return [call.node for call in ctx.calls_to("tempfile.mktemp", "os.tempnam", "os.tmpnam")]
 
 
-# --- CWE-400 ---------------------------------------------------------------------------------------
+# --- CWE-1333 --------------------------------------------------------------------------------------
 
-@rule("cwe-400-python-regex-injection", LANGUAGE)
+@rule("cwe-1333-python-regex-injection", LANGUAGE)
 def regex_injection(ctx):
     spec = TaintSpec(sinks=argument_sinks("re.compile", "re.match", "re.search", "re.fullmatch", "re.findall",
-                                          "re.finditer", "re.sub", "re.split"),
-                     is_source=request_data, is_sanitizer=sanitizer("re.escape"))
+                                          "re.finditer", "re.sub", "re.subn", "re.split"),
+                     is_source=request_data, is_sanitizer=sanitizer("re.escape"),
+                     parameters_are_sources=True, excluded_parameters=NOT_SELF)
     return tainted_sinks(ctx, spec)
 
 
@@ -485,9 +673,17 @@ def hardcoded_credential(ctx):
 
 # --- CWE-918 ---------------------------------------------------------------------------------------
 
+_FIXED_HOST = re.compile(r"^(?![fF]?[\"']https?://[\w.-]+(:\d+)?/)")
+
+
 @rule("cwe-918-python-ssrf", LANGUAGE)
 def ssrf(ctx):
-    spec = TaintSpec(sinks=argument_sinks("requests.*", "httpx.*", "urllib.request.urlopen",
-                                          "urllib.request.Request", "urllib.urlopen", "urllib2.urlopen"),
-                     is_source=request_data)
+    urls = argument_sinks("requests.*", "httpx.*", "urllib.request.urlopen", "urllib.request.Request",
+                          "urllib.urlopen", "urllib2.urlopen")
+
+    def sinks(ctx):
+        for node in urls(ctx):
+            if _FIXED_HOST.match(ctx.text(node)) and not guarded(ctx, node, lambda n: membership_test(ctx, n)):
+                yield node
+    spec = TaintSpec(sinks=sinks, is_source=request_data, parameters_are_sources=True, excluded_parameters=NOT_SELF)
     return tainted_sinks(ctx, spec)

@@ -22,6 +22,7 @@ container is tainted", exceptions' paths, or aliasing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -40,6 +41,8 @@ class TaintSpec:
     # Semgrep: `def $F(..., $P, ...)` with `focus-metavariable: $P`, i.e. every parameter is a source.
     parameters_are_sources: bool = False
     excluded_parameters: tuple[str, ...] = ()  # `metavariable-regex` excluding e.g. self and cls
+    # `metavariable-regex` on the parameter's name (matched from its start, as Semgrep does).
+    parameter_pattern: str | None = None
     # The function node types whose parameters are sources (None: every function type).
     parameter_functions: frozenset[str] | None = None
 
@@ -47,6 +50,8 @@ class TaintSpec:
 _MEMBER_TYPES = frozenset({"attribute", "member_expression", "field_access", "selector_expression",
                            "field_expression", "subscript", "subscript_expression", "element_reference",
                            "index_expression", "array_access"})
+_COMPREHENSIONS = frozenset({"generator_expression", "list_comprehension", "set_comprehension",
+                             "dictionary_comprehension"})
 _DESTRUCTURING = frozenset({"expression_list", "pattern_list", "tuple_pattern", "list_pattern", "tuple",
                             "list", "object_pattern", "array_pattern", "left_assignment_list",
                             "parenthesized_expression", "as_pattern_target", "pointer_declarator",
@@ -82,7 +87,11 @@ class _Walker:
             parameters = self._parameters(node)
             if self.spec.parameters_are_sources and (self.spec.parameter_functions is None
                                                      or kind in self.spec.parameter_functions):
-                inherited = (inherited - parameters) | (parameters - set(self.spec.excluded_parameters))
+                sources = parameters - set(self.spec.excluded_parameters)
+                if self.spec.parameter_pattern is not None:
+                    pattern = re.compile(self.spec.parameter_pattern)
+                    sources = State(name for name in sources if pattern.match(name))
+                inherited = (inherited - parameters) | sources
             else:
                 inherited = inherited - parameters
             self.visit_children(node, inherited)
@@ -222,6 +231,15 @@ class _Walker:
             return False
         if kind in _MEMBER_TYPES and state and ctx.text(node) in state:
             return True
+        if kind in _COMPREHENSIONS and node.named_children:
+            # Python comprehension: its value is its element, with the loop targets bound first
+            inner = state
+            for clause in node.named_children[1:]:
+                if clause.type == "for_in_clause":
+                    target, value = clause.child_by_field_name("left"), clause.child_by_field_name("right")
+                    if target is not None and value is not None:
+                        inner = self._assign(target, self.tainted(value, inner), inner)
+            return self.tainted(node.named_children[0], inner)
         for index, child in enumerate(node.named_children):
             field = node.field_name_for_named_child(index)
             if field and (kind, field) in self.grammar.not_references:
