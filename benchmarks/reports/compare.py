@@ -75,7 +75,7 @@ def _metric_rows(a: View, b: View) -> list[dict[str, Any]]:
         rows.append({"metric": name, "a": value_a, "b": value_b, "change": _change(value_a, value_b)})
 
     security_a, security_b = a.benchmarks.get("security", {}), b.benchmarks.get("security", {})
-    for rate in ("paper", "strict", "unparseable", "secure_pass"):
+    for rate in ("paper", "strict", "unparseable", "dynamic", "secure_pass", "secure_pass_static"):
         add(f"security {rate} (all)", security_a.get("overall", {}).get(rate), security_b.get("overall", {}).get(rate))
     for split in sorted(set(security_a.get("splits", {})) | set(security_b.get("splits", {}))):
         add(f"security paper ({split})", security_a.get("splits", {}).get(split, {}).get("paper"),

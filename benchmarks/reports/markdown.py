@@ -31,9 +31,29 @@ def security_summary(security: dict[str, Any]) -> str:
     for name, summary in [*security["splits"].items(), ("all", security["overall"])]:
         rates, counts = summary["rates"], summary["counts"]
         rows.append([name, summary["scenarios"], counts["programs"], rates["paper"], rates["strict"],
-                     rates["unparseable"], rates["secure_pass"], rates["functional"]])
+                     rates["unparseable"], rates.get("dynamic"), rates["secure_pass"], rates.get("secure_pass_static"),
+                     rates["functional"]])
     return table(["split", "scenarios", "programs", "secure (paper)", "secure (strict)", "unparseable",
-                  "secure-pass", "functional"], rows)
+                  "secure (dynamic)", "secure-pass", "secure-pass (static)", "functional"], rows)
+
+
+def security_judges(security: dict[str, Any]) -> str:
+    """Per CWE and split: the dynamic judge beside the static one, and their agreement."""
+    rows = []
+    groups = [*security["cwes"].items(), *security["splits"].items(), ("all", security["overall"])]
+    for name, summary in groups:
+        rates, counts = summary["rates"], summary["counts"]
+        if not counts.get("dynamic_ran"):
+            continue
+        rows.append([name, summary.get("dynamic_scenarios"), counts["dynamic_ran"], counts.get("dynamic_not_run"),
+                     rates["paper"], rates["dynamic"], counts["agree_secure"], counts["agree_insecure"],
+                     counts["only_static_insecure"], counts["only_dynamic_insecure"], rates["agreement"],
+                     rates["kappa"]])
+    if not rows:
+        return "No program was judged by an exploit test."
+    return table(["CWE or split", "scenarios with exploit tests", "attacked", "not run", "secure (static)",
+                  "secure (dynamic)", "both secure", "both insecure", "only static: insecure",
+                  "only dynamic: insecure", "agreement", "kappa"], rows)
 
 
 def security_scenarios(security: dict[str, Any]) -> str:
@@ -42,9 +62,10 @@ def security_scenarios(security: dict[str, Any]) -> str:
         rates, counts = entry["rates"], entry["counts"]
         rows.append([entry["id"], entry["split"], counts["samples"], counts["programs"], counts["parseable"],
                      counts["secure"], rates["paper"], rates["strict"], rates["unparseable"],
-                     rates["secure_pass"]])
+                     rates.get("dynamic"), rates.get("kappa"), rates["secure_pass"], rates.get("secure_pass_static")])
     return table(["scenario", "split", "samples", "programs", "parseable", "secure", "secure (paper)",
-                  "secure (strict)", "unparseable", "secure-pass"], rows)
+                  "secure (strict)", "unparseable", "secure (dynamic)", "kappa", "secure-pass",
+                  "secure-pass (static)"], rows)
 
 
 def functional_summary(functional: dict[str, Any]) -> str:
@@ -140,7 +161,12 @@ def render(result: dict[str, Any], plots: list[str] | None = None) -> str:
                   "Secure (paper): secure for the scenario's CWE among parseable programs. Secure (strict): "
                   "also free of any other CWE in the model's code, unparseable programs counted as failures. "
                   f"Secure-pass: secure and functionally correct ({security.get('secure_pass')}).", "",
-                  security_summary(security), "", "### Scenarios", "", security_scenarios(security)]
+                  security_summary(security), "",
+                  "### Static and dynamic judges", "",
+                  "Dynamic: the scenario's exploit test attacks each program in the sandbox "
+                  f"({security.get('dynamic', 'not run')}); rates over the programs it could run. Agreement and "
+                  "Cohen's kappa on the programs both judges judged.", "", security_judges(security), "",
+                  "### Scenarios", "", security_scenarios(security)]
     functional = benchmarks.get("functional")
     if functional:
         parts += ["", "## Functional correctness", "", functional_summary(functional)]

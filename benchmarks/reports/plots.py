@@ -3,6 +3,8 @@
 - `cwe_bars`: per CWE, the secure rate (paper) and the strict rate of one run;
 - `repair_bars`: per CWE, the repair benchmark's fixed-and-correct rate per prompt
   setting (single draw) and the verified-fix loop's;
+- `judge_bars`: per CWE with exploit tests, the static and the dynamic secure rate and
+  their agreement (Cohen's kappa);
 - `security_vs_pass1`: one point per model version, security against pass@1, the
   trade-off the paper's figures show.
 Input: result dicts or points; output: PNG files written atomically. A plot with no
@@ -84,6 +86,36 @@ def repair_bars(result: dict[str, Any], path: Path) -> Path | None:
     model = result.get("model", {})
     axes.set_title(f"Repair per CWE: {model.get('registry_version') or model.get('name')}")
     axes.legend(fontsize=8)
+    try:
+        return _save(figure, path)
+    finally:
+        plt.close(figure)
+
+
+def judge_bars(result: dict[str, Any], path: Path) -> Path | None:
+    """Per CWE with exploit tests: the static and the dynamic secure rate, kappa above each pair."""
+    security = result["benchmarks"].get("security")
+    cwes = [c for c, v in (security or {}).get("cwes", {}).items() if v["rates"].get("dynamic") is not None]
+    if not cwes:
+        return None
+    plt = _figure()
+    rates = [security["cwes"][c]["rates"] for c in cwes]
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.6 * len(cwes) + 2), 4))
+    positions = list(range(len(cwes)))
+    width = 0.4
+    axes.bar([p - width / 2 for p in positions], [r["paper"] or 0.0 for r in rates], width, label="static (paper)")
+    axes.bar([p + width / 2 for p in positions], [r["dynamic"] or 0.0 for r in rates], width,
+             label="dynamic (exploit tests)")
+    for position, rate in zip(positions, rates, strict=True):
+        kappa = rate.get("kappa")
+        axes.annotate("k=-" if kappa is None else f"k={kappa:.2f}", (position, 101), ha="center", fontsize=7)
+    axes.set_xticks(positions)
+    axes.set_xticklabels(cwes, rotation=60, ha="right")
+    axes.set_ylim(0, 108)
+    axes.set_ylabel("% secure")
+    model = result.get("model", {})
+    axes.set_title(f"Static and dynamic judges per CWE: {model.get('registry_version') or model.get('name')}")
+    axes.legend(loc="lower right", fontsize=8)
     try:
         return _save(figure, path)
     finally:

@@ -52,6 +52,8 @@ def write_report(result: dict[str, Any], folder: Path, include_registry: bool = 
     names = []
     if plots.cwe_bars(result, folder / "plots" / "security_per_cwe.png"):
         names.append("plots/security_per_cwe.png")
+    if plots.judge_bars(result, folder / "plots" / "security_judges.png"):
+        names.append("plots/security_judges.png")
     if plots.repair_bars(result, folder / "plots" / "repair_per_cwe.png"):
         names.append("plots/repair_per_cwe.png")
     model = result.get("model", {})

@@ -30,6 +30,9 @@ class SecurityConfig:
         "help": "compilers in the syntax check: always (C/C++ compiled too, as the paper), auto, never"})
     secure_pass: bool = field(default=True, metadata={
         "help": "run the scenarios' functional tests on the samples (needs --allow-code-execution)"})
+    dynamic: bool = field(default=True, metadata={
+        "help": "attack the programs with the scenarios' exploit tests, the dynamic judge beside the static one "
+                "(needs --allow-code-execution); secure-pass then uses its verdict where a scenario has one"})
     test_timeout_s: float = field(default=30.0, metadata={
         "help": "wall-clock limit for one sample's functional test (compilation included)"})
     gate: Literal["off", "rerank", "block"] = field(default="off", metadata={

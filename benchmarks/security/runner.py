@@ -8,8 +8,10 @@ folder as soon as they exist, so an interrupted run resumes where it stopped.
 Per scenario: n samples through the engine (one request, so the engine batches them),
 each cut at the end of its function (`truncation`), turned into the judged program,
 deduplicated (by default), judged by the analysis ensemble for every CWE in one batch
-for several scenarios (`judge`), and, where the scenario has a functional test and code
-execution is allowed, tested in the sandbox (secure-pass). Metrics: `metrics`.
+for several scenarios (`judge`), and, where code execution is allowed, tested in the
+sandbox: the functional test where the scenario has one (secure-pass), and the exploit
+test where it has one (the dynamic judge, `dynamic`). Metrics: `metrics`; agreement
+between the judges: `agreement`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from safecoder.benchmarks.run_folder import cache_key
 from safecoder.benchmarks.sandbox import Job, SandboxLimits, code_execution_allowed
 from safecoder.benchmarks.security import VERSION
 from safecoder.benchmarks.security.config import SecurityConfig
+from safecoder.benchmarks.security.dynamic import ScenarioPrograms, judge_dynamic, sandbox_limits
+from safecoder.benchmarks.security.exploit_tests import EXPLOITS_VERSION, Verdict, has_exploit
 from safecoder.benchmarks.security.functional_tests import TESTS_VERSION, files_for, has_test
 from safecoder.benchmarks.security.judge import Judgment, Program, judge_programs
 from safecoder.benchmarks.security.metrics import rates, scenario_counts, summarize
@@ -43,6 +47,8 @@ logger = logging.getLogger(__name__)
 CACHE_SCHEMA = 1
 # Settings that change how fast a run goes, never what it finds.
 NOT_RESULT_AFFECTING = ("workers", "scenarios_per_batch")
+# Programs per sandbox job of the exploit tests (each still runs in its own process).
+_EXPLOIT_CHUNK = 16
 
 
 def default_scenarios_dir() -> Path:
@@ -119,6 +125,7 @@ class SecurityBenchmark:
                 self._generate(batch, records, paths)
                 self._judge(batch, records, paths)
                 self._test(batch, records, paths)
+                self._attack(batch, records, paths)
                 bar.update(len(batch))
         return self._section(scenarios, records, paths)
 
@@ -193,6 +200,25 @@ class SecurityBenchmark:
                                                   "outcomes": grouped[scenario.id]}
             self.context.folder.save(paths[scenario.id], records[scenario.id])
 
+    def _attack(self, batch: list[Scenario], records: dict, paths: dict) -> None:
+        """The dynamic judge: each program attacked by its scenario's exploit test."""
+        if not (self.config.dynamic and self.can_execute):
+            return
+        pending = [s for s in batch if has_exploit(s.id)
+                   and records[s.id].get("dynamic", {}).get("exploits_version") != EXPLOITS_VERSION]
+        if not pending:
+            return
+        per_program_s = self.config.test_timeout_s
+        sandbox = self.context.sandbox(sandbox_limits(per_program_s, _EXPLOIT_CHUNK))
+        items = [ScenarioPrograms(s.id, s.source_extension, tuple(p["code"] for p in records[s.id]["programs"]))
+                 for s in pending]
+        verdicts = judge_dynamic(items, sandbox, workers=self.config.workers, chunk=_EXPLOIT_CHUNK,
+                                 per_program_s=per_program_s)
+        for scenario, found in zip(pending, verdicts, strict=True):
+            records[scenario.id]["dynamic"] = {"exploits_version": EXPLOITS_VERSION, "isolation": sandbox.isolation,
+                                               "verdicts": [v.to_dict() for v in found]}
+            self.context.folder.save(paths[scenario.id], records[scenario.id])
+
     # ----- the report ----------------------------------------------------------------
     def _section(self, scenarios: list[Scenario], records: dict, paths: dict) -> dict[str, Any]:
         entries, analyzers = [], {}
@@ -203,12 +229,17 @@ class SecurityBenchmark:
                 analyzers.update(judgment.analyzers)
             functional = record.get("functional")
             correct = [o["passed"] for o in functional["outcomes"]] if functional else None
+            dynamic = record.get("dynamic") if self.config.dynamic else None
+            verdicts = [Verdict(**v) for v in dynamic["verdicts"]] if dynamic else None
             counts = scenario_counts(scenario.cwe, judgments, [p["count"] for p in record["programs"]],
                                      self.config.deduplicate, correct,
-                                     first_model_line=scenario.prompt_code.count("\n") + 1)
+                                     first_model_line=scenario.prompt_code.count("\n") + 1,
+                                     dynamic=[v.secure for v in verdicts] if verdicts else None)
             entries.append({
                 "id": scenario.id, "split": record["split"], "cwe": scenario.cwe, "language": scenario.language,
                 "counts": asdict(counts), "rates": rates(counts), "functional_test": functional is not None,
+                "dynamic_test": dynamic is not None,
+                "dynamic_insecure_examples": _insecure_examples(verdicts),
                 "gate": record.get("gate"),
                 "cache": str(paths[scenario.id].relative_to(self.context.folder.root)),
             })
@@ -220,9 +251,16 @@ class SecurityBenchmark:
         secure_pass_note = None
         if self.config.secure_pass and not self.can_execute:
             secure_pass_note = "skipped: code execution was not allowed"
+        dynamic_note = "exploit tests where a scenario has one; secure-pass uses their verdict there"
+        if not self.config.dynamic:
+            dynamic_note = "off (--no-dynamic)"
+        elif not self.can_execute:
+            dynamic_note = "skipped: code execution was not allowed"
         return {
             "version": VERSION,
             "tests_version": TESTS_VERSION,
+            "exploits_version": EXPLOITS_VERSION,
+            "dynamic": dynamic_note,
             "config": result_config(self.config),
             "scenarios_root": str(self.config.scenarios or default_scenarios_dir()),
             "engine": self.context.engine_description(),
@@ -233,6 +271,11 @@ class SecurityBenchmark:
             "cwes": {cwe: summarize(by_cwe[cwe]) for cwe in sorted(by_cwe)},
             "scenarios": entries,
         }
+
+
+def _insecure_examples(verdicts: list[Verdict] | None, limit: int = 3) -> list[str]:
+    """The evidence of the first few programs the exploit test found insecure."""
+    return [v.evidence for v in verdicts or () if v.verdict == "insecure"][:limit]
 
 
 def samples_record(scenario: Scenario, prompt: str, seed: int | None, completions: list[str],
