@@ -3,6 +3,7 @@
 ```
 safecoder analyze PATH... [--cwe CWE-089] [--analyzers semgrep,bandit] [--format table|json|sarif]
 safecoder analyze validate-pairs [DATA] [--output docs/analysis-validation.md]
+safecoder analyze validate-gate [DATA] [--labelled rows.jsonl] [--output docs/analysis.md]
 safecoder analyze rules [--language python]
 ```
 
@@ -11,7 +12,7 @@ Exit status of `analyze PATH...`: 0 when every source was judged and nothing was
 (syntax error, analyzer error), 2 for bad usage (a user error, printed without a traceback).
 
 Registering is cheap (the configuration dataclass only); the analyzers are imported
-inside the handlers. `validate-pairs` and `rules` are recognised as the first PATH, so
+inside the handlers. `validate-pairs`, `validate-gate` and `rules` are recognised as the first PATH, so
 they share the options of `analyze`.
 """
 
@@ -41,16 +42,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "analyze", help="static analysis: judge files for CWEs; `validate-pairs`; `rules`",
         description="Judge source files for security weaknesses (Semgrep with the project's rules, Bandit, "
                     "CodeQL where installed, syntax checks). `safecoder analyze validate-pairs [DATA]` "
-                    "measures the rules on the shared security pairs; `safecoder analyze rules` lists them.",
+                    "measures the rules on the shared security pairs; `safecoder analyze validate-gate [DATA]` "
+                    "measures the gate's in-process analyzer (recall and false alarms per CWE) on labelled "
+                    "programs; `safecoder analyze rules` lists them.",
         epilog="Exit status: 0 nothing found, 1 findings, 3 some source could not be judged, 2 usage error.")
     parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="files or folders; or `validate-pairs [DATA...]`; or `rules`")
+                        help="files or folders; or `validate-pairs [DATA...]`; or `validate-gate [DATA]`; or `rules`")
     parser.add_argument("--cwe", action="append", default=None,
                         help="report only this CWE (repeatable, e.g. --cwe CWE-089 --cwe 78)")
     parser.add_argument("--format", choices=("table", "json", "sarif"), default="table", help="output format")
     parser.add_argument("--output", type=Path, default=None,
                         help="write the report here instead of stdout (validate-pairs: the Markdown table)")
     parser.add_argument("--language", default=None, help="treat every file as this language (rules: filter)")
+    parser.add_argument("--labelled", action="append", default=None, metavar="FILE.jsonl",
+                        help="validate-gate: also judge these labelled programs, rows {code, language, cwe, "
+                             "label: insecure|secure[, set]} (repeatable)")
+    parser.add_argument("--no-pairs", action="store_true",
+                        help="validate-gate: leave out the shared security pairs")
     add_arguments(parser, AnalysisConfig)
     parser.set_defaults(handler=_dispatch)
 
@@ -61,6 +69,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from safecoder.analysis.validate import run_from_cli
 
         return run_from_cli(args)
+    if mode == "validate-gate":
+        from safecoder.analysis.validate_gate import run_from_cli as validate_gate
+
+        return validate_gate(args)
     if mode == "rules":
         return _rules_main(args)
     return _analyze_main(args)

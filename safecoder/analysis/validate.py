@@ -275,13 +275,14 @@ def render_markdown(stats: dict[tuple[str, str], ClassStats], provenance: dict) 
     return "\n".join(lines) + "\n"
 
 
-def update_document(path: Path, section: str) -> None:
+def update_document(path: Path, section: str, start: str = START_MARKER, end: str = END_MARKER) -> None:
+    """Replace the text between `start` and `end` in `path` with `section` (append it when absent)."""
     from safecoder.atomic import write_text
 
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START_MARKER in text and END_MARKER in text:
-        before = text.split(START_MARKER, 1)[0]
-        after = text.split(END_MARKER, 1)[1]
+    if start in text and end in text:
+        before = text.split(start, 1)[0]
+        after = text.split(end, 1)[1]
         text = before + section.rstrip("\n") + after
     else:
         text = (text.rstrip("\n") + "\n\n" if text else "") + section

@@ -1,0 +1,5 @@
+function calculate(expression) {
+  return eval(expression);
+}
+
+module.exports = { calculate };

@@ -1,0 +1,3 @@
+def calculate(expression: str) -> float:
+    """Evaluate an arithmetic expression such as '2 + 3 * 4'."""
+    return eval(expression)

@@ -1,0 +1,6 @@
+function searchLines(pattern, lines) {
+  const regex = new RegExp(pattern, "i");
+  return lines.filter((line) => regex.test(line));
+}
+
+module.exports = { searchLines };
