@@ -16,6 +16,13 @@ costs at most 15% more time per token.
 `--variants` adds the SVEN-adapted and localized DPO objectives (each runs the original
 model too, so they cost more by design).
 
+`--lora-last-layers N [N ...]` times the CPU recipe's main lever instead: SafeCoder
+training of LoRA adapters (r=16, every linear layer) in the last N blocks of `--model`
+(0: every block), each variant an adapter of its own on one shared base, alternating as
+above; the ratio is to the first variant. For example, the recipe of the default code
+model: `python -m safecoder.trainer.bench --model qwen2.5-coder-0.5b --lora-last-layers 0 8 4
+--max-length 512 --steps 3 --rounds 2`.
+
 Not a test: it asserts nothing and prints a table.
 """
 
@@ -41,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=6, help="optimizer steps per run (the first is not timed)")
     parser.add_argument("--rounds", type=int, default=4, help="alternating runs of every method")
     parser.add_argument("--variants", action="store_true", help="also time the sven and dpo objectives")
+    parser.add_argument("--model", default="smollm2-135m", help="model reference (default: the 135M model)")
+    parser.add_argument("--lora-last-layers", type=int, nargs="+", default=None,
+                        help="time SafeCoder training of LoRA in the last N blocks, for each N (0: every block)")
     args = parser.parse_args(argv)
     if args.steps < 2 or args.rounds < 1:
         parser.error("--steps must be at least 2 and --rounds at least 1")
@@ -54,7 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     hf_logging.set_verbosity_error()
     logging.getLogger("safecoder").setLevel(logging.WARNING)
     console = Console(width=120)
-    methods = ["plain", "safecoder"] + (["sven", "dpo"] if args.variants else [])
+    if args.lora_last_layers:
+        methods = [f"lora-{n}" for n in args.lora_last_layers]
+        for n in args.lora_last_layers:
+            LABELS[f"lora-{n}"] = f"SafeCoder, LoRA in {'every block' if n == 0 else f'the last {n} blocks'}"
+    else:
+        methods = ["plain", "safecoder"] + (["sven", "dpo"] if args.variants else [])
     # runs[method][round] = [(seconds, tokens) per timed step]
     runs: dict[str, list[list[tuple[float, int]]]] = {method: [] for method in methods}
     with tempfile.TemporaryDirectory(prefix="safecoder-bench-train-") as scratch:
@@ -68,15 +83,18 @@ def main(argv: list[str] | None = None) -> int:
                               highlight=False)
 
     rates = {method: _rate(runs[method]) for method in methods}
-    table = Table(title=f"training throughput, embedded model on {bench.device}, {bench.describe()}")
+    baseline = methods[0]
+    table = Table(title=f"training throughput, {args.model} on {bench.device}, {bench.describe()}")
     for column in ("method", "timed steps", "tokens/step", "s/step (median)", "tokens/s", "time per token"):
         table.add_column(column, justify="left" if column == "method" else "right")
     for method in methods:
         tokens, seconds = rates[method]
         steps = len(runs[method][0])
         table.add_row(LABELS[method], f"{steps} x {args.rounds}", f"{tokens / steps:.0f}", f"{seconds / steps:.2f}",
-                      f"{tokens / seconds:.1f}", f"{_ratio(rates, method):.3f}x plain")
+                      f"{tokens / seconds:.1f}", f"{_ratio(rates, method, baseline):.3f}x {baseline}")
     console.print(table)
+    if args.lora_last_layers:
+        return 0
     overhead = _ratio(rates, "safecoder") - 1
     verdict = "within" if overhead <= 0.15 else "above"
     console.print(f"SafeCoder's security loss costs {overhead:+.1%} time per token ({verdict} the 15% goal)",
@@ -91,10 +109,10 @@ def _rate(rounds: list[list[tuple[float, int]]]) -> tuple[int, float]:
     return tokens, seconds
 
 
-def _ratio(rates: dict[str, tuple[int, float]], method: str) -> float:
-    """Time per token of `method` over that of plain instruction tuning."""
+def _ratio(rates: dict[str, tuple[int, float]], method: str, baseline: str = "plain") -> float:
+    """Time per token of `method` over that of `baseline` (plain instruction tuning)."""
     tokens, seconds = rates[method]
-    plain_tokens, plain_seconds = rates["plain"]
+    plain_tokens, plain_seconds = rates[baseline]
     return (seconds / tokens) / (plain_seconds / plain_tokens)
 
 
@@ -111,9 +129,11 @@ class _Bench:
 
         self.args = args
         self.scratch = scratch
-        self.resolved = resolve("default")
+        self.resolved = resolve(args.model)
         self.device = pick_device()
         self.model, self.tokenizer = load_for_training(self.resolved)
+        if args.lora_last_layers:
+            self.model = _lora_variants(self.model, args.lora_last_layers)
         collator = SecurityCollator(self.tokenizer.pad_token_id)
         self.batches = {}
         # dpo keeps each pair's two programs in one item; the other objectives train them apart.
@@ -142,6 +162,8 @@ class _Bench:
         from transformers import Trainer, TrainerCallback
         from transformers.trainer_callback import PrinterCallback
 
+        if method.startswith("lora-"):
+            self.model.set_adapter(method)  # only this variant's adapter runs and trains
         batches = self.batches["dpo" if method == "dpo" else "safecoder"]
         batches = [batches[i % len(batches)] for i in range(steps)]
         if method == "plain":
@@ -168,7 +190,7 @@ class _Bench:
         if method == "plain":
             trainer = Trainer(**common)
         else:
-            settings = LossSettings(objective=method)
+            settings = LossSettings(objective="safecoder" if method.startswith("lora-") else method)
             trainer = SafeCoderTrainer(**common, loss_settings=settings, reference=self._reference(settings))
         trainer.remove_callback(PrinterCallback)
         trainer.train()
@@ -184,6 +206,23 @@ class _Bench:
 
             self.reference = ReferenceModel.load(self.resolved, "auto", use_adapter_switch=False)
         return self.reference
+
+
+def _lora_variants(model, counts: list[int]):
+    """One LoRA adapter per variant, named `lora-N`, on the same base model."""
+    from peft import LoraConfig, get_peft_model
+    from safecoder.trainer.run import _last_layers, _linear_module_names
+
+    names = _linear_module_names(model)
+    peft_model = None
+    for count in counts:
+        config = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules=names, task_type="CAUSAL_LM",
+                            layers_to_transform=_last_layers(model, count))
+        if peft_model is None:
+            peft_model = get_peft_model(model, config, adapter_name=f"lora-{count}")
+        else:
+            peft_model.add_adapter(f"lora-{count}", config)
+    return peft_model
 
 
 def _first(items):
