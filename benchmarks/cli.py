@@ -226,8 +226,9 @@ def _matrix(args: argparse.Namespace) -> int:
     else:
         run_matrix(config, allow_code_execution=args.allow_code_execution, progress=not args.no_progress,
                    only=tuple(args.only))
-    print((config.out / "matrix.md").read_text())
-    print(f"report: {config.out / 'matrix.md'}\nplot: {config.out / 'matrix.png'}")
+    report = config.out / f"{config.report}.md"
+    print(report.read_text())
+    print(f"report: {report}\nplot: {report.with_suffix('.png')}")
     return 0
 
 

@@ -46,6 +46,9 @@ class MatrixConfig:
     suite: Path | None = None
     gates: tuple[str, ...] = ("off", "rerank")
     engine: str = "auto"
+    # Base name of the report files; matrices that share cells (the same `out` and model
+    # names) keep their reports apart by it.
+    report: str = "matrix"
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
@@ -77,6 +80,7 @@ class MatrixConfig:
             # YAML 1.1 reads a bare `off` as false.
             gates=tuple("off" if g is False else str(g) for g in (data.get("gates") or ("off", "rerank"))),
             engine=str(data.get("engine") or "auto"),
+            report=str(data.get("report") or "matrix"),
         )
 
 
@@ -250,15 +254,15 @@ def write_report(config: MatrixConfig) -> dict[str, Any]:
             actions = cell.figures["gate_actions"]
             lines.append(f"| {cell.label} | " + " | ".join(str(actions.get(a, 0)) for a in (
                 "passed", "reranked", "annotated", "blocked", "unchecked")) + " |")
-    plot = _plot(config.out / "matrix.png", done)
+    plot = _plot(config.out / f"{config.report}.png", done)
     if plot:
         lines += ["", f"![security against pass@1]({plot.name})"]
     config.out.mkdir(parents=True, exist_ok=True)
-    write_text(config.out / "matrix.md", "\n".join(lines) + "\n")
+    write_text(config.out / f"{config.report}.md", "\n".join(lines) + "\n")
     data = {"models": dict(config.models), "gates": list(config.gates), "engine": config.engine,
             "cells": [{"model": c.model, "reference": c.reference, "gate": c.gate, "folder": str(c.folder),
                        "pending": c.pending, "figures": c.figures} for c in all_cells]}
-    write_json(config.out / "matrix.json", data)
+    write_json(config.out / f"{config.report}.json", data)
     return data
 
 
