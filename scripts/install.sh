@@ -38,6 +38,7 @@ install_debian_packages() {
     command -v git >/dev/null || missing+=(git)
     command -v cmake >/dev/null || missing+=(cmake)
     command -v g++ >/dev/null || missing+=(g++)
+    command -v bwrap >/dev/null || missing+=(bubblewrap)  # the sandbox for generated code (docs/reliability.md)
     if [ ${#missing[@]} -eq 0 ]; then
         say "Debian packages: all present"
         return

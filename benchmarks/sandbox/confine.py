@@ -1,25 +1,33 @@
-"""The first process inside a sandbox: confines itself, then runs the untrusted program.
+"""The sandbox's own processes: build the view, confine, then run the untrusted program.
 
 Started by `safecoder.benchmarks.sandbox.executor` as a script (standard library only,
-`python -I -S confine.py SPEC.json`), either inside fresh Linux namespaces created by
-`unshare` (mount, network, PID, and a user namespace when not started as root) or, in
-the weaker `process` isolation, directly. In namespace mode it is PID 1 of its PID
-namespace, so when it exits the kernel kills every process the program left behind.
+`python -I -S confine.py SPEC.json [inside]`). Which steps run depends on the back end
+named in the spec; every step happens before any untrusted byte runs.
 
-Steps in namespace mode, all before any untrusted byte runs:
-1. make every mount private, bind the working folder onto itself (it stays writable)
-   and bind the Python installation at a path the unprivileged user can traverse;
-2. remount every other mount read-only (fail closed: a mount that cannot be made
-   read-only aborts the run);
-3. fork; the child sets the resource limits, drops privileges (to an unprivileged uid
-   when started as real root, since root is exempt from RLIMIT_NPROC; otherwise it
-   drops every capability of its user namespace) and executes the program.
-The parent waits, reaps orphans, and exits with the program's status (128 + signal).
-A setup failure is written to `status_fd`, a pipe from the host that is closed when the
-program starts (so the program cannot forge one), and ends the run with status 121.
+- `bwrap` (bubblewrap installed): on the host, this script joins the cgroup (if any),
+  and when started as root enters a private mount namespace, binds the Python
+  installation where an unprivileged user can reach it and drops to a synthetic
+  unprivileged uid (root is exempt from RLIMIT_NPROC); then it executes `bwrap`, which
+  builds the view of `view.py` in fresh user, mount, PID, network, IPC, UTS and cgroup
+  namespaces, with `/tmp` a tmpfs of `disk_bytes` (bubblewrap cannot cap its inodes) and
+  further user namespaces disabled, and runs this script again (`inside`) unprivileged.
+- `unshare` (the fallback): started inside namespaces made by `unshare` (plus a user
+  namespace when not root), it builds the same view itself: a tmpfs root, read-only
+  binds, a fresh `/dev`, the namespace's `/proc`, the capped `/tmp`; then `pivot_root`
+  into it and detaches the host's tree.
+- `process` (weak fallback): no file-system view; limits only.
 
-Not a general-purpose container: the program can still read what the unprivileged
-user can read, and it shares the kernel. It does not run on non-Linux systems.
+The inside step, common to all: copy the job into `/tmp/work` (a tmpfs of `disk_bytes`;
+under `unshare` also at most `files` inodes), fork; the child drops every privilege (as real root: the
+sandbox uid; otherwise: every capability, bounding set first, and no_new_privs), sets
+the rlimits and executes the program. The parent, PID 1 or its child in the PID
+namespace, reaps orphans and exits with the program's status (128 + signal), so every
+process the program started dies with it. A setup failure is written to `status_fd`, a
+pipe from the host closed on exec (the program cannot forge one); one NUL byte on it
+means the program was started.
+
+Not a general-purpose container: the program shares the kernel, and without a cgroup
+the memory cap is per process (see `cgroup.py`). It does not run on non-Linux systems.
 """
 
 from __future__ import annotations
@@ -27,10 +35,13 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import platform
 import resource
+import shutil
 import sys
 
 SETUP_FAILED = 121
+STARTED = b"\0"
 
 _MS_RDONLY = 1
 _MS_NOSUID = 2
@@ -44,6 +55,8 @@ _MS_REC = 16384
 _MS_PRIVATE = 1 << 18
 _MS_RELATIME = 1 << 21
 _MS_STRICTATIME = 1 << 24
+_MNT_DETACH = 2
+_CLONE_NEWNS = 0x00020000
 # Per-mount options that a remount must repeat: inside a user namespace the kernel
 # refuses a remount that would clear one of them ("locked" flags).
 _OPTION_FLAGS = {
@@ -54,6 +67,8 @@ _OPTION_FLAGS = {
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_CAPBSET_DROP = 24
 _CAP_VERSION_3 = 0x20080522
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+_DEVICES = ("null", "zero", "full", "random", "urandom")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -62,12 +77,16 @@ class SetupError(Exception):
     pass
 
 
-def _mount(source: str | None, target: str, flags: int) -> None:
-    result = _libc.mount(source.encode() if source else None, target.encode(), None,
-                         ctypes.c_ulong(flags), None)
+def _check(result: int, what: str) -> None:
     if result != 0:
-        errno = ctypes.get_errno()
-        raise SetupError(f"mount {target!r} (flags {flags:#x}) failed: {os.strerror(errno)}")
+        raise SetupError(f"{what} failed: {os.strerror(ctypes.get_errno())}")
+
+
+def _mount(source: str | None, target: str, flags: int, fstype: str | None = None, data: str | None = None) -> None:
+    result = _libc.mount(source.encode() if source else None, target.encode(),
+                         fstype.encode() if fstype else None, ctypes.c_ulong(flags),
+                         data.encode() if data else None)
+    _check(result, f"mount {target!r} (flags {flags:#x})")
 
 
 def _mount_points() -> list[tuple[str, set[str]]]:
@@ -81,25 +100,106 @@ def _mount_points() -> list[tuple[str, set[str]]]:
     return points
 
 
-def confine_file_system(workdir: str, python_source: str, python_mount: str) -> None:
+def _remount_read_only(point: str, options: set[str]) -> None:
+    flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY
+    for option in options:
+        flags |= _OPTION_FLAGS.get(option, 0)
+    _mount(None, point, flags)
+
+
+# ----- the workspace (every back end with a view) -------------------------------------
+def mount_workspace(prefix: str, limits: dict) -> str:
+    """Mount the capped tmpfs at PREFIX/tmp and return the working folder's path."""
+    tmp = prefix + "/tmp"
+    os.makedirs(tmp, exist_ok=True)
+    _mount("tmpfs", tmp, _MS_NOSUID | _MS_NODEV, "tmpfs",
+           f"size={limits['disk_bytes']},nr_inodes={limits['files']},mode=1777")
+    return tmp + "/work"
+
+
+def copy_job(job_dir: str, workdir: str, owner: int | None) -> None:
+    shutil.copytree(job_dir, workdir, symlinks=False)
+    os.chmod(workdir, 0o700)
+    if owner is not None:
+        for folder, dirs, files in os.walk(workdir):
+            for name in [folder, *(os.path.join(folder, entry) for entry in dirs + files)]:
+                os.lchown(name, owner, owner)
+
+
+# ----- the unshare back end: build the view, pivot into it ----------------------------
+def build_root(spec: dict) -> None:
+    new_root = spec["new_root"]
     _mount(None, "/", _MS_REC | _MS_PRIVATE)
-    _mount(workdir, workdir, _MS_BIND | _MS_REC)
-    if python_source and python_mount:
-        _mount(python_source, python_mount, _MS_BIND | _MS_REC)
-    for point, options in _mount_points():
-        if point == workdir or (point.startswith(workdir + "/")):
+    _mount("tmpfs", new_root, _MS_NOSUID | _MS_NODEV, "tmpfs", "size=1m,nr_inodes=4096,mode=0755")
+    for kind, source, target in spec["view"]:
+        inside = new_root + target
+        if kind == "symlink":
+            os.makedirs(os.path.dirname(inside), exist_ok=True)
+            os.symlink(source, inside)
             continue
-        flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY
-        for option in options:
-            flags |= _OPTION_FLAGS.get(option, 0)
+        if os.path.isdir(source):
+            os.makedirs(inside, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(inside), exist_ok=True)
+            open(inside, "a").close()
+        _mount(source, inside, _MS_BIND | _MS_REC)
+    workdir = mount_workspace(new_root, spec["limits"])
+    copy_job(spec["job_dir"], workdir, spec.get("drop_uid"))
+    _build_dev(new_root + "/dev")
+    os.makedirs(new_root + "/proc")
+    _mount("/proc", new_root + "/proc", _MS_BIND | _MS_REC)  # the PID namespace's own /proc
+    writable = [new_root + "/tmp", new_root + "/dev", new_root + "/proc"]
+    for point, options in _mount_points():
+        if point != new_root and not point.startswith(new_root + "/"):
+            continue
+        if any(point == place or point.startswith(place + "/") for place in writable):
+            continue
         try:
-            _mount(None, point, flags)
+            _remount_read_only(point, options)
         except SetupError:
             if not os.path.exists(point):
                 continue  # hidden by a mount made above it; nothing reachable to protect
             raise
+    os.chdir(new_root)
+    number = _SYS_PIVOT_ROOT.get(platform.machine())
+    if number is None:
+        raise SetupError(f"pivot_root: unsupported machine {platform.machine()!r}")
+    _check(_libc.syscall(number, b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", _MNT_DETACH), "detaching the host's file system")
+    os.chdir("/")
 
 
+def _build_dev(dev: str) -> None:
+    os.makedirs(dev)
+    _mount("tmpfs", dev, _MS_NOSUID, "tmpfs", "size=64k,nr_inodes=64,mode=0755")
+    for name in _DEVICES:
+        open(f"{dev}/{name}", "a").close()
+        _mount(f"/dev/{name}", f"{dev}/{name}", _MS_BIND)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{dev}/{name}")
+    os.mkdir(f"{dev}/shm", 0o1777)
+    _remount_read_only(dev, {"nosuid"})
+
+
+# ----- the bwrap back end: the host-side launcher --------------------------------------
+def launch_bwrap(spec: dict) -> None:
+    """Runs on the host: pre-binds and privilege drop when root, then `exec bwrap`."""
+    if spec.get("pre_binds"):
+        _check(_libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+        _mount(None, "/", _MS_REC | _MS_PRIVATE)
+        for source, target in spec["pre_binds"]:
+            _mount(source, target, _MS_BIND | _MS_REC)
+    if spec.get("launch_uid") is not None:
+        os.setgroups([])
+        os.setresgid(spec["launch_gid"], spec["launch_gid"], spec["launch_gid"])
+        os.setresuid(spec["launch_uid"], spec["launch_uid"], spec["launch_uid"])
+        if os.geteuid() != spec["launch_uid"]:
+            raise SetupError("could not drop to the sandbox user")
+    os.execve(spec["bwrap_argv"][0], spec["bwrap_argv"], spec["env"])
+
+
+# ----- common ----------------------------------------------------------------------------
 def set_limits(limits: dict) -> None:
     cpu = int(limits["cpu_seconds"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -118,8 +218,8 @@ def drop_privileges(uid: int | None, gid: int | None) -> None:
         if os.getuid() != uid or os.geteuid() != uid:
             raise SetupError("could not drop to the sandbox user")
     else:
-        # Root of a user namespace: give up every capability (bounding set first, so an
-        # exec cannot grant them back) and forbid gaining privileges again.
+        # Root or CAP_SYS_ADMIN of a user namespace: give up every capability (bounding
+        # set first, so an exec cannot grant them back) and forbid gaining them again.
         for capability in range(64):
             if _libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
                 break
@@ -131,27 +231,26 @@ def drop_privileges(uid: int | None, gid: int | None) -> None:
         raise SetupError("prctl(PR_SET_NO_NEW_PRIVS) failed")
 
 
+def join_cgroup(path: str) -> None:
+    if path:
+        with open(os.path.join(path, "cgroup.procs"), "w", encoding="ascii") as procs:
+            procs.write("0")
+
+
 def _report_setup_failure(spec: dict, error: BaseException) -> None:
     # A pipe from the host, closed on exec: the program can never write to it.
     os.write(spec["status_fd"], f"{type(error).__name__}: {error}".encode()[:4000])
 
 
-def run(spec: dict) -> int:
-    namespaced = spec["isolation"] == "namespace"
-    os.set_inheritable(spec["status_fd"], False)
-    if namespaced:
-        try:
-            confine_file_system(spec["workdir"], spec.get("python_source", ""), spec.get("python_mount", ""))
-        except SetupError as exc:
-            _report_setup_failure(spec, exc)
-            return SETUP_FAILED
+def run_program(spec: dict) -> int:
     child = os.fork()
     if child == 0:
         try:
             os.chdir(spec["workdir"])
-            if spec.get("drop_uid") is not None or namespaced:
+            if spec["backend"] != "process":
                 drop_privileges(spec.get("drop_uid"), spec.get("drop_gid"))
             set_limits(spec["limits"])
+            os.write(spec["status_fd"], STARTED)
             os.execve(spec["argv"][0], spec["argv"], spec["env"])
         except BaseException as exc:  # the child must never return into this code
             _report_setup_failure(spec, exc)
@@ -168,6 +267,23 @@ def run(spec: dict) -> int:
     return 128 - status if status < 0 else status
 
 
+def main(spec: dict, stage: str) -> int:
+    os.set_inheritable(spec["status_fd"], stage == "launch")
+    try:
+        if stage == "launch":
+            join_cgroup(spec.get("cgroup", ""))
+            launch_bwrap(spec)  # does not return
+        if stage == "inside":  # in bwrap's namespaces; bwrap mounted the capped /tmp
+            copy_job(spec["job_dir"], spec["workdir"], None)
+        elif spec["backend"] == "unshare":
+            join_cgroup(spec.get("cgroup", ""))
+            build_root(spec)
+    except (SetupError, OSError) as exc:
+        _report_setup_failure(spec, exc)
+        return SETUP_FAILED
+    return run_program(spec)
+
+
 if __name__ == "__main__":
     with open(sys.argv[1], encoding="utf-8") as spec_file:
-        sys.exit(run(json.load(spec_file)))
+        sys.exit(main(json.load(spec_file), sys.argv[2] if len(sys.argv) > 2 else "start"))

@@ -1,6 +1,9 @@
 """The sandbox holds against hostile programs; each is contained and counted as a failure.
 
-These run real processes in real Linux namespaces (`unshare`), as the benchmarks do.
+These run real processes in real Linux namespaces, through both back ends (bubblewrap
+and the built-in `unshare` one), as the benchmarks do. The adversarial suite that probes
+what a program can *see* (home, keys, secrets, other processes, the checkout, floods) is
+in `test_sandbox_view.py`.
 """
 
 import socket
@@ -18,21 +21,32 @@ from safecoder.benchmarks.sandbox import (
     SandboxLimits,
     namespaces_available,
 )
+from safecoder.benchmarks.sandbox.executor import backend_available
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+BACKENDS = ["bwrap", "unshare"]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request):
+    assert namespaces_available(), "namespace isolation must work on this machine"
+    if request.param == "bwrap" and not backend_available("bwrap"):
+        pytest.skip("bubblewrap is not installed (scripts/install.sh installs it)")
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def sandbox():
-    assert namespaces_available(), "namespace isolation (unshare) must work on this machine"
-    return Sandbox(allow_execution=True, isolation="namespace",
+def sandbox(backend):
+    return Sandbox(allow_execution=True, isolation="namespace", backend=backend,
                    limits=SandboxLimits(timeout_s=8, cpu_seconds=4, memory_mb=512, processes=16, file_size_mb=8))
 
 
 @pytest.fixture(scope="module")
-def impatient_sandbox():
+def impatient_sandbox(backend):
     """Short limits, for the programs that would run forever."""
-    return Sandbox(allow_execution=True, isolation="namespace",
+    return Sandbox(allow_execution=True, isolation="namespace", backend=backend,
                    limits=SandboxLimits(timeout_s=3, cpu_seconds=2, memory_mb=512, processes=16))
 
 
@@ -49,12 +63,15 @@ def test_nothing_runs_without_the_explicit_opt_in(monkeypatch):
     assert Sandbox(isolation="process").isolation == "process"
 
 
-def test_a_correct_program_passes_in_a_temporary_folder_that_is_removed(sandbox):
-    result = sandbox.run(Job({"main.py": "import os\nopen('out.txt', 'w').write('x')\nprint(os.getcwd())\n",
-                              "data.txt": "given"}))
+def test_a_correct_program_passes_in_a_temporary_folder_that_is_removed(backend, tmp_path):
+    sandbox = Sandbox(allow_execution=True, isolation="namespace", backend=backend, base_dir=tmp_path)
+    result = sandbox.run(Job({"main.py": "import os\nopen('out.txt', 'w').write('x')\nprint(os.getcwd())\n"
+                                         "print(open('data/given.txt').read())\n",
+                              "data/given.txt": "given"}))
     assert result.passed and result.status == "passed" and result.isolation == "namespace"
-    folder = Path(result.stdout.strip())
-    assert folder.name == "work" and not folder.exists()
+    assert result.stdout.split() == ["/tmp/work", "given"]
+    assert sandbox.backend == backend and sandbox.describe()["backend"] == backend
+    assert list(tmp_path.iterdir()) == [], "the host-side folder of the run was not removed"
 
 
 def test_a_failing_assertion_fails(sandbox):
@@ -63,17 +80,21 @@ def test_a_failing_assertion_fails(sandbox):
 
 
 def test_writes_outside_the_folder_fail_and_leave_nothing(sandbox, tmp_path):
-    targets = [tmp_path / f"escaped-{uuid.uuid4().hex}", REPO / f".escaped-{uuid.uuid4().hex}",
-               Path("/tmp") / f"escaped-{uuid.uuid4().hex}"]
-    for target in targets:
-        program = f"open({str(target)!r}, 'w').write('pwned')\n"
-        result = sandbox.run(Job({"main.py": program}))
-        assert not result.passed, target
-        assert "Read-only file system" in result.stderr or "Permission denied" in result.stderr
+    host_targets = [tmp_path / f"escaped-{uuid.uuid4().hex}", REPO / f".escaped-{uuid.uuid4().hex}"]
+    for target in host_targets:  # host folders do not exist inside
+        result = sandbox.run(Job({"main.py": f"open({str(target)!r}, 'w').write('pwned')\n"}))
+        assert not result.passed and "No such file or directory" in result.stderr, target
         assert not target.exists()
+    for target in ["/usr/escaped", "/etc/escaped", "/escaped", "/python/escaped", "/.safecoder/escaped"]:
+        result = sandbox.run(Job({"main.py": f"open({target!r}, 'w').write('pwned')\n"}))
+        assert not result.passed, target
+        refusals = ("Read-only file system", "Permission denied", "No such file or directory")
+        assert any(refusal in result.stderr for refusal in refusals), result.stderr
+    # /tmp inside is the program's own tmpfs: a write there never reaches the host's /tmp.
+    name = f"escaped-{uuid.uuid4().hex}"
     result = sandbox.run(Job({"main.py": "import subprocess\n"
-                                         f"subprocess.run(['touch', {str(targets[0])!r}], check=True)\n"}))
-    assert not result.passed and not targets[0].exists()
+                                         f"subprocess.run(['touch', '/tmp/{name}'], check=True)\n"}))
+    assert result.passed and not (Path("/tmp") / name).exists()
 
 
 def test_no_network_even_to_a_server_on_this_machine(sandbox):
