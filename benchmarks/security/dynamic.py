@@ -21,6 +21,7 @@ from safecoder.benchmarks.sandbox import Job, Sandbox, SandboxLimits
 from safecoder.benchmarks.security.exploit_tests import (
     EXPLOITS_VERSION,
     Verdict,
+    job_cpu_seconds,
     job_files,
     parse_verdicts,
 )
@@ -46,8 +47,13 @@ def sandbox_limits(per_program_s: float, chunk: int) -> SandboxLimits:
 
 def judge_dynamic(items: Sequence[ScenarioPrograms], sandbox: Sandbox, workers: int = 2, chunk: int = 16,
                   per_program_s: float = 20.0,
-                  on_done: Callable[[int], None] | None = None) -> list[list[Verdict]]:
-    """Verdicts per scenario and program; `on_done(programs)` after each job (progress bars)."""
+                  on_done: Callable[[int], None] | None = None,
+                  stats: dict[str, float] | None = None) -> list[list[Verdict]]:
+    """Verdicts per scenario and program; `on_done(programs)` after each job (progress bars).
+
+    `stats`, when given, gains `cpu_seconds`: the CPU time spent inside the sandboxes (the
+    runners and all they waited for), which the host's own accounting does not see.
+    """
     jobs: list[Job] = []
     owners: list[tuple[int, int]] = []
     for index, item in enumerate(items):
@@ -69,4 +75,6 @@ def judge_dynamic(items: Sequence[ScenarioPrograms], sandbox: Sandbox, workers: 
         if result.status == "failed" and not result.stdout.strip():
             failure = result.stderr.strip()[-200:]
         verdicts[index].extend(parse_verdicts(result.stdout, count, failure))
+        if stats is not None:
+            stats["cpu_seconds"] = stats.get("cpu_seconds", 0.0) + job_cpu_seconds(result.stdout)
     return verdicts
