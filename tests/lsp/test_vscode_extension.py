@@ -48,7 +48,7 @@ def test_the_extension_compiles_lints_passes_its_tests_and_packages():
     env = dict(os.environ, SAFECODER_COMMAND=str(Path(sys.executable).with_name("safecoder")))
     output = _npm("test", env=env)  # compiles with tsc first
     assert (EXTENSION / "out" / "extension.js").is_file()
-    assert "# fail 0" in output and "# pass 10" in output, output
+    assert "# fail 0" in output and "# pass 13" in output, output
     _npm("run", "package")
 
     assert vsix.is_file()

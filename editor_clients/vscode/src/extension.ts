@@ -22,8 +22,11 @@ import {
 
 import { SECRET_KEY, STATUS_REQUEST, type ServerStatus } from "./protocol";
 import {
+  apiKeyRefusal,
+  keyToSend,
   needsRestart,
   readSettings,
+  restrictForUntrusted,
   serverCommand,
   serverSettings,
   settingProblems,
@@ -40,12 +43,20 @@ let settings: SafeCoderSettings;
 
 function currentSettings(): SafeCoderSettings {
   const configuration = vscode.workspace.getConfiguration("safecoder");
-  return readSettings((key, fallback) => configuration.get(key, fallback));
+  const read = readSettings((key, fallback) => configuration.get(key, fallback));
+  return restrictForUntrusted(read, vscode.workspace.isTrusted);
 }
 
+/** The stored key, or undefined when there is none or the server URL may not receive it. */
 async function apiKey(context: vscode.ExtensionContext): Promise<string | undefined> {
-  const key = await context.secrets.get(SECRET_KEY);
-  return key === undefined || key === "" ? undefined : key;
+  const stored = await context.secrets.get(SECRET_KEY);
+  const key = stored === undefined || stored === "" ? undefined : stored;
+  const refusal = apiKeyRefusal(settings.serverUrl, settings.allowInsecureHttp);
+  if (key !== undefined && refusal !== undefined) {
+    output.warn(`SafeCoder: ${refusal}`);
+    void vscode.window.showWarningMessage(`SafeCoder: ${refusal}`);
+  }
+  return keyToSend(settings, key);
 }
 
 function show(state: ClientState, status?: ServerStatus, problem?: string): void {
@@ -197,6 +208,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (event.key === SECRET_KEY) {
         await pushSettings(context);
       }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      await stop();
+      await start(context);
     }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (event.affectsConfiguration("safecoder")) {

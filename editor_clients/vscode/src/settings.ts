@@ -22,6 +22,7 @@ export interface SafeCoderSettings {
   completionDebounceMs: number;
   command: string;
   extraArgs: string[];
+  allowInsecureHttp: boolean;
 }
 
 export const DEFAULT_SETTINGS: SafeCoderSettings = {
@@ -35,6 +36,7 @@ export const DEFAULT_SETTINGS: SafeCoderSettings = {
   completionDebounceMs: 150,
   command: "safecoder",
   extraArgs: [],
+  allowInsecureHttp: false,
 };
 
 /** Reads one setting by its key under `safecoder.` (VS Code's `WorkspaceConfiguration.get`). */
@@ -114,4 +116,51 @@ export function serverCommand(settings: SafeCoderSettings): ServerCommand {
 /** Whether a change needs the language server restarted (a new process) or only new settings. */
 export function needsRestart(before: SafeCoderSettings, after: SafeCoderSettings): boolean {
   return before.command !== after.command || JSON.stringify(before.extraArgs) !== JSON.stringify(after.extraArgs);
+}
+
+/**
+ * What an untrusted workspace gets (VS Code's restricted mode): diagnostics only. The
+ * command, its arguments, the server URL and the model already come from the user's own
+ * settings there (machine scope, `restrictedConfigurations` in package.json); completions
+ * and fixes wait until the user trusts the workspace.
+ */
+export function restrictForUntrusted(settings: SafeCoderSettings, trusted: boolean): SafeCoderSettings {
+  return trusted ? settings : { ...settings, completions: false, fixes: false };
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return LOOPBACK_HOSTS.has(host) || host.endsWith(".localhost") || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Why the API key must not go to `serverUrl`, or undefined when it may: plain http:// to a
+ * host other than this machine exposes the key to everyone on the path, so it needs the
+ * explicit `safecoder.allowInsecureHttp`.
+ */
+export function apiKeyRefusal(serverUrl: string, allowInsecureHttp: boolean): string | undefined {
+  const url = serverUrl.trim();
+  if (url === "") {
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `safecoder.serverUrl "${url}" is not a URL; the API key is not sent`;
+  }
+  if (parsed.protocol === "https:" || isLoopback(parsed.hostname) || allowInsecureHttp) {
+    return undefined;
+  }
+  return (
+    `the API key is not sent to ${parsed.host} over plain http://: use https://, a server on this machine, ` +
+    `or turn on safecoder.allowInsecureHttp in your user settings`
+  );
+}
+
+/** The key to send with these settings: withheld (undefined) when `apiKeyRefusal` objects. */
+export function keyToSend(settings: SafeCoderSettings, key: string | undefined): string | undefined {
+  return apiKeyRefusal(settings.serverUrl, settings.allowInsecureHttp) === undefined ? key : undefined;
 }

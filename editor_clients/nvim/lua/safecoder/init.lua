@@ -3,7 +3,10 @@
 --- The language server does the work (completions, CWE diagnostics, verified fixes); this
 --- plugin configures and starts it. On Neovim 0.12 and later it turns on native inline
 --- completion; on older versions (0.7 and up) completion comes through 'omnifunc', and
---- diagnostics and code actions through the built-in LSP client as usual.
+--- diagnostics and code actions through the built-in LSP client as usual. It starts the
+--- client through the newest API the running Neovim has: vim.lsp.config + vim.lsp.enable
+--- (0.11+), vim.lsp.start (0.8+), else vim.lsp.start_client. `:checkhealth safecoder`
+--- checks the setup (lua/safecoder/health.lua).
 ---
 ---   require("safecoder").setup({ settings = { serverUrl = "http://127.0.0.1:8000" } })
 ---
@@ -19,6 +22,32 @@ local NAME = "safecoder"
 local options = nil
 ---@type integer|nil the client started through vim.lsp.start_client (Neovim < 0.8)
 local legacy_client_id = nil
+
+---Which LSP API starts the client here: the newest the running Neovim has.
+---@return "vim.lsp.enable"|"vim.lsp.start"|"vim.lsp.start_client"
+function M.lsp_api()
+  if vim.lsp.config ~= nil and vim.lsp.enable ~= nil then
+    return "vim.lsp.enable"
+  elseif vim.lsp.start ~= nil then
+    return "vim.lsp.start"
+  end
+  return "vim.lsp.start_client"
+end
+
+---Neovim 0.11 made client methods take `self` (client:request); the dot form is deprecated.
+---@param client table
+---@param method string
+local function call(client, method, ...)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client[method](client, ...)
+  end
+  return client[method](...)
+end
+
+---@return table|nil the options given to setup (nil before setup)
+function M.options()
+  return options
+end
 
 ---@return string|nil
 local function api_key()
@@ -121,6 +150,9 @@ end
 ---The running SafeCoder client, if any.
 ---@return table|nil
 function M.client()
+  if vim.lsp.get_clients ~= nil then
+    return vim.lsp.get_clients({ name = NAME })[1]
+  end
   for _, client in pairs(vim.lsp.get_active_clients()) do
     if client.name == NAME then
       return client
@@ -137,7 +169,7 @@ function M.status(callback)
     callback({ message = "SafeCoder's language server is not running" }, nil)
     return
   end
-  client.request("safecoder/status", vim.empty_dict(), function(err, result)
+  call(client, "request", "safecoder/status", vim.empty_dict(), function(err, result)
     callback(err, result)
   end)
 end
@@ -148,7 +180,7 @@ function M.update_settings(settings)
   options.settings = vim.tbl_extend("force", options.settings, settings)
   local client = M.client()
   if client ~= nil then
-    client.notify("workspace/didChangeConfiguration", { settings = { safecoder = server_settings() } })
+    call(client, "notify", "workspace/didChangeConfiguration", { settings = { safecoder = server_settings() } })
   end
 end
 
@@ -178,6 +210,13 @@ end
 ---@param opts? safecoder.Options
 function M.setup(opts)
   options = config.resolve(opts)
+  create_commands()
+  if M.lsp_api() == "vim.lsp.enable" then
+    -- Neovim 0.11+: the built-in configuration attaches to the filetypes and finds the root.
+    vim.lsp.config(NAME, M.lsp_config())
+    vim.lsp.enable(NAME)
+    return
+  end
   local group = vim.api.nvim_create_augroup("safecoder", { clear = true })
   vim.api.nvim_create_autocmd("FileType", {
     group = group,
@@ -187,7 +226,6 @@ function M.setup(opts)
     end,
     desc = "Start or attach SafeCoder's language server",
   })
-  create_commands()
   -- Buffers already open when setup runs (e.g. lazy-loaded plugins).
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(bufnr) and vim.tbl_contains(options.filetypes, vim.bo[bufnr].filetype) then
