@@ -5,6 +5,11 @@ through these helpers: the content is written to a temporary file in the same fo
 flushed to disk, then renamed over the target. A reader sees either the old file or the
 new one, never a mix. Folders are published the same way (`publish_dir`).
 
+Permissions: files and folders get the modes an ordinary `open`/`mkdir` would give under
+the process umask (umask 022: readable by all, 027: by the group, 077: private), so a
+separate serving account can read a registry the training account wrote; pass
+`private=True` for a file holding a secret (an API key): always 0600.
+
 Not a lock: two writers of the same file still need `filelock` around their
 read-modify-write (see `safecoder.registry`).
 """
@@ -22,14 +27,18 @@ from typing import IO, Any
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
-    """Open a temporary sibling of `path` for writing; rename it over `path` on success."""
+def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8",
+                private: bool = False) -> Iterator[IO]:
+    """Open a temporary sibling of `path` for writing; rename it over `path` on success.
+
+    The file gets 0666 less the umask, or 0600 when `private` (secrets)."""
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open writes whole files; mode must be 'w' or 'wb', got {mode!r}")
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, 0o600 if private else 0o666 & ~current_umask())
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
             yield handle
             handle.flush()
@@ -41,8 +50,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
         raise
 
 
-def write_text(path: str | os.PathLike, text: str) -> None:
-    with atomic_open(path, "w") as handle:
+def write_text(path: str | os.PathLike, text: str, private: bool = False) -> None:
+    with atomic_open(path, "w", private=private) as handle:
         handle.write(text)
 
 
@@ -86,7 +95,22 @@ def staging_dir(target: str | os.PathLike) -> Path:
     """A fresh, hidden temporary folder beside `target`, for building it before `publish_dir`."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent))
+    staging.chmod(0o777 & ~current_umask())  # mkdtemp makes 0700; the published folder is ordinary
+    return staging
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux shows it (/proc)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read by setting (not thread-safe, hence the fallback only)
+    os.umask(mask)
+    return mask
 
 
 def remove_stale_staging(folder: str | os.PathLike) -> list[Path]:

@@ -33,7 +33,7 @@ from typing import Any
 from filelock import FileLock
 
 from safecoder import paths
-from safecoder.atomic import publish_dir, write_json
+from safecoder.atomic import current_umask, publish_dir, write_json
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import code_version, sha256_file, sha256_json
 from safecoder.registry.manifest import MANIFEST_FILE, Kind, Manifest
@@ -155,6 +155,7 @@ class Registry:
         staging = self._new_staging()
         try:
             manifest_fields = self._stage_files(staging, source, kind, move)
+            _ordinary_modes(staging)
             config = config or {}
             with self._locked():
                 self._clean_stale_staging()
@@ -321,6 +322,17 @@ class Registry:
         change(manifest)
         write_json(self.version_dir(version) / MANIFEST_FILE, manifest.to_dict())
         return manifest
+
+
+def _ordinary_modes(folder: Path) -> None:
+    """Give copied files the modes the umask gives new ones (a 0600 source would otherwise
+    stay unreadable to the serving account; see `safecoder.atomic` on permissions)."""
+    mask = current_umask()
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_symlink():
+            continue
+        executable = path.is_dir() or path.stat().st_mode & 0o100
+        path.chmod((0o777 if executable else 0o666) & ~mask)
 
 
 def _now() -> str:
