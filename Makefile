@@ -22,7 +22,7 @@ help:
 	@echo "make bench-analysis  analyzer speed: batch throughput and interactive latency"
 	@echo "make bench-train  tokens/s of SafeCoder training beside plain instruction tuning"
 	@echo "make bench-collect   the commit filter's throughput"
-	@echo "make bench-eval   time to judge 66 scenarios x 100 samples"
+	@echo "make bench-eval   time to judge 66 scenarios x 100 samples (static judge, then the exploit tests)"
 	@echo "make bench-serve  load test of the server beside the bare engines"
 	@echo "make bench-lsp    language-server completion and diagnostics latency"
 	@echo "make constraints  re-freeze requirements/constraints.txt from the current venv"
@@ -68,6 +68,7 @@ bench-collect: install
 
 bench-eval: install
 	$(BIN)/python -m safecoder.benchmarks.judge_bench
+	$(BIN)/python -m safecoder.benchmarks.dynamic_bench
 
 bench-serve: install
 	$(BIN)/python -m safecoder.server.loadtest
