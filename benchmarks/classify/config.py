@@ -16,11 +16,14 @@ class ClassifyConfig:
     sample_seed: int = field(default=1, metadata={"help": "seed of the pair sample"})
     max_new_tokens: int = field(default=16, metadata={"help": "tokens per answer at most (an identifier is short)"})
     seed: int = field(default=1, metadata={"help": "base seed (answers are greedy)"})
+    max_function_chars: int = field(default=8000, metadata={
+        "help": "pairs whose vulnerable or secure function is longer are left out (a prompt must fit the "
+                "model's context; counted in the result)"})
     prompts_per_batch: int = field(default=16, metadata={"help": "prompts generated together before saving"})
 
     def __post_init__(self) -> None:
         self.data = tuple(Path(p) for p in ([self.data] if isinstance(self.data, (str, Path)) else self.data))
         if self.limit < 0:
             raise ConfigError(f"limit must be 0 (all) or positive, got {self.limit}")
-        if self.max_new_tokens < 1 or self.prompts_per_batch < 1:
-            raise ConfigError("max_new_tokens and prompts_per_batch must be positive")
+        if self.max_new_tokens < 1 or self.prompts_per_batch < 1 or self.max_function_chars < 1:
+            raise ConfigError("max_new_tokens, prompts_per_batch and max_function_chars must be positive")

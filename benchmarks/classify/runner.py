@@ -15,7 +15,7 @@ from safecoder.benchmarks.classify.config import ClassifyConfig
 from safecoder.benchmarks.classify.labels import NONE, analyzer_prediction, model_prediction, score
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.prompt_sampling import PromptItem, PromptSampling, sample_prompts
-from safecoder.benchmarks.repair.tasks import load_pairs, seeded_sample
+from safecoder.benchmarks.repair.tasks import load_pairs, seeded_sample, short_pairs
 
 from safecoder.analysis import analyze_snippet
 from safecoder.analysis.fragments import wrap_fragment
@@ -34,7 +34,8 @@ def result_config(config: ClassifyConfig) -> dict[str, Any]:
 
 def items(config: ClassifyConfig) -> list[tuple[PromptItem, str, str, str]]:
     """(prompt item, label, code, language) for both versions of each sampled pair."""
-    pairs = seeded_sample(load_pairs(config.data), config.limit, config.sample_seed)
+    short, _ = short_pairs(load_pairs(config.data), config.max_function_chars)
+    pairs = seeded_sample(short, config.limit, config.sample_seed)
     out = []
     for pair in pairs:
         for version, code, label in (("vulnerable", pair.vulnerable_code, pair.cwe), ("secure", pair.secure_code, NONE)):
@@ -62,5 +63,7 @@ def run_classify(config: ClassifyConfig, context: RunContext) -> dict[str, Any]:
         analyzer.append(predicted_by_analyzer)
         rows.append({"item": item.name, "language": language, "label": label, "model": model[-1],
                      "analyzer": predicted_by_analyzer, "answer": answer[:200]})
+    pairs = load_pairs(config.data)
+    too_long = len(pairs) - len(short_pairs(pairs, config.max_function_chars)[0])
     return {"version": VERSION, "config": result_config(config), "engine": context.engine_description(),
-            "model": score(labels, model), "analyzer": score(labels, analyzer), "rows": rows}
+            "pairs": len(pairs), "too_long": too_long, "model": score(labels, model), "analyzer": score(labels, analyzer), "rows": rows}

@@ -28,6 +28,9 @@ class RepairConfig:
     seed: int = field(default=1, metadata={"help": "base sampling seed; each task derives its own"})
     judges: tuple[str, ...] = field(default=JUDGES, metadata={
         "help": "judges of 'fixed': fast (the in-process analyzer), ensemble (Semgrep and Bandit)"})
+    max_function_chars: int = field(default=8000, metadata={
+        "help": "pairs whose vulnerable or secure function is longer are left out (a prompt must fit the "
+                "model's context; counted in the result)"})
     prompts_per_batch: int = field(default=8, metadata={"help": "prompts generated together before saving"})
 
     def __post_init__(self) -> None:
@@ -48,5 +51,5 @@ class RepairConfig:
             raise ConfigError(f"temperature must be between 0 and 2, got {self.temperature}")
         if not 0.0 < self.top_p <= 1.0:
             raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
-        if self.max_new_tokens < 1 or self.prompts_per_batch < 1:
-            raise ConfigError("max_new_tokens and prompts_per_batch must be positive")
+        if self.max_new_tokens < 1 or self.prompts_per_batch < 1 or self.max_function_chars < 1:
+            raise ConfigError("max_new_tokens, prompts_per_batch and max_function_chars must be positive")

@@ -19,7 +19,13 @@ from safecoder.benchmarks.prompt_sampling import PromptItem, PromptSampling, sam
 from safecoder.benchmarks.repair import VERSION
 from safecoder.benchmarks.repair.config import RepairConfig
 from safecoder.benchmarks.repair.judging import Judged, judge_answers, loop_choice, token_similarity
-from safecoder.benchmarks.repair.tasks import RepairTask, load_pairs, repair_tasks, seeded_sample
+from safecoder.benchmarks.repair.tasks import (
+    RepairTask,
+    load_pairs,
+    repair_tasks,
+    seeded_sample,
+    short_pairs,
+)
 
 from safecoder.config import to_dict
 from safecoder.languages import get
@@ -49,7 +55,10 @@ def sampling(config: RepairConfig) -> PromptSampling:
 def load_tasks(config: RepairConfig) -> tuple[list[RepairTask], dict[str, int], int]:
     """(the sampled tasks, why other pairs were left out, pairs read)."""
     pairs = load_pairs(config.data)
-    tasks, skipped = repair_tasks(pairs)
+    short, too_long = short_pairs(pairs, config.max_function_chars)
+    tasks, skipped = repair_tasks(short)
+    if too_long:
+        skipped[f"longer than {config.max_function_chars} characters"] = too_long
     return seeded_sample(tasks, config.limit, config.sample_seed), dict(skipped), len(pairs)
 
 

@@ -64,6 +64,12 @@ def load_pairs(paths: Sequence[Path] = ()) -> list[SecurityPair]:
     return [pairs[key] for key in sorted(pairs)]
 
 
+def short_pairs(pairs: Sequence[SecurityPair], max_chars: int) -> tuple[list[SecurityPair], int]:
+    """The pairs whose both versions are at most `max_chars` long, and how many were longer."""
+    kept = [p for p in pairs if max(len(p.vulnerable_code), len(p.secure_code)) <= max_chars]
+    return kept, len(pairs) - len(kept)
+
+
 def seeded_sample(items: Sequence[T], limit: int, seed: int) -> list[T]:
     """`limit` items (all when 0) in a seeded order: the same for the same data and seed."""
     order = list(items)
