@@ -9,11 +9,11 @@ named in the spec; every step happens before any untrusted byte runs.
   installation where an unprivileged user can reach it and drops to a synthetic
   unprivileged uid (root is exempt from RLIMIT_NPROC); then it executes `bwrap`, which
   builds the view of `view.py` in fresh user, mount, PID, network, IPC, UTS and cgroup
-  namespaces, with `/tmp` a tmpfs of `disk_bytes` (bubblewrap cannot cap its inodes) and
+  namespaces, with `/tmp/work` a tmpfs of `disk_bytes` (bubblewrap cannot cap its inodes) and
   further user namespaces disabled, and runs this script again (`inside`) unprivileged.
 - `unshare` (the fallback): started inside namespaces made by `unshare` (plus a user
   namespace when not root), it builds the same view itself: a tmpfs root, read-only
-  binds, a fresh `/dev`, the namespace's `/proc`, the capped `/tmp`; then `pivot_root`
+  binds, a fresh `/dev`, the namespace's `/proc`, the capped `/tmp/work`; then `pivot_root`
   into it and detaches the host's tree.
 - `process` (weak fallback): no file-system view; limits only.
 
@@ -109,16 +109,16 @@ def _remount_read_only(point: str, options: set[str]) -> None:
 
 # ----- the workspace (every back end with a view) -------------------------------------
 def mount_workspace(prefix: str, limits: dict) -> str:
-    """Mount the capped tmpfs at PREFIX/tmp and return the working folder's path."""
-    tmp = prefix + "/tmp"
-    os.makedirs(tmp, exist_ok=True)
-    _mount("tmpfs", tmp, _MS_NOSUID | _MS_NODEV, "tmpfs",
-           f"size={limits['disk_bytes']},nr_inodes={limits['files']},mode=1777")
-    return tmp + "/work"
+    """Mount the capped tmpfs at PREFIX/tmp/work (the only writable folder) and return it."""
+    workdir = prefix + "/tmp/work"
+    os.makedirs(workdir, exist_ok=True)
+    _mount("tmpfs", workdir, _MS_NOSUID | _MS_NODEV, "tmpfs",
+           f"size={limits['disk_bytes']},nr_inodes={limits['files']},mode=0700")
+    return workdir
 
 
 def copy_job(job_dir: str, workdir: str, owner: int | None) -> None:
-    shutil.copytree(job_dir, workdir, symlinks=False)
+    shutil.copytree(job_dir, workdir, symlinks=False, dirs_exist_ok=True)
     os.chmod(workdir, 0o700)
     if owner is not None:
         for folder, dirs, files in os.walk(workdir):
@@ -148,7 +148,7 @@ def build_root(spec: dict) -> None:
     _build_dev(new_root + "/dev")
     os.makedirs(new_root + "/proc")
     _mount("/proc", new_root + "/proc", _MS_BIND | _MS_REC)  # the PID namespace's own /proc
-    writable = [new_root + "/tmp", new_root + "/dev", new_root + "/proc"]
+    writable = [new_root + "/tmp/work", new_root + "/dev", new_root + "/proc"]
     for point, options in _mount_points():
         if point != new_root and not point.startswith(new_root + "/"):
             continue

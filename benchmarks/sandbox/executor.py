@@ -317,7 +317,7 @@ class Sandbox:
         for mount in view:
             argv += ["--symlink" if mount.kind == "symlink" else "--ro-bind", mount.source, mount.target]
         argv += ["--ro-bind", str(root / "control"), CONTROL_DIR, "--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", str(disk_bytes), "--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", "/",
+                 "--perms", "0700", "--size", str(disk_bytes), "--tmpfs", WORKDIR, "--remount-ro", "/", "--chdir", "/",
                  python, "-I", "-S", f"{CONTROL_DIR}/confine.py", f"{CONTROL_DIR}/spec.json", "inside"]
         return argv
 

@@ -10,9 +10,9 @@ from the list `system_view` returns, so a program cannot tell which one ran it:
   `passwd`, `group`, `hosts` and `nsswitch.conf` naming nobody real;
 - the Python installation that runs the tests at `/python` when it lives outside
   `/usr` (a pyenv or uv Python under a home folder: only that folder, read-only);
-- a fresh `/proc` of the program's own PID namespace, a minimal `/dev`, and `/tmp`: a
-  size- and inode-capped tmpfs holding the working folder `/tmp/work` (also `HOME` and
-  `TMPDIR`) with a copy of the job's files.
+- a fresh `/proc` of the program's own PID namespace, a minimal `/dev`, and the working
+  folder `/tmp/work` (also `HOME` and `TMPDIR`): a size- (and under `unshare` inode-)
+  capped tmpfs with a copy of the job's files, the only writable place.
 
 Nothing else exists inside: not the user's home, the checkout, the registry, `/root`,
 `/var`, `/run`, `/sys`, `/mnt` or the host's `/tmp`. This module only describes the view;

@@ -90,11 +90,12 @@ def test_writes_outside_the_folder_fail_and_leave_nothing(sandbox, tmp_path):
         assert not result.passed, target
         refusals = ("Read-only file system", "Permission denied", "No such file or directory")
         assert any(refusal in result.stderr for refusal in refusals), result.stderr
-    # /tmp inside is the program's own tmpfs: a write there never reaches the host's /tmp.
+    # Only the working folder is writable: /tmp itself is read-only, and the host's /tmp is not there.
     name = f"escaped-{uuid.uuid4().hex}"
     result = sandbox.run(Job({"main.py": "import subprocess\n"
                                          f"subprocess.run(['touch', '/tmp/{name}'], check=True)\n"}))
-    assert result.passed and not (Path("/tmp") / name).exists()
+    assert not result.passed and not (Path("/tmp") / name).exists()
+    assert sandbox.run(Job({"main.py": f"open('/tmp/work/{name}', 'w').write('x')\n"})).passed
 
 
 def test_no_network_even_to_a_server_on_this_machine(sandbox):
