@@ -19,6 +19,27 @@ finished sibling's sequence, and re-decode only the prompt's last token. Each ro
 reserves `max_new_tokens` KV cells and each request its prompt, so admission never
 overfills the cache.
 
+Prompt cache (llama.cpp's server calls it `cache_prompt`): a row that finishes keeps its
+sequence and its prompt's cells instead of clearing them, with the prompt's token ids
+(not the generated tokens' cells: see `_keep`). When a new request's prompt shares at
+least `prompt_cache_min_tokens` leading tokens with a kept sequence, its first row takes
+that sequence over, drops the cells past the shared prefix (`llama_memory_seq_rm`), and
+decodes only the rest of the prompt, from the same position as a fresh decode would; the
+request's other rows copy the shared cells (`llama_memory_seq_cp`, which shares them).
+Taking over rather than copying is llama.cpp server's choice too: the keystrokes of one
+file keep reusing one sequence instead of filling the slots with near-copies. The
+prompt's last token is always decoded again, for its logits. Reused cells hold the same
+tokens at the same positions, but the new tokens are decoded in another batch shape and
+land elsewhere in the cache, where llama.cpp's kernels round differently: log-
+probabilities move by ~0.1 at most (the same as with another request in flight), which
+can flip a greedy near-tie or a seeded draw. Kept cells alone move a new sequence's cells
+too. So a request with a `seed` evicts every kept sequence and starts from an empty cache
+(its own prompt is kept afterwards): run alone, it reproduces exactly. Kept sequences are evicted, least recently used first, when a request needs a
+sequence slot or KV cells; their cells are counted as used until then (cells shared by
+several kept sequences are counted once per sequence, so the count errs high). A
+cancelled or failed request keeps nothing. So successive keystrokes in one file decode
+only the new tokens.
+
 Sampling follows the engine interface (`safecoder.engines.base`): logit bias (and, for
 `ignore_eos`, -inf on every end-of-generation token, as llama.cpp's server does), then
 the penalties, then top-k, temperature, top-p and min-p on the tempered distribution and
@@ -31,7 +52,8 @@ log-probabilities under the unwarped logits, and `top_logprobs` reports each tok
 with its likeliest alternatives, from the same unwarped logits.
 
 Not here: tokenization policy, chat templates and fill-in-the-middle (`llama_engine`);
-reuse of KV cells between different requests (each request decodes its own prompt).
+sharing cells between two requests that are in flight at the same time (only finished
+sequences are reused), and saving the cache to disk.
 """
 
 from __future__ import annotations
@@ -96,6 +118,8 @@ class Job:
     prompt_fed: int = 0
     reserved: int = 0
     finished_rows: int = 0
+    # Leading prompt tokens whose cells came from the prompt cache (not decoded again).
+    reused: int = 0
 
     @property
     def prefix_ready(self) -> bool:
@@ -110,7 +134,7 @@ class ContinuousBatcher:
     """The worker thread that owns a llama.cpp context (see the module docstring)."""
 
     def __init__(self, *, lib, context, vocab, n_vocab: int, slots: int, kv_cells: int,
-                 batch_tokens: int, name: str = "safecoder-llama"):
+                 batch_tokens: int, cache_min_tokens: int = 0, name: str = "safecoder-llama"):
         if batch_tokens <= slots:
             raise EngineError(f"batch_tokens ({batch_tokens}) must exceed the parallel sequences ({slots})")
         self._lib = lib
@@ -128,13 +152,19 @@ class ContinuousBatcher:
         self._seq_ids = [self._batch.seq_id[i] for i in range(batch_tokens)]
         self._piece = ctypes.create_string_buffer(256)
         self._free_seqs = list(range(slots - 1, -1, -1))
+        # The prompt cache: finished sequences kept with the tokens their cells hold, least
+        # recently used first; 0 turns it off.
+        self._cache_min_tokens = cache_min_tokens
+        self._kept: collections.OrderedDict[int, list[int]] = collections.OrderedDict()
         self._reserved = 0
         self._jobs: list[Job] = []
         self._inbox: collections.deque[Job] = collections.deque()
         self._wake = threading.Condition()
         self._closing = False
         self._failure: BaseException | None = None
-        self.counters = {"decode_calls": 0, "sampled_tokens": 0, "peak_rows_per_call": 0}
+        self.counters = {"decode_calls": 0, "sampled_tokens": 0, "peak_rows_per_call": 0,
+                         "prompt_tokens_decoded": 0, "prompt_tokens_reused": 0, "prompt_cache_hits": 0,
+                         "prompt_cache_evictions": 0}
         # End-of-generation tokens, forbidden by `ignore_eos`.
         self._eog = [t for t in range(n_vocab) if lib.llama_vocab_is_eog(vocab, t)]
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -173,6 +203,11 @@ class ContinuousBatcher:
         with self._wake:
             return len(self._jobs) + len(self._inbox)
 
+    @property
+    def kept_sequences(self) -> int:
+        """Finished sequences whose cells the prompt cache holds now."""
+        return len(self._kept)
+
     # ----- the worker thread ------------------------------------------------------------
     def _run(self) -> None:
         try:
@@ -210,25 +245,96 @@ class ContinuousBatcher:
             job.emit(None)
 
     def _admit(self) -> None:
-        """Give free sequences to pending rows while their KV cells can be reserved."""
+        """Give sequences to pending rows while their KV cells can be reserved, evicting
+        kept sequences of the prompt cache (least recently used first) to make room."""
         for job in self._jobs:
-            while job.pending and self._free_seqs:
-                need = job.sampling.max_new_tokens + (0 if job.reserved else len(job.prompt))
-                if self._reserved + need > self._kv_cells:
+            while job.pending:
+                first = job.reserved == 0
+                need = job.sampling.max_new_tokens + (len(job.prompt) if first else 0)
+                if first and job.sampling.seed is not None:
+                    # A seeded request starts from an empty cache, so that it reproduces
+                    # exactly when run alone (see the module docstring).
+                    self._evict_all()
+                source, shared = self._best_kept(job.prompt) if first else (-1, 0)
+                seq = self._claim(need, source)
+                if seq < 0:
                     break
                 row = job.pending.popleft()
-                row.seq = self._free_seqs.pop()
+                row.seq = seq
                 row.sampler = self._make_sampler(job, row.seed)
                 self._reserved += need
                 job.reserved += need
                 job.rows.append(row)
+                if first and source >= 0:
+                    self._reuse(job, row, shared)
                 if job.prefix_ready:
                     self._copy_prefix(job, row)
-                elif job.prompt_fed == 0:
+                elif job.prompt_fed == job.reused:  # no chunk decoded yet: join the prefill
+                    if job.reused and job.cohort:
+                        self._lib.llama_memory_seq_cp(self._memory, job.cohort[0].seq, row.seq, 0, job.reused)
                     row.phase = "prefill"
                     job.cohort.append(row)
                 else:
                     row.phase = "wait"
+
+    # ----- the prompt cache ------------------------------------------------------------
+    def _best_kept(self, prompt: list[int]) -> tuple[int, int]:
+        """The kept sequence sharing the longest prefix with `prompt` and that prefix's
+        length, capped so the prompt's last token is decoded again; (-1, 0) below the minimum."""
+        if not self._cache_min_tokens:
+            return -1, 0
+        best, best_length = -1, 0
+        for seq, tokens in self._kept.items():
+            length = _common_prefix(tokens, prompt)
+            if length > best_length:
+                best, best_length = seq, length
+        best_length = min(best_length, len(prompt) - 1)
+        return (best, best_length) if best_length >= self._cache_min_tokens else (-1, 0)
+
+    def _claim(self, need: int, source: int) -> int:
+        """A sequence for a row that reserves `need` cells: the kept sequence `source` when
+        given, else a free one; kept sequences are evicted, least recently used first, for
+        the slot and the cells. -1 when there is no room even so (the row waits)."""
+        while True:
+            kept_cells = sum(len(tokens) for seq, tokens in self._kept.items() if seq != source)
+            if self._reserved + need + kept_cells <= self._kv_cells and (source >= 0 or self._free_seqs):
+                break
+            victim = next((seq for seq in self._kept if seq != source), -1)
+            if victim < 0:
+                return -1
+            self._evict(victim)
+        if source >= 0:
+            del self._kept[source]
+            return source
+        return self._free_seqs.pop()
+
+    def _reuse(self, job: Job, row: _Row, shared: int) -> None:
+        """`row` took over a kept sequence: keep its first `shared` cells, drop the rest."""
+        self._lib.llama_memory_seq_rm(self._memory, row.seq, shared, -1)
+        job.prompt_fed = job.reused = shared
+        self.counters["prompt_cache_hits"] += 1
+        self.counters["prompt_tokens_reused"] += shared
+
+    def _keep(self, seq: int, tokens: list[int]) -> None:
+        """Keep a finished sequence's prompt cells. Its generated tokens' cells are dropped:
+        they were computed one token per batch, which llama.cpp's kernels round differently
+        from a prompt chunk in an f16 KV cache, so reusing them could change a later greedy
+        answer at a near-tie (measured; llama.cpp's server accepts that difference, we keep
+        cached answers equal to uncached ones). Prompt chunks of any length round alike."""
+        self._kept[seq] = tokens
+        self._kept.move_to_end(seq)
+
+    def _evict(self, seq: int) -> None:
+        del self._kept[seq]
+        self._lib.llama_memory_seq_rm(self._memory, seq, -1, -1)
+        self._free_seqs.append(seq)
+        self.counters["prompt_cache_evictions"] += 1
+
+    def _evict_all(self) -> bool:
+        evicted = bool(self._kept)
+        for seq in list(self._kept):
+            self._evict(seq)
+        return evicted
 
     def _step(self) -> None:
         """One llama_decode over every row's next token and the pending prompt chunks."""
@@ -268,12 +374,14 @@ class ContinuousBatcher:
         self.counters["decode_calls"] += 1
         self.counters["peak_rows_per_call"] = max(self.counters["peak_rows_per_call"], rows_in_call)
         if code == 1:
-            self._no_room([job for job, _ in prefilled])
+            # Kept sequences go first; the batch is retried at the next step.
+            self._no_room([job for job, _ in prefilled], gave_room=self._evict_all())
             return
         if code != 0:
             raise EngineError(f"llama_decode failed with status {code}")
         for job, fed in prefilled:
             job.prompt_fed += fed
+            self.counters["prompt_tokens_decoded"] += fed
             if job.prefix_ready:
                 for row in job.cohort:
                     row.phase = "sample"
@@ -282,11 +390,11 @@ class ContinuousBatcher:
                         self._copy_prefix(job, row)
         self._sample_all()
 
-    def _no_room(self, prefilling: list[Job]) -> None:
+    def _no_room(self, prefilling: list[Job], gave_room: bool) -> None:
         """llama.cpp found no KV slot for the batch and left the cache as it was: the
-        requests whose prompts were in it fail (the newest one when none was), the others
-        retry their tokens at the next step."""
-        victims = prefilling or self._jobs[-1:]
+        requests whose prompts were in it fail (none when the prompt cache could give room
+        back), the others retry their tokens at the next step."""
+        victims = [] if gave_room else prefilling or self._jobs[-1:]
         for job in victims:
             self._release_job(job)
             job.emit(EngineError("no room in the llama.cpp KV cache for this request: retry, or raise "
@@ -362,26 +470,33 @@ class ContinuousBatcher:
             self._lib.llama_memory_seq_rm(self._memory, successor.seq, len(job.prompt) - 1, -1)
             successor.phase = "first"
             job.rows.append(successor)
-        self._free_row(job, row)
+        self._free_row(job, row, keep=job.prompt if self._cache_min_tokens else None)
 
     def _copy_prefix(self, job: Job, row: _Row) -> None:
         """Share the prompt's cells (all but its last token) from a sibling that holds them."""
         holder = next((r for r in job.rows if r is not row and r.seq >= 0 and r.phase not in ("wait", "prefill")), None)
         if holder is None:
             # No sibling holds the prompt any more: this row decodes it again.
-            job.prompt_fed = 0
+            job.prompt_fed = job.reused = 0
             job.cohort = [row]
             row.phase = "prefill"
             return
         self._lib.llama_memory_seq_cp(self._memory, holder.seq, row.seq, 0, len(job.prompt) - 1)
         row.phase = "first"
 
-    def _free_row(self, job: Job, row: _Row) -> None:
+    def _free_row(self, job: Job, row: _Row, keep: list[int] | None = None) -> None:
+        """Give the row's sequence back: cleared, or kept for the prompt cache with the
+        tokens its cells hold."""
         if row in job.rows:
             job.rows.remove(row)
         if row.seq >= 0:
-            self._lib.llama_memory_seq_rm(self._memory, row.seq, -1, -1)
-            self._free_seqs.append(row.seq)
+            if keep:
+                # Only the prompt's cells are kept (see `_keep`).
+                self._lib.llama_memory_seq_rm(self._memory, row.seq, len(keep), -1)
+                self._keep(row.seq, keep)
+            else:
+                self._lib.llama_memory_seq_rm(self._memory, row.seq, -1, -1)
+                self._free_seqs.append(row.seq)
             row.seq = -1
             self._reserved -= job.sampling.max_new_tokens
             job.reserved -= job.sampling.max_new_tokens
@@ -455,6 +570,15 @@ class ContinuousBatcher:
     def _token_piece(self, token: int) -> bytes:
         length = self._lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
         return self._piece.raw[:length] if length > 0 else b""
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    """How many leading tokens two token lists share."""
+    n = min(len(a), len(b))
+    if n == 0:
+        return 0
+    diff = np.flatnonzero(np.asarray(a[:n]) != np.asarray(b[:n]))
+    return int(diff[0]) if diff.size else n
 
 
 def _new_rows(sampling: SamplingParams) -> list[_Row]:

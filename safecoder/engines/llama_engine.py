@@ -58,6 +58,9 @@ class LlamaEngineConfig:
         "help": "llama.cpp's fused attention kernel (changes rounding; off matches llama-cpp-python's default)"})
     gguf: str | None = field(default=None, metadata={
         "help": "a .gguf file to serve instead of the model's own (e.g. another quantization)"})
+    prompt_cache_min_tokens: int = field(default=16, metadata={
+        "help": "reuse the KV cells of a finished request whose tokens share at least this many leading "
+                "tokens with a new prompt (llama.cpp server's cache_prompt); 0 turns the prompt cache off"})
 
     def __post_init__(self) -> None:
         if self.threads < 0:
@@ -71,6 +74,8 @@ class LlamaEngineConfig:
             )
         if self.kv_cache_tokens < 256:
             raise EngineError(f"kv_cache_tokens must be at least 256, got {self.kv_cache_tokens}")
+        if self.prompt_cache_min_tokens < 0:
+            raise EngineError(f"prompt_cache_min_tokens must be 0 (off) or positive, got {self.prompt_cache_min_tokens}")
         if self.kv_cache_type not in ("f16", "f32"):
             raise EngineError(f"kv_cache_type must be f16 or f32, got {self.kv_cache_type!r}")
 
@@ -111,7 +116,7 @@ class LlamaEngine(Engine):
         self._batcher = ContinuousBatcher(
             lib=lib, context=self._ctx, vocab=self._vocab, n_vocab=self._n_vocab,
             slots=self.config.parallel_sequences, kv_cells=self.config.kv_cache_tokens,
-            batch_tokens=self.config.batch_tokens,
+            batch_tokens=self.config.batch_tokens, cache_min_tokens=self.config.prompt_cache_min_tokens,
         )
         self._closed = False
         logger.info("llama.cpp engine: %s, %d threads, %d parallel sequences, %d KV cells",
@@ -199,8 +204,11 @@ class LlamaEngine(Engine):
 
     def stats(self) -> dict[str, int]:
         """Requests in flight and the worker's counters: llama_decode calls, tokens sampled,
-        and the most sequences that got a token from one call (how much requests share)."""
-        return {"active_requests": self._batcher.active_requests, **self._batcher.counters}
+        the most sequences that got a token from one call (how much requests share), and
+        the prompt cache's: prompt tokens decoded and reused, hits, evictions, and the
+        finished sequences kept now."""
+        return {"active_requests": self._batcher.active_requests, "prompt_cache_sequences": self._batcher.kept_sequences,
+                **self._batcher.counters}
 
     async def close(self) -> None:
         if self._closed:
