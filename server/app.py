@@ -66,6 +66,7 @@ class ServerState:
 
     def _model_changed(self, served: ServedModel) -> None:
         self.metrics.set_model(served.reference, served.version, served.engine.kind, served.resolved.name)
+        self.metrics.watch_engine(served.engine)
 
     async def load(self) -> None:
         try:

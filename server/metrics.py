@@ -15,11 +15,18 @@ owns its own `CollectorRegistry`, so several servers in one process (tests) do n
 - `safecoder_cancelled_total{endpoint}`: generations stopped because the client left
 - `safecoder_rejections_total{reason}`: 401, 429, 503, 413 refusals
 - `safecoder_model_info{reference,version,engine,name}`: the model being served (value 1)
+- `safecoder_engine_prompt_tokens_total{source}`: prompt tokens the engine decoded
+  (`decoded`) or took from its prompt cache (`reused`); `safecoder_engine_prompt_cache_hits_total`,
+  `safecoder_engine_prompt_cache_evictions_total` and the gauge
+  `safecoder_engine_prompt_cache_sequences` (finished sequences kept now). Read from the
+  engine's `stats()` at each scrape, for engines that count them (llama.cpp).
 
 Not a tracing system: no per-request labels (no keys, no prompts).
 """
 
 from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,9 +36,40 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 RATE_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
+
+
+@runtime_checkable
+class CountingEngine(Protocol):
+    """An engine that reports its own counters (`LlamaEngine.stats`)."""
+
+    def stats(self) -> dict[str, int]: ...
+
+
+class EngineCollector:
+    """The served engine's prompt-cache counters, read when /metrics is scraped."""
+
+    def __init__(self) -> None:
+        self.engine: CountingEngine | None = None
+
+    def collect(self):
+        stats = self.engine.stats() if self.engine is not None else {}
+        if "prompt_tokens_decoded" not in stats:
+            return
+        tokens = CounterMetricFamily("safecoder_engine_prompt_tokens", "Prompt tokens decoded, or reused from "
+                                     "the engine's prompt cache", labels=["source"])
+        tokens.add_metric(["decoded"], stats["prompt_tokens_decoded"])
+        tokens.add_metric(["reused"], stats["prompt_tokens_reused"])
+        yield tokens
+        yield CounterMetricFamily("safecoder_engine_prompt_cache_hits", "Requests that reused cached prompt cells",
+                                  value=stats["prompt_cache_hits"])
+        yield CounterMetricFamily("safecoder_engine_prompt_cache_evictions", "Kept sequences evicted for room",
+                                  value=stats["prompt_cache_evictions"])
+        yield GaugeMetricFamily("safecoder_engine_prompt_cache_sequences", "Finished sequences kept for reuse",
+                                value=stats["prompt_cache_sequences"])
 
 
 class ServerMetrics:
@@ -65,6 +103,8 @@ class ServerMetrics:
                                   registry=r)
         self.model_info = Gauge("safecoder_model_info", "The model being served",
                                 ["reference", "version", "engine", "name"], registry=r)
+        self._engine_collector = EngineCollector()
+        r.register(self._engine_collector)
 
     def record_gate(self, outcomes, seconds: float) -> None:
         for outcome in outcomes:
@@ -76,6 +116,10 @@ class ServerMetrics:
     def set_model(self, reference: str, version: str | None, engine: str, name: str) -> None:
         self.model_info.clear()
         self.model_info.labels(reference, version or "", engine, name).set(1)
+
+    def watch_engine(self, engine: object) -> None:
+        """Export the counters of the engine now served (nothing for engines without them)."""
+        self._engine_collector.engine = engine if isinstance(engine, CountingEngine) else None
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

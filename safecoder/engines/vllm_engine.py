@@ -21,8 +21,10 @@ once and copied, since greedy samples are equal.
 Options (`create_engine("vllm", model, **options)`, `safecoder serve --engine-option`):
 `kv_cache_gib` (CPU KV cache, sets `VLLM_CPU_KVCACHE_SPACE` when unset, default 1),
 `gpu_memory_utilization`, `dtype`, `max_model_len`, `max_num_seqs`, `enforce_eager`,
-`tensor_parallel_size`, `max_lora_rank`. Not here: speculative decoding, multi-LoRA
-routing, prefix-cache tuning (vLLM's defaults apply).
+`tensor_parallel_size`, `max_lora_rank`. vLLM's automatic prefix caching is on
+(`enable_prefix_caching`): a prompt that shares leading KV blocks with an earlier one
+(successive keystrokes in a file) reuses them. Not here: speculative decoding,
+multi-LoRA routing, prefix-cache tuning.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ class VLLMEngine(Engine):
             "max_num_seqs": max_num_seqs, "enforce_eager": enforce_eager,
             "tensor_parallel_size": tensor_parallel_size, "gpu_memory_utilization": gpu_memory_utilization,
             "disable_log_stats": True, "max_logprobs": MAX_TOP_LOGPROBS, "seed": 0,
+            "enable_prefix_caching": True,
         }
         self._lora_request = None
         if model.adapter is not None:

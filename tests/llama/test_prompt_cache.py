@@ -205,3 +205,23 @@ def test_a_cancelled_request_keeps_nothing(engines):
     # The worker drops the cancelled request before it admits this one, and kept nothing of it.
     assert complete(cached, python_file("cancel", 2), tokens=4)
     assert delta(before, cached.stats(), "prompt_cache_hits") == 0
+
+
+def test_the_server_exports_the_prompt_cache_counters():
+    from llama_testing import LlamaServer
+
+    server = LlamaServer(gate="off", engine_option=["kv_cache_tokens=2048", "parallel_sequences=4"]).start()
+    try:
+        client = server.client()
+        prefix = python_file("served", 8) + "def served_total(values):\n"
+        for typed in ("", "    "):
+            client.completions.create(model="default", prompt=prefix + typed, max_tokens=4, temperature=0)
+        stats = server.engine.stats()
+        assert stats["prompt_cache_hits"] == 1
+        assert server.metric("safecoder_engine_prompt_cache_hits_total") == 1
+        assert server.metric('safecoder_engine_prompt_tokens_total{source="reused"}') == stats["prompt_tokens_reused"]
+        assert stats["prompt_tokens_reused"] >= server.engine.count_tokens(prefix) - 2
+        assert server.metric('safecoder_engine_prompt_tokens_total{source="decoded"}') == stats["prompt_tokens_decoded"]
+        assert server.metric("safecoder_engine_prompt_cache_sequences") == 1
+    finally:
+        server.stop()
