@@ -15,8 +15,12 @@ fill-in-the-middle format detected from the GGUF's vocabulary, and routing llama
 log lines into Python logging (nothing is written to stdout, which the language server
 needs for its protocol).
 
-Not here: GGUF conversion and quantization (`safecoder.models.gguf_export`), and
-LoRA adapters at serving time (an adapter version is served from its merged export).
+The thread count, unless given, is measured once per machine and model
+(`measured_threads`). llama.cpp's calls go through ctypes, which releases the GIL for
+the whole `llama_decode`, so the event loop runs Python while the worker decodes; what
+competes with it is only llama.cpp's threads spinning on the cores.
+
+Not here: GGUF conversion and quantization (`safecoder.models.gguf_export`).
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import dataclasses
+import json
 import logging
 import os
 import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +51,8 @@ native_logger = logging.getLogger("safecoder.engines.llama_cpp")
 @dataclass(frozen=True)
 class LlamaEngineConfig:
     threads: int = field(default=0, metadata={
-        "help": "CPU threads for decoding; 0 takes half the cores this process may use (llama-cpp-python's rule)"})
+        "help": "CPU threads for decoding; 0 takes the count measured fastest on this machine for this model "
+                "(measured once, cached in SAFECODER_HOME/llama-threads.json; see measured_threads)"})
     parallel_sequences: int = field(default=16, metadata={
         "help": "sequences decoded together (samples of all requests in flight); more wait for a slot"})
     kv_cache_tokens: int = field(default=16384, metadata={
@@ -64,7 +71,7 @@ class LlamaEngineConfig:
 
     def __post_init__(self) -> None:
         if self.threads < 0:
-            raise EngineError(f"threads must be 0 (half the cores) or positive, got {self.threads}")
+            raise EngineError(f"threads must be 0 (measured) or positive, got {self.threads}")
         if not 1 <= self.parallel_sequences <= 256:
             raise EngineError(f"parallel_sequences must be between 1 and 256, got {self.parallel_sequences}")
         if self.batch_tokens <= self.parallel_sequences:
@@ -113,6 +120,9 @@ class LlamaEngine(Engine):
         self._fim = detect_fim_format(set(self._token_texts))
         self._chat_template = self._metadata("tokenizer.chat_template")
         self._chat = self._detect_chat_format(set(self._token_texts), self._chat_template)
+        if not self.config.threads:
+            self._threads = measured_threads(self)
+            lib.llama_set_n_threads(self._ctx, self._threads, self._threads)
         self._batcher = ContinuousBatcher(
             lib=lib, context=self._ctx, vocab=self._vocab, n_vocab=self._n_vocab,
             slots=self.config.parallel_sequences, kv_cells=self.config.kv_cache_tokens,
@@ -308,8 +318,82 @@ class LlamaEngine(Engine):
             self._lib.llama_model_free(self._model)
 
 
+THREADS_FILE = "llama-threads.json"
+_THREAD_STEPS = 48
+_SPEED_KEPT = 0.95
+
+
+def measured_threads(engine: LlamaEngine) -> int:
+    """The thread count that decodes one stream fastest on this machine, for this model:
+    the fewest threads within 5% of the best speed (what is left over goes to the event
+    loop and the gate's analysis). Measured once on the engine's own context and cached
+    in `SAFECODER_HOME/llama-threads.json` under the CPU, the usable cores, the GGUF file
+    and the llama-cpp-python version; delete the file to measure again.
+
+    Each count from 1 to the usable cores decodes a 32-token prompt, then 48 tokens one
+    at a time (the shape of single-stream decoding), twice, in the order 1..n then n..1
+    so that a passing load spike does not favour one end; the better run counts.
+    """
+    from safecoder import paths
+    from safecoder.atomic import write_json
+
+    cores = len(os.sched_getaffinity(0))
+    key = f"{_cpu_name()}|{cores} cores|{engine.gguf_path.name}|{engine.gguf_path.stat().st_size}|{_library_version()}"
+    target = paths.home() / THREADS_FILE
+    try:
+        known = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known.get(key), dict) and isinstance(known[key].get("threads"), int):
+        return known[key]["threads"]
+    speeds = _measure_threads(engine, range(1, cores + 1))
+    best = max(speeds.values())
+    threads = min(t for t, speed in speeds.items() if speed >= _SPEED_KEPT * best)
+    known[key] = {"threads": threads, "tokens_per_s": {str(t): round(v, 1) for t, v in speeds.items()},
+                  "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    write_json(target, known)
+    logger.info("llama.cpp threads: measured %s tokens/s by thread count for %s; using %d",
+                known[key]["tokens_per_s"], engine.gguf_path.name, threads)
+    return threads
+
+
+def _measure_threads(engine: LlamaEngine, counts: range) -> dict[int, float]:
+    lib, ctx = engine._lib, engine._ctx
+    memory = lib.llama_get_memory(ctx)
+    prompt = engine.tokenize("def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1)")
+    prompt = (prompt * 32)[:32]
+    tokens = (lib.llama_token * len(prompt))(*prompt)
+    speeds: dict[int, float] = {}
+    for count in [*counts, *reversed(counts)]:
+        lib.llama_set_n_threads(ctx, count, count)
+        lib.llama_memory_clear(memory, True)
+        if lib.llama_decode(ctx, lib.llama_batch_get_one(tokens, len(prompt))) != 0:
+            raise EngineError("llama.cpp failed to decode while measuring thread counts")
+        started = time.perf_counter()
+        for step in range(_THREAD_STEPS):
+            one = (lib.llama_token * 1)(prompt[step % len(prompt)])
+            if lib.llama_decode(ctx, lib.llama_batch_get_one(one, 1)) != 0:
+                raise EngineError("llama.cpp failed to decode while measuring thread counts")
+        speeds[count] = max(speeds.get(count, 0.0), _THREAD_STEPS / (time.perf_counter() - started))
+    lib.llama_memory_clear(memory, True)
+    return speeds
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
 def default_threads() -> int:
-    """Half the cores this process may run on, at least one: llama-cpp-python's own default.
+    """Half the cores this process may run on, at least one: llama-cpp-python's own default
+    (the starting point before `measured_threads`, and the direct library's default).
 
     llama.cpp's threads spin while they wait for each other, so threads that compete with
     other work for a core (the server's event loop, the gate's analyzers, other processes)
