@@ -20,6 +20,20 @@ the engine's and its added p50 latency (goals: at least 95%, at most 15 ms), and
 added p50 latency (gate rerank minus gate off). Results and the effective settings are
 also written as JSON under `SAFECODER_HOME/bench/`.
 
+Two more measurements, in the same run:
+
+- `single stream vs the library's best thread count` (llama.cpp): the library called
+  directly at each thread count from 1 to the usable cores (rows `llama.cpp (direct
+  library, N threads)`, concurrency 1 only, in the same interleaved rounds); the server's
+  single-stream tokens/s (gate off) is reported against the fastest of them (goal: at
+  least 0.95x). The `(direct library)` row itself runs at the engine's thread count.
+- `second keystroke`: `--keystroke-rounds` files of about `--keystroke-tokens` prompt
+  tokens (the scenarios' code, with a distinct first line so no two share a prefix),
+  each completed twice, the second time with one more character typed, through the
+  engine and through the server (gate off); p50 time to first token of the first and of
+  the second request and their ratio (goal: at most 0.20, which needs the engine's
+  prompt cache).
+
 Hook for direct library baselines: `DIRECT_BASELINES` maps an engine kind to a function
 `(model: ResolvedModel, settings: LoadSettings) -> DirectRunner | None`. A `DirectRunner`
 has `async run(prompt: str, max_tokens: int) -> Sample` (one greedy completion, streamed,
@@ -37,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import statistics
@@ -61,6 +76,9 @@ class LoadSettings:
     model: str = "default"
     engines: tuple[str, ...] = ()
     engine_options: dict[str, list[str]] = field(default_factory=dict)
+    keystroke_rounds: int = 3
+    keystroke_tokens: int = 2000
+    thread_sweep: bool = True
 
     def requests_at(self, concurrency: int) -> int:
         return max(self.min_requests, concurrency * self.requests_per_worker)
@@ -261,7 +279,66 @@ def load_prompts(count: int) -> list[str]:
     return [s.prompt_code for s in scenarios[:count]]
 
 
-def bench_engine(kind: str, settings: LoadSettings, prompts: list[str], progress) -> list[Row]:
+@dataclass
+class KeystrokeRow:
+    """Time to first token of a file's first completion and of the next keystroke's."""
+
+    engine: str
+    path: str
+    prompt_tokens: int
+    first_s: list[float] = field(default_factory=list)
+    second_s: list[float] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        first = statistics.median(self.first_s) if self.first_s else float("nan")
+        return statistics.median(self.second_s) / first if self.second_s and first else float("nan")
+
+
+def keystroke_files(prompts: list[str], count_tokens: Callable[[str], int], tokens: int, count: int,
+                    tag: str) -> list[str]:
+    """`count` files of about `tokens` prompt tokens, each with its own first line."""
+    files = []
+    for number in range(count):
+        lines = [f"# {tag}: file {number} of the second-keystroke test"]
+        source = [line for prompt in prompts for line in prompt.splitlines()]
+        index = number * 7
+        while count_tokens("\n".join(lines)) < tokens:
+            lines.extend(source[index % len(source): index % len(source) + 20])
+            index += 20
+        files.append("\n".join(lines) + "\n")
+    return files
+
+
+async def measure_keystrokes(engine_kind: str, runner, files: list[str], count_tokens) -> KeystrokeRow:
+    row = KeystrokeRow(engine_kind, runner.label, round(statistics.mean(count_tokens(f) for f in files)))
+    for text in files:
+        first = await runner.run(text, 4)
+        second = await runner.run(text + "    r", 4)
+        if first.ok and second.ok:
+            row.first_s.append(first.ttft_s)
+            row.second_s.append(second.ttft_s)
+    return row
+
+
+def _thread_sweep(kind: str, model: ResolvedModel, baseline) -> list:
+    """The library called directly at every thread count (llama.cpp only), on the baseline's file."""
+    import dataclasses
+
+    from safecoder.engines.llama_direct import LlamaCppDirect
+
+    if kind != "llama" or not isinstance(baseline, LlamaCppDirect):
+        return []
+    runners = []
+    for threads in range(1, len(os.sched_getaffinity(0)) + 1):
+        runner = LlamaCppDirect(dataclasses.replace(model, gguf=baseline.gguf), threads)
+        runner.label = f"llama.cpp (direct library, {threads} threads)"
+        runners.append(runner)
+    return runners
+
+
+def bench_engine(kind: str, settings: LoadSettings, prompts: list[str], progress
+                 ) -> tuple[list[Row], list[KeystrokeRow]]:
     import httpx
     from safecoder.server.config import ServerConfig
 
@@ -274,10 +351,17 @@ def bench_engine(kind: str, settings: LoadSettings, prompts: list[str], progress
     progress(f"{kind}: loading the engine")
     engine = create_engine(kind, model, **options)
     baseline_factory = DIRECT_BASELINES.get(kind)
-    baseline = baseline_factory(model, settings) if baseline_factory else None
+    baseline_settings = settings
+    threads = engine.describe().get("threads")
+    if threads and "threads" not in options:  # the baseline runs at the engine's (measured) thread count
+        baseline_settings = dataclasses.replace(settings, engine_options={
+            **settings.engine_options, kind: [*settings.engine_options.get(kind, []), f"threads={threads}"]})
+    baseline = baseline_factory(model, baseline_settings) if baseline_factory else None
+    sweep = _thread_sweep(kind, model, baseline) if settings.thread_sweep and 1 in settings.concurrency else []
     server = BenchServer(engine, settings.model)
     url = server.start()
     rows: list[Row] = []
+    keystrokes: list[KeystrokeRow] = []
 
     async def measure() -> None:
         async with httpx.AsyncClient(timeout=600, limits=httpx.Limits(max_connections=256)) as client:
@@ -285,30 +369,37 @@ def bench_engine(kind: str, settings: LoadSettings, prompts: list[str], progress
                        ServerRunner(url, "rerank", client, settings.model)]
             if baseline is not None:
                 runners.insert(0, baseline)
-            for runner in runners:  # warm-up: first-request costs stay out of the table
+            for runner in [*runners, *sweep]:  # warm-up: first-request costs stay out of the table
                 await runner.run(prompts[0], 4)
             for concurrency in settings.concurrency:
-                level = {r.label: Row(kind, r.label, concurrency) for r in runners}
+                measured = [*runners, *sweep] if concurrency == 1 else runners
+                level = {r.label: Row(kind, r.label, concurrency) for r in measured}
                 total = settings.requests_at(concurrency)
                 for round_number in range(settings.rounds):
-                    for runner in runners:
+                    for runner in measured:
                         progress(f"{kind}: {runner.label}, concurrency {concurrency}, round {round_number + 1}")
                         samples, wall = await drive(runner.run, prompts, concurrency, total, settings.max_tokens)
                         level[runner.label].samples.extend(samples)
                         level[runner.label].wall_s += wall
                 rows.extend(level.values())
-            if baseline is not None:
-                await baseline.close()
+            for runner in [*sweep, *([baseline] if baseline is not None else [])]:
+                await runner.close()
+            if settings.keystroke_rounds:
+                for runner in runners[-3:-1]:  # the engine, and the server with the gate off
+                    progress(f"{kind}: {runner.label}, second keystroke on {settings.keystroke_tokens}-token files")
+                    files = keystroke_files(prompts, engine.count_tokens, settings.keystroke_tokens,
+                                            settings.keystroke_rounds, runner.label)
+                    keystrokes.append(await measure_keystrokes(kind, runner, files, engine.count_tokens))
 
     try:
         run_sync(measure())
     finally:
         server.stop()  # closes the engine too
-    return rows
+    return rows, keystrokes
 
 
 # ----- report ------------------------------------------------------------------------------
-def report(rows: list[Row]) -> None:
+def report(rows: list[Row], keystrokes: list[KeystrokeRow] = ()) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -335,6 +426,19 @@ def report(rows: list[Row]) -> None:
         if row.path.endswith("(direct library)") and server_row and row.tokens_per_s:
             print(f"{row.engine}, concurrency {row.concurrency}: the server (gate off) decodes "
                   f"{100 * server_row.tokens_per_s / row.tokens_per_s:.0f}% as fast as {row.path}")
+    for engine in dict.fromkeys(r.engine for r in rows):
+        sweep = [r for r in rows if r.engine == engine and r.concurrency == 1 and r.path.endswith(" threads)")]
+        server_row = _find(rows, engine, "server, gate off", 1)
+        if sweep and server_row:
+            best = max(sweep, key=lambda r: r.tokens_per_s)
+            print(f"{engine}, single stream: the server (gate off) decodes {server_row.tokens_per_s:.1f} tokens/s, "
+                  f"{server_row.tokens_per_s / best.tokens_per_s:.2f}x the library at its best thread count "
+                  f"({best.path}: {best.tokens_per_s:.1f}; by count: "
+                  f"{', '.join(f'{r.tokens_per_s:.1f}' for r in sweep)}) (goal >= 0.95x)")
+    for row in keystrokes:
+        print(f"{row.engine}, {row.path}: second keystroke on a {row.prompt_tokens}-token file: time to first token "
+              f"{1000 * statistics.median(row.first_s):.0f} ms, then {1000 * statistics.median(row.second_s):.0f} ms "
+              f"(p50 of {len(row.second_s)}): {row.ratio:.3f}x the first (goal <= 0.20x)")
     print("Goals: the server keeps >= 95% of the engine's tokens/s and adds <= 15 ms to its median latency "
           "(rows 'server, gate off'); 'gate adds' is what the security gate adds on top, extra candidates "
           "included (verdicts: passed/reranked/annotated/blocked/unchecked choices).")
@@ -368,6 +472,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--prompts", type=int, default=16)
     parser.add_argument("--model", default="default")
+    parser.add_argument("--keystroke-rounds", type=int, default=3,
+                        help="files for the second-keystroke measurement (0: skip it)")
+    parser.add_argument("--keystroke-tokens", type=int, default=2000, help="prompt tokens of each of those files")
+    parser.add_argument("--no-thread-sweep", action="store_true",
+                        help="skip the llama.cpp library at every thread count (concurrency 1)")
     parser.add_argument("--engine-option", action="append", default=[], metavar="KIND:KEY=VALUE",
                         help="an engine option for one kind, e.g. vllm:kv_cache_gib=2 (repeatable)")
     args = parser.parse_args(argv)
@@ -381,21 +490,25 @@ def main(argv: list[str] | None = None) -> int:
         engine_options.setdefault(kind, []).append(value)
     kinds = args.engines or available_kinds()
     settings = LoadSettings(tuple(args.concurrency), args.max_tokens, args.requests_per_worker, args.min_requests,
-                            args.rounds, args.prompts, args.model, tuple(kinds), engine_options)
+                            args.rounds, args.prompts, args.model, tuple(kinds), engine_options,
+                            args.keystroke_rounds, args.keystroke_tokens, not args.no_thread_sweep)
     prompts = load_prompts(settings.prompts)
 
     def progress(message: str) -> None:
         print(f"[bench-serve] {message}", file=sys.stderr, flush=True)
 
     rows: list[Row] = []
+    keystrokes: list[KeystrokeRow] = []
     for kind in kinds:
-        rows.extend(bench_engine(kind, settings, prompts, progress))
-    report(rows)
-    _save(settings, rows)
+        engine_rows, engine_keystrokes = bench_engine(kind, settings, prompts, progress)
+        rows.extend(engine_rows)
+        keystrokes.extend(engine_keystrokes)
+    report(rows, keystrokes)
+    _save(settings, rows, keystrokes)
     return 0
 
 
-def _save(settings: LoadSettings, rows: list[Row]) -> None:
+def _save(settings: LoadSettings, rows: list[Row], keystrokes: list[KeystrokeRow] = ()) -> None:
     from datetime import datetime, timezone
 
     from safecoder import paths
@@ -409,6 +522,7 @@ def _save(settings: LoadSettings, rows: list[Row]) -> None:
         "rows": [{"engine": r.engine, "path": r.path, "concurrency": r.concurrency, "requests": len(r.samples),
                   "failures": r.failures, "verdicts": r.verdicts(), "tokens_per_s": r.tokens_per_s, "p50_s": r.latency(0.5),
                   "p95_s": r.latency(0.95), "ttfb_p50_s": r.ttfb(0.5), "ttft_p50_s": r.ttft(0.5)} for r in rows],
+        "second_keystroke": [{**asdict(k), "ratio": k.ratio} for k in keystrokes],
     })
     print(f"results and settings: {target}")
 
