@@ -36,6 +36,7 @@ from safecoder.server.model_slot import EngineFactory, ModelSlot, ServedModel
 from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
 from safecoder.server.responses import ChatWire, CompletionWire, FimWire, Wire
 from safecoder.server.serving import ClientGone, Serving, cancel_on_disconnect
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safecoder.engines import create_engine
 from safecoder.errors import SafeCoderError
@@ -129,6 +130,15 @@ def create_app(config: ServerConfig, keys: KeyRing, reference: str,
         # not by the catch-all below, which re-raises and makes the server drop the connection.
         return _error_response(to_api_error(exc))
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        # Starlette's own refusals (a body that is not UTF-8 or is nested too deeply for the JSON
+        # parser: "There was an error parsing the body") in the OpenAI error shape.
+        message = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in message:
+            message = "the body could not be parsed: it must be JSON in UTF-8, nested at most a few hundred levels"
+        return _error_response(APIError(exc.status_code, message, code="invalid_request"))
+
     @app.exception_handler(404)
     async def not_found(request: Request, exc):
         return _error_response(APIError(404, f"no route {request.method} {request.url.path}; see docs/server.md",
@@ -151,6 +161,9 @@ def create_app(config: ServerConfig, keys: KeyRing, reference: str,
             body["model"] = state.slot.current.describe()
         if state.error:
             body["error"] = state.error
+        if state.slot.problem:
+            # Still serving the last good model; the registry alias could not be followed.
+            body["warning"] = state.slot.problem
         return JSONResponse(body, status_code=200 if state.status == "ok" else 503)
 
     @app.get("/metrics")

@@ -98,10 +98,12 @@ def _biases(value) -> dict[str, float] | None:
         return value
     biases = {}
     for pair in value:
-        if len(pair) != 2 or not isinstance(pair[0], int):
+        if (len(pair) != 2 or not isinstance(pair[0], int) or isinstance(pair[0], bool)
+                or not (pair[1] is False or (isinstance(pair[1], (int, float)) and not isinstance(pair[1], bool)))):
             from safecoder.server.api_errors import APIError
 
-            raise APIError(400, f"logit_bias entries are [token id, bias] pairs, got {pair!r}", param="logit_bias")
+            raise APIError(400, f"logit_bias entries are [token id, bias] pairs (bias a number, or "
+                                f"false for never), got {pair!r}", param="logit_bias")
         biases[str(pair[0])] = -100.0 if pair[1] is False else float(pair[1])
     return biases
 

@@ -25,6 +25,7 @@ shape); this module holds no serving logic.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -55,6 +56,31 @@ MEANING_FIELDS: dict[str, str] = {
     "guided_choice": "guided decoding is not served", "guided_grammar": "guided decoding is not served",
     "include_stop_str_in_output": "stop strings are never part of the text here; leave it out",
 }
+
+
+def lone_surrogate_at(value, path: str = "") -> str | None:
+    """The path of the first string in a parsed JSON body holding a lone UTF-16 surrogate, or None.
+
+    JSON's `\\ud800` escapes decode to such strings; they are not Unicode text, and the
+    tokenizers fail on them (a 500 before this check, found by the fuzzer)."""
+    if isinstance(value, str):
+        return path if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and _SURROGATE.search(key):
+            return f"{path}.{key!a}" if path else ascii(key)
+        found = lone_surrogate_at(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _neutral(name: str, value) -> bool:
@@ -129,6 +155,15 @@ class SamplingFields(BaseModel):
     logit_bias: dict[str, float] | None = None
     ignore_eos: bool = False
     safecoder: SafeCoderOptions | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unicode_text(cls, data):
+        where = lone_surrogate_at(data)
+        if where is not None:
+            raise ValueError(f"{where} holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), "
+                             "which is not Unicode text; send valid UTF-8")
+        return data
 
     @field_validator("stop")
     @classmethod

@@ -181,6 +181,11 @@ class Serving:
             check = ChatCheck(self.gate.analyzer, request.language)
             finish, echo = _unchanged, ""
         prompt_tokens = engine.count_tokens(prompt)
+        if prompt_tokens == 0:
+            # A model without a start-of-text token has nothing to generate from (the engines
+            # failed on an empty input with a 500 before this check, found by the fuzzer).
+            raise APIError(400, "the prompt is empty and this model adds no start-of-text token, so there is "
+                                "nothing to continue; send some text", param="prompt", code="empty_prompt")
         room = engine.max_context_tokens - prompt_tokens
         if room < 1:
             raise PromptTooLongError(prompt_tokens, 1, engine.max_context_tokens)
@@ -190,7 +195,9 @@ class Serving:
             params = dataclasses.replace(params, stop=(*params.stop, *extra_stops))
         headers = {}
         if ignored:
-            headers[IGNORED_HEADER] = ", ".join(ignored)
+            # Field names are the client's: escaped, since a header holds printable ASCII only (a
+            # name like "温度" or one with a line break made a 500 before, found by the fuzzer).
+            headers[IGNORED_HEADER] = ", ".join(ignored).encode("unicode_escape").decode("ascii")
             new = [name for name in ignored if (wire.kind, name) not in self._warned]
             if log:
                 # A warning the first time a field is seen (editors send theirs on every keystroke), then debug.

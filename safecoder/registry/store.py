@@ -19,6 +19,7 @@ supports rename and locks).
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import logging
 import os
@@ -77,6 +78,9 @@ class Registry:
             return Manifest.from_dict(json.loads(manifest_path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise RegistryError(f"no version {version} in the registry at {self.root}") from None
+        except (ValueError, TypeError, AttributeError) as exc:  # not JSON, not UTF-8, not a manifest
+            raise RegistryError(f"{manifest_path} is corrupt ({type(exc).__name__}: {exc}); restore it from a "
+                                f"backup, or remove the folder {manifest_path.parent} to drop {version}") from None
 
     def aliases(self) -> dict[str, str]:
         return dict(self._read_alias_state()["aliases"])
@@ -178,8 +182,12 @@ class Registry:
                 publish_dir(staging, self.version_dir(version))
                 for alias in aliases:
                     self._set_alias_locked(alias, version, action="register", reason=f"registered {version}")
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
+            if _out_of_space(exc):
+                raise RegistryError(f"no space left on the device of {self.root} while registering {source}: "
+                                    "nothing was registered and the aliases are unchanged; free space and "
+                                    "run it again") from exc
             raise
         logger.info("registered %s (%s, base %s)", version, kind, base_model)
         return manifest
@@ -333,6 +341,14 @@ def _ordinary_modes(folder: Path) -> None:
             continue
         executable = path.is_dir() or path.stat().st_mode & 0o100
         path.chmod((0o777 if executable else 0o666) & ~mask)
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    """Whether a failed copy ran out of disk space (`shutil.copytree` gathers its errors as text)."""
+    if isinstance(exc, shutil.Error):
+        reasons = [str(entry[-1]) for entry in exc.args[0]] if exc.args and isinstance(exc.args[0], list) else []
+        return any(os.strerror(code) in reason for reason in reasons for code in (errno.ENOSPC, errno.EDQUOT))
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _now() -> str:
