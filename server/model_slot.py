@@ -9,7 +9,9 @@ When the reference is a registry alias, a watcher re-reads the registry's `alias
 whenever its modification time changes. A promotion or rollback loads the new version
 into a second engine while the first keeps serving; once the new one is ready it takes
 new requests, and the old one is closed when its last request in flight has finished.
-A version that fails to load is logged and skipped; the old one keeps serving.
+A version that fails to load (a torn manifest, missing weights) is logged and skipped,
+and retried when its manifest is rewritten; a torn or missing alias file is logged; in
+both cases the old model keeps serving and `problem` says why (shown by `/health`).
 
 Engines are built with `safecoder.engines.create_engine` only; nothing here depends on
 a particular engine. Not a multi-model router: one reference is served at a time.
@@ -29,6 +31,7 @@ from typing import Any
 from safecoder.engines import create_engine
 from safecoder.engines.base import Engine
 from safecoder.models.reference import ResolvedModel, resolve
+from safecoder.registry.manifest import MANIFEST_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,15 @@ class ServedModel:
                 "fim_format": self.engine.fim_format.name if self.engine.fim_format else None}
 
 
+def _stamp(path) -> tuple | None:
+    """What changes when a file is rewritten (None when it is missing)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
 def choose_reference(requested: str | None) -> tuple[str, str]:
     """(reference to serve, why) for `--model` given or left out."""
     if requested:
@@ -91,7 +103,11 @@ class ModelSlot:
         self._engine_factory = engine_factory
         self._current: ServedModel | None = None
         self._watcher: asyncio.Task | None = None
-        self._failed_versions: set[str] = set()
+        # Versions that failed to load, with the manifest stamp they failed with.
+        self._failed_versions: dict[str, tuple | None] = {}
+        # What keeps the served model from following its alias (a torn alias file or manifest);
+        # None while it follows. /health shows it.
+        self.problem: str | None = None
         self._retiring: set[asyncio.Task] = set()
 
     @property
@@ -152,35 +168,52 @@ class ModelSlot:
         last_stamp = None
         while True:
             await asyncio.sleep(self.watch_interval_s)
+            # A version that failed to load is retried once its manifest changes (a torn one rewritten).
+            stamp = (_stamp(registry.aliases_file),
+                     *(_stamp(registry.version_dir(v) / MANIFEST_FILE) for v in sorted(self._failed_versions)))
+            if stamp == last_stamp:
+                continue
+            last_stamp = stamp
             try:
-                stat = registry.aliases_file.stat()
-                stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-                if stamp == last_stamp:
-                    continue
-                last_stamp = stamp
                 version = registry.aliases().get(self.reference)
-            except Exception as exc:  # a missing or corrupt alias file must not stop the watcher
-                logger.warning("cannot read the registry's aliases (%s); still serving %s", exc, self._current.version)
+            except Exception as exc:  # a missing or torn alias file must not stop the watcher
+                self._report(f"cannot read the registry's aliases ({exc}); still serving {self.current.version}")
                 continue
-            if version is None or version == self.current.version or version in self._failed_versions:
+            if version is None:
+                self._report(f"the alias {self.reference!r} is no longer set in {registry.aliases_file}; "
+                             f"still serving {self.current.version}")
                 continue
-            await self._switch(version)
+            if version == self.current.version:
+                self.problem = None
+                continue
+            manifest_stamp = _stamp(registry.version_dir(version) / MANIFEST_FILE)
+            if self._failed_versions.get(version, "never") == manifest_stamp:
+                continue
+            await self._switch(version, manifest_stamp)
 
-    async def _switch(self, version: str) -> None:
+    async def _switch(self, version: str, manifest_stamp=None) -> None:
         old = self.current
         logger.info("%s now points to %s (was %s): loading it while %s keeps serving",
                     self.reference, version, old.version, old.version)
         try:
             new = await self._load(self.reference)
         except Exception as exc:
-            self._failed_versions.add(version)
-            logger.error("could not load %s (%s: %s); still serving %s", version, type(exc).__name__, exc, old.version)
+            self._failed_versions[version] = manifest_stamp
+            self._report(f"could not load {version} ({type(exc).__name__}: {exc}); still serving {old.version}",
+                         logging.ERROR)
             return
+        self._failed_versions.pop(version, None)
+        self.problem = None
         self._current = new
         old.retired = True
         if old.in_flight == 0:
             self._close_later(old)
         self._announce()
+
+    def _report(self, problem: str, level: int = logging.WARNING) -> None:
+        """Log a registry problem and keep it for /health until the registry reads well again."""
+        self.problem = problem
+        logger.log(level, "%s", problem)
 
     # ----- engines -------------------------------------------------------------------
     async def _load(self, reference: str) -> ServedModel:
