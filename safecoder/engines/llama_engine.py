@@ -328,7 +328,9 @@ def measured_threads(engine: LlamaEngine) -> int:
     the fewest threads within 5% of the best speed (what is left over goes to the event
     loop and the gate's analysis). Measured once on the engine's own context and cached
     in `SAFECODER_HOME/llama-threads.json` under the CPU, the usable cores, the GGUF file
-    and the llama-cpp-python version; delete the file to measure again.
+    and the llama-cpp-python version, with the load average of the moment; a count
+    measured while the load was at least the core count is measured again at the first
+    start with the load under half of it. Delete the file to measure again.
 
     Each count from 1 to the usable cores decodes a 32-token prompt, then 48 tokens one
     at a time (the shape of single-stream decoding), twice, in the order 1..n then n..1
@@ -344,13 +346,17 @@ def measured_threads(engine: LlamaEngine) -> int:
         known = json.loads(target.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         known = {}
-    if isinstance(known.get(key), dict) and isinstance(known[key].get("threads"), int):
-        return known[key]["threads"]
+    record = known.get(key)
+    load = os.getloadavg()[0]
+    if isinstance(record, dict) and isinstance(record.get("threads"), int):
+        # A count measured while the machine was busy is measured again once it is not.
+        if not (record.get("load", 0.0) >= cores and load < cores / 2):
+            return record["threads"]
     speeds = _measure_threads(engine, range(1, cores + 1))
     best = max(speeds.values())
     threads = min(t for t, speed in speeds.items() if speed >= _SPEED_KEPT * best)
     known[key] = {"threads": threads, "tokens_per_s": {str(t): round(v, 1) for t, v in speeds.items()},
-                  "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                  "load": round(load, 2), "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     write_json(target, known)
     logger.info("llama.cpp threads: measured %s tokens/s by thread count for %s; using %d",
                 known[key]["tokens_per_s"], engine.gguf_path.name, threads)

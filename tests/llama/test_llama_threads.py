@@ -31,7 +31,7 @@ def test_threads_are_measured_once_and_chosen_by_the_rule(embedded_model, tmp_pa
 
     # The next engine on this machine and file reads the record instead of measuring.
     (key,) = record
-    record[key]["threads"] = 3
+    record[key].update(threads=3, load=0.0)  # measured on an idle machine: never measured again
     (tmp_path / THREADS_FILE).write_text(json.dumps(record))
     again = create_engine("llama", embedded_model)
     try:
