@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import attrs
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcServerNotInitialized
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from safecoder.server.lsp.backend import BackendError, CompletionBackend
@@ -76,11 +77,49 @@ class _ParamsOptionalRequest:
     params: object = None
 
 
+@attrs.define
+class _Unreadable:
+    """A message whose params could not be read: a request was already answered with the error,
+    a notification is dropped (and logged)."""
+
+    method: str
+
+
 class SafeCoderProtocol(LanguageServerProtocol):
+    """pygls's protocol with two answers it does not give by itself (both found by the fuzzer,
+    `safecoder.server.reliability.lsp_fuzz`): a request whose params cannot be read gets an
+    InvalidParams error (pygls answered nothing, so the client waited forever), and a request
+    before `initialize` gets ServerNotInitialized (pygls failed with an internal error);
+    notifications before `initialize` are dropped, as the specification says."""
+
     def __init__(self, server, converter):
         super().__init__(server, converter)
         converter.register_structure_hook(_ParamsOptionalRequest, lambda obj, cls: cls(
             id=obj["id"], method=obj["method"], jsonrpc=obj["jsonrpc"], params=obj.get("params")))
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            method = data.get("method")
+            if not isinstance(method, str):
+                raise
+            logger.warning("refused %s: its params cannot be read (%s)", method, exc.message)
+            if isinstance(data.get("id"), (int, str)) and not isinstance(data.get("id"), bool):
+                self._send_response(data["id"], None, exc.to_response_error())
+            return _Unreadable(method)
+
+    def handle_message(self, message):
+        if isinstance(message, _Unreadable):
+            return
+        method = getattr(message, "method", None)
+        if method is not None and self._workspace is None and method not in (types.INITIALIZE, types.EXIT):
+            if getattr(message, "id", None) is not None:
+                self._send_response(message.id, None, JsonRpcServerNotInitialized().to_response_error())
+            else:
+                logger.warning("dropped %s: it arrived before initialize", method)
+            return
+        super().handle_message(message)
 
     def get_message_type(self, method: str):
         if method == STATUS_REQUEST:
