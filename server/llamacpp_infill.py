@@ -32,7 +32,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from safecoder.server.api_errors import from_validation_errors
-from safecoder.server.protocol import SEED_RANGE, CompletionRequest, SafeCoderOptions
+from safecoder.server.protocol import (
+    MIN_REPETITION_PENALTY,
+    SEED_RANGE,
+    CompletionRequest,
+    SafeCoderOptions,
+)
 from safecoder.server.responses import Choice, ResponseHeader, sse
 
 _STOP_TYPES = {"stop": "eos", "length": "limit", "content_filter": "none"}
@@ -57,7 +62,7 @@ class InfillRequest(BaseModel):
     top_k: int = Field(default=40, ge=-1)
     top_p: float = Field(default=0.95, gt=0.0, le=1.0)
     min_p: float = Field(default=0.05, ge=0.0, le=1.0)
-    repeat_penalty: float = Field(default=1.0, gt=0.0, le=10.0)
+    repeat_penalty: float = Field(default=1.0, ge=MIN_REPETITION_PENALTY, le=10.0)
     presence_penalty: float = Field(default=0.0, ge=-2.0, le=2.0)
     frequency_penalty: float = Field(default=0.0, ge=-2.0, le=2.0)
     stop: list[str] = Field(default_factory=list)

@@ -38,6 +38,10 @@ GateModeField = Literal["off", "annotate", "rerank", "block"]
 COMPLETION_DEFAULT_MAX_TOKENS = 16
 MAX_STOP_SEQUENCES = 64  # Continue sends 7-16; OpenAI allows 4, vLLM and llama.cpp any number
 MAX_LOGPROBS = 20
+# Below these, dividing logits by the value overflows to inf and sampling fails (the fuzzer
+# found 500s at repetition_penalty 5e-114); smaller temperatures are served greedily.
+MIN_REPETITION_PENALTY = 0.01
+MIN_TEMPERATURE = 1e-4
 # Seeds arrive as signed (Tabby's chat: i64) or unsigned (Tabby's FIM: u64) 64-bit numbers;
 # every one is accepted and folded into the engines' non-negative range.
 SEED_RANGE = (-(2**63), 2**64 - 1)
@@ -149,7 +153,7 @@ class SamplingFields(BaseModel):
     user: str | None = Field(default=None, max_length=256)
     top_k: int | None = Field(default=None, ge=-1)
     min_p: float | None = Field(default=None, ge=0.0, le=1.0)
-    repetition_penalty: float | None = Field(default=None, gt=0.0, le=10.0)
+    repetition_penalty: float | None = Field(default=None, ge=MIN_REPETITION_PENALTY, le=10.0)
     presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
     frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
     logit_bias: dict[str, float] | None = None
@@ -231,6 +235,8 @@ class SamplingFields(BaseModel):
         wanted = default_max_tokens if max_tokens is None else max_tokens
         allowed = max(1, min(wanted, limits.max_tokens, room))
         temperature = 1.0 if self.temperature is None else self.temperature
+        if temperature < MIN_TEMPERATURE:
+            temperature = 0.0  # as good as greedy, and dividing logits by it overflows
         params = SamplingParams(
             n=self.n,
             temperature=temperature,

@@ -38,7 +38,7 @@ def test_a_torn_manifest_is_a_clear_error_naming_the_file(registry: Registry, to
     with pytest.raises(RegistryError) as caught:
         registry.get("candidate")
     assert str(path) in str(caught.value) and "corrupt" in str(caught.value)
-    with pytest.raises(RegistryError, match="manifest.json is corrupt"):
+    with pytest.raises(RegistryError, match=r"manifest\.json is corrupt"):
         registry.resolve_model("v0001")
 
 

@@ -1,0 +1,105 @@
+"""A serving process under registry faults and SIGTERM (real `safecoder serve`, small model).
+
+- The alias file torn, then the alias moved to a version whose manifest is torn: the server
+  keeps serving the last good model, says why in its log and in /health (`warning`), and
+  switches once the manifest is whole again.
+- SIGTERM with requests in flight: they are drained (answered) and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+
+import httpx
+import pytest
+from serve_process import start_serve
+
+from safecoder.registry import Registry
+from safecoder.registry.manifest import MANIFEST_FILE
+
+pytestmark = pytest.mark.slow
+
+
+def _complete(url: str) -> httpx.Response:
+    return httpx.post(f"{url}/v1/completions", json={"prompt": "def add(a, b):", "max_tokens": 4}, timeout=300)
+
+
+def test_a_torn_alias_file_or_manifest_keeps_the_last_good_model(tmp_path, embedded_model, wait_for) -> None:
+    registry = Registry(tmp_path / "registry")
+    registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=("production",))
+    registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=())
+    good_aliases = registry.aliases_file.read_text()
+    manifest = registry.version_dir("v0002") / MANIFEST_FILE
+    good_manifest = manifest.read_text()
+    server = start_serve(["--model", "production", "--engine", "transformers", "--watch-interval-s", "0.2",
+                          "--max-tokens-limit", "4", "--log-level", "info"], tmp_path / "serve.log",
+                         env={"SAFECODER_REGISTRY": str(registry.root)})
+    try:
+        health = lambda: httpx.get(f"{server.url}/health", timeout=60).json()  # noqa: E731
+
+        registry.aliases_file.write_text(good_aliases[: len(good_aliases) // 2])
+        warned = wait_for(lambda: health().get("warning"), "a warning about the torn alias file")
+        assert str(registry.aliases_file) in warned and "still serving v0001" in warned
+        assert health()["model"]["version"] == "v0001" and health()["status"] == "ok"
+        assert _complete(server.url).status_code == 200
+
+        manifest.write_text(good_manifest[: len(good_manifest) // 2])
+        state = json.loads(good_aliases)
+        state["aliases"]["production"] = "v0002"
+        registry.aliases_file.write_text(json.dumps(state))
+        warned = wait_for(lambda: "v0002" in (health().get("warning") or "") and health()["warning"],
+                          "a warning about the torn manifest")
+        assert str(manifest) in warned and "corrupt" in warned and "still serving v0001" in warned
+        assert health()["model"]["version"] == "v0001"
+        assert _complete(server.url).status_code == 200
+        assert "could not load v0002" in server.log.read_text()
+
+        manifest.write_text(good_manifest)
+        wait_for(lambda: health()["model"]["version"] == "v0002", "the switch once the manifest is whole",
+                 deadline_s=600)
+        assert "warning" not in health()
+        assert _complete(server.url).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_sigterm_with_requests_in_flight_drains_them_and_exits_cleanly(tmp_path, embedded_model, wait_for) -> None:
+    server = start_serve(["--model", "default", "--engine", "transformers", "--max-tokens-limit", "24",
+                          "--max-concurrent", "2", "--log-level", "info"], tmp_path / "serve.log")
+    answers: list[object] = []
+
+    def ask(stream: bool) -> None:
+        body = {"prompt": "def fibonacci(n):", "max_tokens": 24, "temperature": 0, "stream": stream}
+        try:
+            with httpx.stream("POST", f"{server.url}/v1/completions", json=body, timeout=300) as response:
+                answers.append((response.status_code, response.read().decode()))
+        except httpx.HTTPError as exc:
+            answers.append(exc)
+
+    try:
+        threads = [threading.Thread(target=ask, args=(i % 2 == 1,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: httpx.get(f"{server.url}/health", timeout=30).json()["queue"]["running"] > 0,
+                 "requests in flight", every_s=0.05)
+        server.process.send_signal(signal.SIGTERM)
+        for thread in threads:
+            thread.join(300)
+        exit_code = server.process.wait(timeout=120)
+    finally:
+        server.stop()
+    # uvicorn shuts down gracefully, then re-raises the SIGTERM it caught, so the parent sees it.
+    assert exit_code in (0, -signal.SIGTERM), server.log_tail()
+    log = server.log.read_text(errors="replace")
+    assert "Application shutdown complete" in log and "Finished server process" in log, server.log_tail()
+    assert "Traceback" not in log, server.log_tail()
+    assert len(answers) == 4
+    for answer in answers:
+        # Drained: an ordinary answer; or ended with a clear error (a 503 or an error event), never cut mid-way.
+        assert isinstance(answer, tuple), f"a request in flight was cut: {answer!r}"
+        status, text = answer
+        assert status in (200, 503), text
+        if "data:" in text:
+            assert text.rstrip().endswith("data: [DONE]"), text[-300:]
