@@ -333,8 +333,8 @@ def measured_threads(engine: LlamaEngine) -> int:
     start with the load under half of it. Delete the file to measure again.
 
     Each count from 1 to the usable cores decodes a 32-token prompt, then 48 tokens one
-    at a time (the shape of single-stream decoding), twice, in the order 1..n then n..1
-    so that a passing load spike does not favour one end; the better run counts.
+    at a time (the shape of single-stream decoding), three times, in the order 1..n,
+    n..1, 1..n so that a passing load spike does not favour one end; the best run counts.
     """
     from safecoder import paths
     from safecoder.atomic import write_json
@@ -370,7 +370,7 @@ def _measure_threads(engine: LlamaEngine, counts: range) -> dict[int, float]:
     prompt = (prompt * 32)[:32]
     tokens = (lib.llama_token * len(prompt))(*prompt)
     speeds: dict[int, float] = {}
-    for count in [*counts, *reversed(counts)]:
+    for count in [*counts, *reversed(counts), *counts]:
         lib.llama_set_n_threads(ctx, count, count)
         lib.llama_memory_clear(memory, True)
         if lib.llama_decode(ctx, lib.llama_batch_get_one(tokens, len(prompt))) != 0:
