@@ -15,7 +15,7 @@ import os
 
 import pytest
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams, JsonRpcServerNotInitialized
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcServerError, JsonRpcServerNotInitialized
 from safecoder.server.lsp.client import EditorClient
 from safecoder.server.reliability.lsp_fuzz import _send_raw, fuzz_session, probe_before_initialize
 
@@ -45,11 +45,12 @@ def test_regression_a_request_before_initialize_is_server_not_initialized(loop, 
         client = EditorClient()
         await client.start_io(fuzz_command[0], *fuzz_command[1:])
         try:
-            with pytest.raises(JsonRpcServerNotInitialized):
+            with pytest.raises(JsonRpcServerError) as refused:
                 await asyncio.wait_for(client.protocol.send_request_async(
                     types.TEXT_DOCUMENT_COMPLETION, types.CompletionParams(
                         text_document=types.TextDocumentIdentifier(uri="file:///a.py"),
                         position=types.Position(line=0, character=0))), 60)
+            assert refused.value.code == JsonRpcServerNotInitialized.CODE  # -32002
         finally:
             client.exit(None)  # allowed before initialize; the server ends
             await client.stop()
