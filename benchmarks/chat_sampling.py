@@ -14,7 +14,7 @@ loaded at all). This module judges nothing.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,17 +59,26 @@ def sample_chat(context: RunContext, benchmark: str, version: str, items: Sequen
                 sampling: ChatSampling, *, batch_size: int = 16,
                 description: str = "sampling") -> dict[tuple[str, str], dict[str, Any]]:
     """Cached or freshly sampled records of `items`, by (group, name)."""
+    paths = {(i.group, i.name): cache_path(context, benchmark, version, i, sampling) for i in items}
+    return sample_cached(context, benchmark, version, items, paths,
+                         lambda batch: _generate(context, batch, sampling), batch_size, description)
+
+
+def sample_cached(context: RunContext, benchmark: str, version: str, items: Sequence, paths: dict,
+                  generate: Callable[[Sequence], list[dict[str, Any]]], batch_size: int,
+                  description: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The records of `items` (anything with `group` and `name`) at `paths`: the cached ones
+    loaded, the others generated batch by batch and saved as each batch is done."""
     from tqdm.auto import tqdm
 
     folder = context.folder
-    paths = {(i.group, i.name): cache_path(context, benchmark, version, i, sampling) for i in items}
-    records = {(i.group, i.name): folder.load(paths[(i.group, i.name)]) for i in items}
+    records = {key: folder.load(path) for key, path in paths.items()}
     pending = [i for i in items if records[(i.group, i.name)] is None]
     with tqdm(total=len(pending), desc=f"{benchmark} {description}", unit="prompt",
               disable=not context.progress or not pending) as bar:
         for start in range(0, len(pending), batch_size):
             batch = pending[start:start + batch_size]
-            for item, record in zip(batch, _generate(context, batch, sampling), strict=True):
+            for item, record in zip(batch, generate(batch), strict=True):
                 records[(item.group, item.name)] = record
                 folder.save(paths[(item.group, item.name)], record | {"benchmark": benchmark, "version": version})
             bar.update(len(batch))

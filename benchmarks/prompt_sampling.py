@@ -61,21 +61,11 @@ def sample_prompts(context: RunContext, benchmark: str, version: str, items: Seq
                    sampling: PromptSampling, *, batch_size: int = 8,
                    description: str = "sampling") -> dict[tuple[str, str], dict[str, Any]]:
     """Cached or freshly sampled records of `items`, by (group, name)."""
-    from tqdm.auto import tqdm
+    from safecoder.benchmarks.chat_sampling import sample_cached
 
-    folder = context.folder
     paths = {(i.group, i.name): cache_path(context, benchmark, version, i, sampling) for i in items}
-    records = {key: folder.load(path) for key, path in paths.items()}
-    pending = [i for i in items if records[(i.group, i.name)] is None]
-    with tqdm(total=len(pending), desc=f"{benchmark} {description}", unit="prompt",
-              disable=not context.progress or not pending) as bar:
-        for start in range(0, len(pending), batch_size):
-            batch = pending[start:start + batch_size]
-            for item, record in zip(batch, _generate(context, batch, sampling), strict=True):
-                records[(item.group, item.name)] = record
-                folder.save(paths[(item.group, item.name)], record | {"benchmark": benchmark, "version": version})
-            bar.update(len(batch))
-    return records
+    return sample_cached(context, benchmark, version, items, paths,
+                         lambda batch: _generate(context, batch, sampling), batch_size, description)
 
 
 def _generate(context: RunContext, items: Sequence[PromptItem], sampling: PromptSampling) -> list[dict[str, Any]]:

@@ -13,9 +13,12 @@ The sampling extensions map onto `generate`'s own processors (`top_k`, `min_p`,
 `repetition_penalty`, `sequence_bias` for `logit_bias`, `suppress_tokens` for
 `ignore_eos`); presence and frequency penalties are `OccurrencePenalty`, which
 transformers places before temperature, as vLLM applies them. Per-token
-log-probabilities (`top_logprobs`) come from one extra forward pass over prompt and
-sample after generation (the same pass that sums `logprob`), so a stream receives them
-with each sample's last delta rather than token by token.
+log-probabilities come from the generation's own unwarped logits (`output_logits`), so
+no second forward pass runs; a stream receives them with each sample's last delta.
+
+A seed applies to its request alone: generation runs inside `torch.random.fork_rng`, so
+the process's global generator is neither reseeded nor advanced by a request. Text is
+detokenized incrementally (each new token decodes a short window, not the whole row).
 """
 
 from __future__ import annotations
@@ -58,6 +61,76 @@ class _Row:
     scanner: StopScanner
     finished: bool = False
     finish_reason: str | None = None
+    text: str = ""
+    # Incremental detokenization: tokens before `prefix_offset` are settled text; the
+    # window [prefix_offset, read_offset) is decoded again with each new token so that
+    # tokenizers whose pieces depend on their neighbours (leading spaces) stay exact.
+    prefix_offset: int = 0
+    read_offset: int = 0
+
+    def append(self, tokenizer, token: int) -> bool:
+        """Add a token; returns whether the text grew (False mid UTF-8 character)."""
+        self.tokens.append(token)
+        before = tokenizer.decode(self.tokens[self.prefix_offset:self.read_offset], skip_special_tokens=True)
+        after = tokenizer.decode(self.tokens[self.prefix_offset:], skip_special_tokens=True)
+        if after.endswith("\ufffd") or len(after) <= len(before):
+            return False
+        self.text += after[len(before):]
+        self.prefix_offset, self.read_offset = self.read_offset, len(self.tokens)
+        return True
+
+
+class _StopStrings:
+    """A `generate` stopping criterion: a row stops once its decoded tail holds a stop
+    string; every row stops when the request is cancelled."""
+
+    def __init__(self, tokenizer, stops: tuple[str, ...], prompt_length: int, cancel: threading.Event | None):
+        self.tokenizer, self.stops, self.prompt_length, self.cancel = tokenizer, stops, prompt_length, cancel
+        self.window = max((len(s) for s in stops), default=0) + 2
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        if self.cancel is not None and self.cancel.is_set():
+            return ~done
+        if not self.stops:
+            return done
+        tail = input_ids[:, max(self.prompt_length, input_ids.shape[1] - self.window):]
+        texts = self.tokenizer.batch_decode(tail, skip_special_tokens=True)
+        return torch.tensor([any(s in t for s in self.stops) for t in texts], device=input_ids.device)
+
+
+class _RowStreamer:
+    """A `generate` streamer: hands each row its new token, finishes rows at EOS or a stop
+    string, and reports released text through `on_text(index, piece, token_count)`."""
+
+    def __init__(self, tokenizer, rows: list[_Row], eos_ids: set[int],
+                 on_text: Callable[[int, str, int], None] | None):
+        self.tokenizer, self.rows, self.eos_ids, self.on_text = tokenizer, rows, eos_ids, on_text
+        self.seen_prompt = False
+
+    def put(self, value) -> None:
+        if not self.seen_prompt:  # the first call carries the prompt
+            self.seen_prompt = True
+            return
+        for row, token in zip(self.rows, value.view(-1).tolist(), strict=False):
+            if row.finished:
+                continue
+            if token in self.eos_ids:
+                row.finished, row.finish_reason = True, "stop"
+                continue
+            if not row.append(self.tokenizer, token):
+                continue
+            piece = row.scanner.feed(row.text)
+            if row.scanner.stopped:
+                row.finished, row.finish_reason = True, "stop"
+            if piece and self.on_text is not None:
+                for index in row.indices:
+                    self.on_text(index, piece, len(row.tokens))
+
+    def end(self) -> None:
+        pass
 
 
 class TransformersEngine(Engine):
@@ -192,8 +265,7 @@ class TransformersEngine(Engine):
                   on_text: Callable[[int, str, int], None] | None):
         """Generate for `prompts` x n. Returns (completions per prompt, unreleased text per completion)."""
         import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList
-        from transformers.generation.streamers import BaseStreamer
+        from transformers import StoppingCriteriaList
 
         encoded = self._encode(prompts).to(self._device)
         prompt_length = encoded["input_ids"].shape[1]
@@ -205,59 +277,18 @@ class TransformersEngine(Engine):
             for r in range(rows_per_prompt):
                 indices = list(range(sampling.n)) if sampling.greedy else [r]
                 rows.append(_Row(indices=indices, tokens=[], scanner=StopScanner(sampling.stop)))
-        tokenizer, eos_ids, stops = self._tokenizer, set(self._eos_ids), sampling.stop
-        window = max((len(s) for s in stops), default=0) + 2
-
-        class StopStrings(StoppingCriteria):
-            def __call__(self, input_ids, scores, **kwargs):
-                done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-                if cancel is not None and cancel.is_set():
-                    return ~done
-                if not stops:
-                    return done
-                tail = input_ids[:, max(prompt_length, input_ids.shape[1] - window):]
-                texts = tokenizer.batch_decode(tail, skip_special_tokens=True)
-                return torch.tensor([any(s in t for s in stops) for t in texts], device=input_ids.device)
-
-        class Streamer(BaseStreamer):
-            seen_prompt = False
-
-            def put(self, value):
-                if not self.seen_prompt:
-                    self.seen_prompt = True
-                    return
-                for row, token in zip(rows, value.view(-1).tolist(), strict=False):
-                    if row.finished:
-                        continue
-                    if token in eos_ids:
-                        row.finished, row.finish_reason = True, "stop"
-                        continue
-                    row.tokens.append(token)
-                    text = tokenizer.decode(row.tokens, skip_special_tokens=True)
-                    if text.endswith("\ufffd"):
-                        continue  # an incomplete UTF-8 character; wait for the next token
-                    piece = row.scanner.feed(text)
-                    if row.scanner.stopped:
-                        row.finished, row.finish_reason = True, "stop"
-                    if piece and on_text is not None:
-                        for index in row.indices:
-                            on_text(index, piece, len(row.tokens))
-
-            def end(self):
-                pass
-
-        if sampling.seed is not None:
-            torch.manual_seed(sampling.seed % 2**63)
-        else:
-            torch.manual_seed(int.from_bytes(os.urandom(4), "little"))
+        stops = sampling.stop
+        scored = sampling.logprobs or sampling.top_logprobs is not None
         generate_args = dict(
             max_new_tokens=sampling.max_new_tokens,
             do_sample=not sampling.greedy,
             num_return_sequences=rows_per_prompt,
             pad_token_id=self._tokenizer.pad_token_id,
             eos_token_id=self._eos_ids,
-            stopping_criteria=StoppingCriteriaList([StopStrings()]),
-            streamer=Streamer(),
+            stopping_criteria=StoppingCriteriaList([_StopStrings(self._tokenizer, stops, prompt_length, cancel)]),
+            streamer=_RowStreamer(self._tokenizer, rows, set(self._eos_ids), on_text),
+            return_dict_in_generate=scored,
+            output_logits=scored,
         )
         if not sampling.greedy:
             generate_args.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
@@ -266,25 +297,30 @@ class TransformersEngine(Engine):
             generate_args.update(temperature=None, top_p=None, top_k=None)
         if sampling.repetition_penalty != 1.0:
             generate_args["repetition_penalty"] = sampling.repetition_penalty
-        if sampling.logit_bias:
-            generate_args["sequence_bias"] = {(token,): bias for token, bias in sampling.logit_bias}
+        vocabulary = self._network.get_output_embeddings().weight.shape[0]
+        # Ids outside the vocabulary are dropped, as the llama.cpp engine drops them.
+        bias = {(token,): value for token, value in sampling.logit_bias if 0 <= token < vocabulary}
+        if bias:
+            generate_args["sequence_bias"] = bias
         if sampling.ignore_eos:
             generate_args["suppress_tokens"] = list(self._eos_ids)
         if sampling.presence_penalty or sampling.frequency_penalty:
             generate_args["logits_processor"] = [OccurrencePenalty(prompt_length, sampling.presence_penalty,
                                                                    sampling.frequency_penalty)]
-        with torch.inference_mode():
-            self._network.generate(**encoded, **generate_args)
+        seed = sampling.seed % 2**63 if sampling.seed is not None else int.from_bytes(os.urandom(4), "little")
+        devices = [self._device] if self._device.type == "cuda" else []
+        # The request's own random stream: the global generator is restored afterwards.
+        with torch.random.fork_rng(devices=devices), torch.inference_mode():
+            torch.manual_seed(seed)
+            output = self._network.generate(**encoded, **generate_args)
         cancelled = cancel is not None and cancel.is_set()
         tails: list[str] = []
         for row in rows:
-            text = tokenizer.decode(row.tokens, skip_special_tokens=True)
-            row.scanner.feed(text)
+            row.scanner.feed(self._tokenizer.decode(row.tokens, skip_special_tokens=True))
             tails.append(row.scanner.flush() if not row.scanner.stopped else "")
             if not row.finished:
                 row.finish_reason = "cancelled" if cancelled else "length"
-        scored = sampling.logprobs or sampling.top_logprobs is not None
-        logprobs, token_logprobs = (self._score(encoded, rows, rows_per_prompt, sampling.top_logprobs) if scored
+        logprobs, token_logprobs = (self._score(output.logits, rows, sampling.top_logprobs) if scored
                                     else ([None] * len(rows), [()] * len(rows)))
         per_prompt: list[list[Completion]] = []
         per_prompt_tails: list[list[str]] = []
@@ -302,9 +338,13 @@ class TransformersEngine(Engine):
             per_prompt_tails.append(prompt_tails)
         return per_prompt, per_prompt_tails
 
-    def _score(self, encoded, rows: list[_Row], rows_per_prompt: int, top_logprobs: int | None = None):
+    def _score(self, step_logits, rows: list[_Row], top_logprobs: int | None = None):
         """Per row: the sum of its tokens' log-probabilities under the unwarped model, and
-        (with `top_logprobs`) each token's with its likeliest alternatives."""
+        (with `top_logprobs`) each token's with its likeliest alternatives.
+
+        `step_logits` are the raw logits `generate` computed at each step (one tensor of
+        rows x vocabulary per step); a row's i-th token was sampled at step i.
+        """
         import torch
 
         results: list[float | None] = []
@@ -314,12 +354,7 @@ class TransformersEngine(Engine):
                 results.append(0.0)
                 per_token.append(())
                 continue
-            p = k // rows_per_prompt
-            mask = encoded["attention_mask"][p].bool()
-            prompt_ids = encoded["input_ids"][p][mask]
-            ids = torch.cat([prompt_ids, torch.tensor(row.tokens, device=prompt_ids.device)]).unsqueeze(0)
-            with torch.inference_mode():
-                logits = self._network(ids).logits[0, len(prompt_ids) - 1:-1].float()
+            logits = torch.stack([step_logits[i][k] for i in range(len(row.tokens))]).float()
             logprobs = torch.log_softmax(logits, dim=-1)
             chosen = logprobs.gather(1, torch.tensor(row.tokens, device=logits.device).unsqueeze(1))
             results.append(float(chosen.sum()))

@@ -148,17 +148,24 @@ def export_gguf(reference: str, config: ExportConfig | None = None, progress: bo
 
 def find_converter() -> Path:
     """llama.cpp's `convert_hf_to_gguf.py`, as unpacked by `scripts/install.sh`."""
-    configured = os.environ.get(CONVERTER_ENV)
+    return find_llama_script("convert_hf_to_gguf.py", CONVERTER_ENV)
+
+
+def find_llama_script(script: str, env_var: str, error: type[SafeCoderError] | None = None) -> Path:
+    """One of llama.cpp's Python scripts: where `env_var` points, else where `scripts/install.sh`
+    unpacked it from the llama-cpp-python source distribution."""
+    error = error or GGUFExportError
+    configured = os.environ.get(env_var)
     if configured:
         path = Path(configured).expanduser()
         if not path.is_file():
-            raise GGUFExportError(f"{CONVERTER_ENV}={configured} is not a file; point it at convert_hf_to_gguf.py")
+            raise error(f"{env_var}={configured} is not a file; point it at {script}")
         return path
-    path = Path(sys.prefix) / "opt" / f"llama.cpp-{llama_cpp_version()}" / "convert_hf_to_gguf.py"
+    path = Path(sys.prefix) / "opt" / f"llama.cpp-{llama_cpp_version()}" / script
     if not path.is_file():
-        raise GGUFExportError(
-            f"llama.cpp's converter is not installed (looked for {path}): run `make install`, which unpacks it "
-            f"from the llama-cpp-python source distribution, or set {CONVERTER_ENV} to a convert_hf_to_gguf.py"
+        raise error(
+            f"llama.cpp's {script} is not installed (looked for {path}): run `make install`, which unpacks it "
+            f"from the llama-cpp-python source distribution, or set {env_var} to a {script}"
         )
     return path
 

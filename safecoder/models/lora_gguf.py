@@ -38,21 +38,9 @@ class LoraConversionError(SafeCoderError):
 
 
 def find_lora_converter() -> Path:
-    configured = os.environ.get(CONVERTER_ENV)
-    if configured:
-        path = Path(configured)
-        if not path.is_file():
-            raise LoraConversionError(f"{CONVERTER_ENV}={configured} is not a file; point it at convert_lora_to_gguf.py")
-        return path
-    from safecoder.models.gguf_export import llama_cpp_version
+    from safecoder.models.gguf_export import find_llama_script
 
-    path = Path(sys.prefix) / "opt" / f"llama.cpp-{llama_cpp_version()}" / "convert_lora_to_gguf.py"
-    if not path.is_file():
-        raise LoraConversionError(
-            f"llama.cpp's LoRA converter is not installed ({path}): run `make install`, which unpacks it from "
-            f"the llama-cpp-python source distribution, or set {CONVERTER_ENV}"
-        )
-    return path
+    return find_llama_script("convert_lora_to_gguf.py", CONVERTER_ENV, LoraConversionError)
 
 
 def adapter_hash(adapter_dir: Path) -> str:

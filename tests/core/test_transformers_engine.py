@@ -90,6 +90,39 @@ def test_logprobs_rank_samples_by_likelihood(transformers_engine):
         assert completion.logprob is not None and completion.logprob < 0
 
 
+def test_a_requests_seed_leaves_the_global_random_generator_alone(transformers_engine):
+    import torch
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    sampling = SamplingParams(n=2, temperature=1.0, max_new_tokens=6, seed=9)
+    transformers_engine.generate_batch([GenerationRequest(PROMPT, sampling)])
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_logprobs_come_from_the_generations_own_logits(transformers_engine):
+    """The summed log-probability equals a separate forward pass over prompt and sample."""
+    import torch
+
+    sampling = SamplingParams(n=2, temperature=0.9, max_new_tokens=10, seed=3, logprobs=True)
+    result = transformers_engine.generate_batch([GenerationRequest("def add(a, b):\n", sampling)])[0]
+    tokenizer, network = transformers_engine.tokenizer, transformers_engine._network
+    prompt_ids = tokenizer("def add(a, b):\n", return_tensors="pt")["input_ids"][0]
+    checked = 0
+    for completion in result.completions:
+        sample_ids = tokenizer(completion.text, add_special_tokens=False)["input_ids"]
+        if tokenizer.decode(sample_ids) != completion.text or completion.finish_reason != "length":
+            continue  # re-tokenizing the text must give back the sampled tokens for this check
+        ids = torch.cat([prompt_ids, torch.tensor(sample_ids)]).unsqueeze(0)
+        with torch.inference_mode():
+            logprobs = torch.log_softmax(network(ids).logits[0, len(prompt_ids) - 1:-1].float(), dim=-1)
+        recomputed = float(logprobs.gather(1, torch.tensor(sample_ids).unsqueeze(1)).sum())
+        assert completion.logprob == pytest.approx(recomputed, abs=1e-2)
+        checked += 1
+    assert checked >= 1, "no sample re-tokenized to its own tokens; pick another seed"
+
+
 def test_bad_parameters_and_long_prompts_are_rejected(transformers_engine):
     with pytest.raises(EngineError, match="top_p must be in"):
         SamplingParams(top_p=0.0)

@@ -99,9 +99,6 @@ def test_regression_a_body_over_the_limit_gets_its_413_not_a_reset(server) -> No
         assert response.status_code == 413
 
 
-@pytest.mark.xfail(strict=True, reason="open: the transformers engine (safecoder/engines/transformers_engine.py, "
-                   "another owner's file) fails with ValueError on a logit_bias token id outside the vocabulary; "
-                   "the llama engine drops such ids. Found by the fuzzer; remove this mark once fixed there.")
 def test_a_logit_bias_token_outside_the_vocabulary_is_not_a_500(server) -> None:
     response = httpx.post(f"{server.url}/v1/completions", timeout=120,
                           json={"prompt": "x", "max_tokens": 2, "logit_bias": {"99999999": 5}})
