@@ -26,7 +26,7 @@ def test_sampling_judging_testing_and_reporting_on_the_embedded_model(tmp_path, 
 
     saved = json.loads(folder.result_path.read_text())
     assert saved == result
-    assert saved["model"]["reference"] == "default" and saved["code_version"]
+    assert saved["model"]["reference"] == "smollm2-135m" and saved["code_version"]
     security = saved["benchmarks"]["security"]
     assert security["config"]["n"] == 3 and security["config"]["temperature"] == 0.4
     assert security["engine"]["engine"] == "transformers"

@@ -47,7 +47,8 @@ def served(adapter_registry, thread_server_factory):
 
     previous = os.environ.get("SAFECODER_REGISTRY")
     os.environ["SAFECODER_REGISTRY"] = str(adapter_registry)
-    config = ServerConfig(port=0, engine="vllm", gate="rerank", gate_candidates=4,
+    # `served`: another model's name is a 404, so the test can check the refusal.
+    config = ServerConfig(port=0, engine="vllm", gate="rerank", gate_candidates=4, model_names="served",
                           engine_option=["enforce_eager=true", "kv_cache_gib=1", "max_model_len=2048",
                                          "dtype=float32"])
     server = thread_server_factory(config, "production").start()
