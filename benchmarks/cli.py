@@ -91,6 +91,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     matrix.add_argument("--config", type=Path, required=True, help="the matrix YAML (see configs/bench/)")
     matrix.add_argument("--report-only", action="store_true", help="rewrite the report from the cells run so far")
     matrix.add_argument("--only", nargs="+", default=(), help="run only these models' cells (names in the config)")
+    matrix.add_argument("--gates", nargs="+", default=(), help="run only these gates' cells (among the config's gates)")
     matrix.add_argument("--allow-code-execution", action="store_true",
                         help="allow running generated code in the sandbox (secure-pass, pass@1)")
     matrix.add_argument("--no-progress", action="store_true")
@@ -225,7 +226,7 @@ def _matrix(args: argparse.Namespace) -> int:
         write_report(config)
     else:
         run_matrix(config, allow_code_execution=args.allow_code_execution, progress=not args.no_progress,
-                   only=tuple(args.only))
+                   only=tuple(args.only), only_gates=tuple(args.gates))
     report = config.out / f"{config.report}.md"
     print(report.read_text())
     print(f"report: {report}\nplot: {report.with_suffix('.png')}")

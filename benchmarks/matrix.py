@@ -104,6 +104,18 @@ def cells(config: MatrixConfig) -> list[Cell]:
             for name, reference in config.models for gate in config.gates]
 
 
+def selected_cells(config: MatrixConfig, only: tuple[str, ...] = (),
+                   only_gates: tuple[str, ...] = ()) -> list[Cell]:
+    """The cells of the models in `only` and the gates in `only_gates` (all where empty)."""
+    names = [name for name, _ in config.models]
+    bad = sorted(set(only) - set(names)) + sorted(set(only_gates) - set(config.gates))
+    if bad:
+        raise ConfigError(f"{', '.join(bad)} is not a model or gate of the matrix "
+                          f"(models: {names}, gates: {list(config.gates)})")
+    return [cell for cell in cells(config)
+            if (not only or cell.model in only) and (not only_gates or cell.gate in only_gates)]
+
+
 def suite_for(config: MatrixConfig, gate: str):
     from safecoder.benchmarks.suite import load_suite_config
 
@@ -115,8 +127,11 @@ def suite_for(config: MatrixConfig, gate: str):
 
 
 def run_matrix(config: MatrixConfig, allow_code_execution: bool = False, progress: bool = True,
-               only: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Run every cell that is not complete yet (each resumes from its caches), then report."""
+               only: tuple[str, ...] = (), only_gates: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Run every cell that is not complete yet (each resumes from its caches), then report.
+
+    `only` and `only_gates` narrow the run to some models and gates, so that the cells that
+    answer the first question (gate off) can finish before the slower ones start."""
     from safecoder.benchmarks.context import RunContext
     from safecoder.benchmarks.run_folder import RunFolder
     from safecoder.benchmarks.suite import run_suite
@@ -124,9 +139,7 @@ def run_matrix(config: MatrixConfig, allow_code_execution: bool = False, progres
     from safecoder.errors import SafeCoderError
     from safecoder.models import resolve
 
-    for cell in cells(config):
-        if only and cell.model not in only:
-            continue
+    for cell in selected_cells(config, only, only_gates):
         try:
             model = resolve(cell.reference)
         except SafeCoderError as exc:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from safecoder.benchmarks.matrix import MatrixConfig, interval, write_report
+from safecoder.benchmarks.matrix import MatrixConfig, interval, selected_cells, write_report
 
 from safecoder.config import ConfigError
 
@@ -28,6 +28,16 @@ def test_yaml_reads_a_bare_off_as_the_gate_off(tmp_path):
     path.write_text("out: o\nmodels: [a]\n")
     with pytest.raises(ConfigError, match="must map names"):
         MatrixConfig.from_yaml(path)
+
+
+def test_a_run_can_be_narrowed_to_some_models_and_gates():
+    config = MatrixConfig(out="x", models=[("base", "m"), ("control", "c"), ("safecoder", "s")],
+                          gates=("off", "rerank"))
+    assert len(selected_cells(config)) == 6
+    narrowed = selected_cells(config, only=("safecoder", "base"), only_gates=("off",))
+    assert [(cell.model, cell.gate) for cell in narrowed] == [("base", "off"), ("safecoder", "off")]
+    with pytest.raises(ConfigError, match="nobody, blocked is not a model or gate"):
+        selected_cells(config, only=("nobody",), only_gates=("blocked",))
 
 
 @pytest.mark.slow
