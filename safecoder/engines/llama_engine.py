@@ -350,7 +350,8 @@ def measured_threads(engine: LlamaEngine) -> int:
     load = os.getloadavg()[0]
     if isinstance(record, dict) and isinstance(record.get("threads"), int):
         # A count measured while the machine was busy is measured again once it is not.
-        if not (record.get("load", 0.0) >= cores and load < cores / 2):
+        # A record from before the load was written down counts as busy.
+        if not (record.get("load", float(cores)) >= cores and load < cores / 2):
             return record["threads"]
     speeds = _measure_threads(engine, range(1, cores + 1))
     best = max(speeds.values())

@@ -38,6 +38,18 @@ def test_threads_are_measured_once_and_chosen_by_the_rule(embedded_model, tmp_pa
         assert again.describe()["threads"] == 3
     finally:
         run_sync(again.close())
+    # A record without the load of its moment (written by an older version, perhaps on a busy
+    # machine) is measured again once the machine is idle. The load average is the one thing
+    # a test cannot set, so it is patched here.
+    del record[key]["load"]
+    (tmp_path / THREADS_FILE).write_text(json.dumps(record))
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    idle = create_engine("llama", embedded_model)
+    try:
+        remeasured = json.loads((tmp_path / THREADS_FILE).read_text())[key]
+        assert remeasured["load"] == 0.0 and idle.describe()["threads"] == remeasured["threads"] != 3
+    finally:
+        run_sync(idle.close())
     # An explicit count bypasses the record.
     explicit = create_engine("llama", embedded_model, threads=1)
     try:
