@@ -59,13 +59,13 @@ bench-load: install
 	$(BIN)/safecoder model load-time
 
 bench-analysis: install
-	$(BIN)/python -m safecoder.analysis.bench
+	$(BIN)/python -m safecoder.analysis.perf
 
 bench-train: install
-	$(BIN)/python -m safecoder.trainer.bench
+	$(BIN)/python -m safecoder.trainer.perf
 
 bench-collect: install
-	$(BIN)/python -m safecoder.collector.bench
+	$(BIN)/python -m safecoder.collector.perf
 
 bench-eval: install
 	$(BIN)/python -m safecoder.benchmarks.judge_bench
@@ -75,7 +75,7 @@ bench-serve: install
 	$(BIN)/python -m safecoder.server.loadtest
 
 bench-lsp: install
-	$(BIN)/python -m safecoder.server.lsp.bench
+	$(BIN)/python -m safecoder.server.lsp.perf
 
 bench-reliability: install
 	$(BIN)/python -m safecoder.server.reliability.bench

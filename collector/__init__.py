@@ -8,6 +8,6 @@ functions the fix changed become (vulnerable, secure) pairs, deduplicated, cappe
 class, given an LLM-written instruction and written as SafeCoder JSONL for the trainer.
 
 Entry points: `safecoder collect run | instruct | stats` (`safecoder.collector.cli`),
-`safecoder.collector.pipeline.run`, and `python -m safecoder.collector.bench`.
+`safecoder.collector.pipeline.run`, and `python -m safecoder.collector.perf`.
 The collector does not train, judge models or serve; it only produces data files.
 """

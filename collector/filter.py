@@ -14,7 +14,7 @@ analyse, or dropped with the reason (the first check that failed, in this order)
 A source that does not list the changed files (a bare GH Archive push) passes checks 3
 and 4 here; they are applied once the repository is read. The filter looks at metadata
 only, never at code, and it is the one step that runs over every commit of a stream, so
-it stays allocation-light (see `safecoder.collector.bench`).
+it stays allocation-light (see `safecoder.collector.perf`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ for the words an LLM-written instruction must not contain.
 
 All keywords of a file compile into one regular expression searched over the lowercased
 message, which is what makes the filter fast enough for a commit stream (see
-`safecoder.collector.bench`). This module does not decide whether a commit is a fix:
+`safecoder.collector.perf`). This module does not decide whether a commit is a fix:
 a keyword only makes a commit a candidate for verification by static analysis.
 """
 

@@ -51,7 +51,7 @@ def loss_settings(config: SafeCoderConfig) -> LossSettings:
 
 
 def run_training(config: SafeCoderConfig) -> RunResult:
-    from safecoder.trainer.reference import ReferenceModel
+    from safecoder.trainer.reference_model import ReferenceModel
     from safecoder.trainer.safecoder_trainer import SafeCoderTrainer
 
     from safecoder.models.loading import load_for_training

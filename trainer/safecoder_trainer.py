@@ -27,7 +27,7 @@ from collections import defaultdict
 import torch
 from safecoder.trainer import objective
 from safecoder.trainer.objective import LossSettings
-from safecoder.trainer.reference import ReferenceModel
+from safecoder.trainer.reference_model import ReferenceModel
 from transformers import Trainer
 
 

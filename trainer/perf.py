@@ -20,7 +20,7 @@ model too, so they cost more by design).
 training of LoRA adapters (r=16, every linear layer) in the last N blocks of `--model`
 (0: every block), each variant an adapter of its own on one shared base, alternating as
 above; the ratio is to the first variant. For example, the recipe of the default code
-model: `python -m safecoder.trainer.bench --model qwen2.5-coder-0.5b --lora-last-layers 0 8 4
+model: `python -m safecoder.trainer.perf --model qwen2.5-coder-0.5b --lora-last-layers 0 8 4
 --max-length 512 --steps 3 --rounds 2`.
 
 Not a test: it asserts nothing and prints a table.
@@ -40,7 +40,7 @@ LABELS = {"plain": "plain instruction tuning", "safecoder": "SafeCoder (NLL + un
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m safecoder.trainer.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m safecoder.trainer.perf", description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=16, help="security pairs from the shared data")
     parser.add_argument("--instructions", type=int, default=16, help="standard samples from the shared data")
     parser.add_argument("--batch-size", type=int, default=4, help="items per batch (one optimizer step each)")
@@ -202,7 +202,7 @@ class _Bench:
         if not settings.needs_reference:
             return None
         if self.reference is None:
-            from safecoder.trainer.reference import ReferenceModel
+            from safecoder.trainer.reference_model import ReferenceModel
 
             self.reference = ReferenceModel.load(self.resolved, "auto", use_adapter_switch=False)
         return self.reference

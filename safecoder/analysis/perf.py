@@ -138,7 +138,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m safecoder.analysis.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m safecoder.analysis.perf", description=__doc__.split("\n")[0])
     parser.add_argument("--batch-size", type=int, default=1000, help="snippets in the batch measurement")
     parser.add_argument("--latency-samples", type=int, default=40, help="calls per language and snippet size")
     parser.add_argument("--output", type=Path, default=None, help="also write the figures as JSON here")
