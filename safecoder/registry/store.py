@@ -19,7 +19,6 @@ supports rename and locks).
 from __future__ import annotations
 
 import dataclasses
-import errno
 import json
 import logging
 import os
@@ -35,6 +34,7 @@ from filelock import FileLock
 
 from safecoder import paths
 from safecoder.atomic import current_umask, publish_dir, write_json
+from safecoder.disk_space import out_of_space
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import code_version, sha256_file, sha256_json
 from safecoder.registry.manifest import MANIFEST_FILE, Kind, Manifest
@@ -184,7 +184,7 @@ class Registry:
                     self._set_alias_locked(alias, version, action="register", reason=f"registered {version}")
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
-            if _out_of_space(exc):
+            if out_of_space(exc):
                 raise RegistryError(f"no space left on the device of {self.root} while registering {source}: "
                                     "nothing was registered and the aliases are unchanged; free space and "
                                     "run it again") from exc
@@ -341,14 +341,6 @@ def _ordinary_modes(folder: Path) -> None:
             continue
         executable = path.is_dir() or path.stat().st_mode & 0o100
         path.chmod((0o777 if executable else 0o666) & ~mask)
-
-
-def _out_of_space(exc: BaseException) -> bool:
-    """Whether a failed copy ran out of disk space (`shutil.copytree` gathers its errors as text)."""
-    if isinstance(exc, shutil.Error):
-        reasons = [str(entry[-1]) for entry in exc.args[0]] if exc.args and isinstance(exc.args[0], list) else []
-        return any(os.strerror(code) in reason for reason in reasons for code in (errno.ENOSPC, errno.EDQUOT))
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _now() -> str:
