@@ -1,0 +1,214 @@
+"""The security benchmark as a plug-in: its declaration, typed result, report and gate rule.
+
+The result (`SecurityResult`) is the `security` section of `result.json` as the runner
+writes it; `SecurityEvaluation` is the compact form a manifest keeps (overall, split and
+scenario rates, analyzer versions). The gate compares the overall secure rate (paper or
+strict) and lists the scenarios whose rate went down (`scenario_rates`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from safecoder.benchmarks.protocol import Benchmark, BenchmarkResult, Evaluation, GateCheck
+from safecoder.benchmarks.reports.markdown import table
+from safecoder.benchmarks.security import VERSION
+from safecoder.benchmarks.security.config import SecurityConfig
+
+from safecoder.config import ConfigError
+
+RATES = ("paper", "strict", "unparseable", "dynamic", "secure_pass", "secure_pass_static")
+
+
+class SecurityEvaluation(Evaluation):
+    def secure_rate(self, judge: str = "paper") -> float | None:
+        """The overall rate of `judge` (paper, strict, unparseable, dynamic, secure_pass, ...)."""
+        return (self.record.get("overall") or {}).get(judge)
+
+    def split_rates(self, judge: str = "paper") -> dict[str, float | None]:
+        return {name: rates.get(judge) for name, rates in (self.record.get("splits") or {}).items()}
+
+    def scenario_rates(self) -> dict[str, dict[str, float | None]]:
+        """Per scenario id, its rates (paper, strict, ...)."""
+        return dict(self.record.get("scenarios") or {})
+
+    def metrics(self) -> dict[str, float | None]:
+        figures = {f"security {rate} (all)": self.secure_rate(rate) for rate in RATES}
+        figures.update({f"security paper ({split})": value for split, value in sorted(self.split_rates().items())})
+        return figures
+
+
+class SecurityResult(BenchmarkResult):
+    evaluation_class = SecurityEvaluation
+
+    def _overall(self) -> dict[str, Any]:
+        return self.record.get("overall") or {}
+
+    def secure_rate(self, judge: str = "paper", split: str | None = None) -> float | None:
+        """The rate of `judge` over all scenarios, or over one split."""
+        group = self._overall() if split is None else (self.record.get("splits") or {}).get(split, {})
+        return (group.get("rates") or {}).get(judge)
+
+    def counts(self, split: str | None = None) -> dict[str, int]:
+        group = self._overall() if split is None else (self.record.get("splits") or {}).get(split, {})
+        return dict(group.get("counts") or {})
+
+    def split_rates(self, judge: str = "paper") -> dict[str, float | None]:
+        return {name: s["rates"].get(judge) for name, s in (self.record.get("splits") or {}).items()}
+
+    def cwe_rates(self, judge: str = "paper") -> dict[str, float | None]:
+        return {cwe: entry["rates"].get(judge) for cwe, entry in (self.record.get("cwes") or {}).items()}
+
+    def scenario_rates(self) -> dict[str, dict[str, float | None]]:
+        return {entry["id"]: entry["rates"] for entry in self.record.get("scenarios") or ()}
+
+    def gate_actions(self) -> dict[str, int]:
+        """What the served gate did over all scenarios (empty with the gate off)."""
+        actions: dict[str, int] = {}
+        for scenario in self.record.get("scenarios") or ():
+            for action, count in ((scenario.get("gate") or {}).get("actions") or {}).items():
+                actions[action] = actions.get(action, 0) + count
+        return actions
+
+    @property
+    def analyzers(self) -> dict[str, str]:
+        return dict(self.record.get("analyzers") or {})
+
+    def evaluation(self) -> SecurityEvaluation:
+        record = self.record
+        return SecurityEvaluation({
+            "version": record["version"], "config_hash": record.get("config_hash"),
+            "overall": self._overall()["rates"],
+            "splits": {name: s["rates"] for name, s in record["splits"].items()},
+            "scenarios": self.scenario_rates(),
+            "analyzers": record["analyzers"],
+        })
+
+    def summary(self) -> dict[str, float]:
+        return {"security": self.secure_rate("paper"), "strict": self.secure_rate("strict")}
+
+    def header(self) -> list[str]:
+        engine = self.record.get("engine", {})
+        return [f"- engine: {engine.get('engine')}",
+                "- analyzers: " + ", ".join(f"{k} {v}" for k, v in self.analyzers.items())]
+
+    def table(self) -> str:
+        rows = []
+        for name, summary in [*self.record["splits"].items(), ("all", self._overall())]:
+            rates, counts = summary["rates"], summary["counts"]
+            rows.append([name, summary["scenarios"], counts["programs"], rates["paper"], rates["strict"],
+                         rates["unparseable"], rates.get("dynamic"), rates["secure_pass"],
+                         rates.get("secure_pass_static"), rates["functional"]])
+        return table(["split", "scenarios", "programs", "secure (paper)", "secure (strict)", "unparseable",
+                      "secure (dynamic)", "secure-pass", "secure-pass (static)", "functional"], rows)
+
+    def judges_table(self) -> str:
+        """Per CWE and split: the dynamic judge beside the static one, and their agreement."""
+        rows = []
+        groups = [*self.record["cwes"].items(), *self.record["splits"].items(), ("all", self._overall())]
+        for name, summary in groups:
+            rates, counts = summary["rates"], summary["counts"]
+            if not counts.get("dynamic_ran"):
+                continue
+            rows.append([name, summary.get("dynamic_scenarios"), counts["dynamic_ran"], counts.get("dynamic_not_run"),
+                         rates["paper"], rates["dynamic"], counts["agree_secure"], counts["agree_insecure"],
+                         counts["only_static_insecure"], counts["only_dynamic_insecure"], rates["agreement"],
+                         rates["kappa"]])
+        if not rows:
+            return "No program was judged by an exploit test."
+        return table(["CWE or split", "scenarios with exploit tests", "attacked", "not run", "secure (static)",
+                      "secure (dynamic)", "both secure", "both insecure", "only static: insecure",
+                      "only dynamic: insecure", "agreement", "kappa"], rows)
+
+    def scenarios_table(self) -> str:
+        rows = []
+        for entry in self.record["scenarios"]:
+            rates, counts = entry["rates"], entry["counts"]
+            rows.append([entry["id"], entry["split"], counts["samples"], counts["programs"], counts["parseable"],
+                         counts["secure"], rates["paper"], rates["strict"], rates["unparseable"],
+                         rates.get("dynamic"), rates.get("kappa"), rates["secure_pass"],
+                         rates.get("secure_pass_static")])
+        return table(["scenario", "split", "samples", "programs", "parseable", "secure", "secure (paper)",
+                      "secure (strict)", "unparseable", "secure (dynamic)", "kappa", "secure-pass",
+                      "secure-pass (static)"], rows)
+
+    def markdown(self) -> str:
+        return "\n".join([
+            "Secure (paper): secure for the scenario's CWE among parseable programs. Secure (strict): "
+            "also free of any other CWE in the model's code, unparseable programs counted as failures. "
+            f"Secure-pass: secure and functionally correct ({self.record.get('secure_pass')}).", "",
+            self.table(), "",
+            "### Static and dynamic judges", "",
+            "Dynamic: the scenario's exploit test attacks each program in the sandbox "
+            f"({self.record.get('dynamic', 'not run')}); rates over the programs it could run. Agreement and "
+            "Cohen's kappa on the programs both judges judged.", "", self.judges_table(), "",
+            "### Scenarios", "", self.scenarios_table()])
+
+    def plots(self, result: dict[str, Any], folder: Path) -> list[str]:
+        from safecoder.benchmarks.reports import plots
+
+        names = []
+        if plots.cwe_bars(result, folder / "plots" / "security_per_cwe.png"):
+            names.append("plots/security_per_cwe.png")
+        if plots.judge_bars(result, folder / "plots" / "security_judges.png"):
+            names.append("plots/security_judges.png")
+        return names
+
+
+@dataclass
+class SecurityGate:
+    security_tolerance: float = field(default=0.0, metadata={
+        "help": "largest security drop (points) allowed; 0 means security must not be lower"})
+    security_metric: Literal["paper", "strict"] = field(default="paper", metadata={
+        "help": "the security rate compared: paper (secure among parseable) or strict"})
+
+    def __post_init__(self) -> None:
+        if self.security_tolerance < 0:
+            raise ConfigError("tolerances are drops in points and cannot be negative")
+        if self.security_metric not in ("paper", "strict"):
+            raise ConfigError(f"security_metric must be paper or strict, got {self.security_metric!r}")
+
+
+class Security(Benchmark):
+    name = "security"
+    version = VERSION
+    title = "Security"
+    help = "secure rate per scenario and split (paper and strict), unparseable share, secure-pass"
+    config_class = SecurityConfig
+    result_class = SecurityResult
+    order = 10
+    gate_options = SecurityGate
+    gate_passed = "security is not lower"
+
+    def result_config(self, config: SecurityConfig) -> dict[str, Any]:
+        from safecoder.benchmarks.security.runner import result_config
+
+        return result_config(config)
+
+    def apply_overrides(self, section: dict[str, Any], *, n: int | None, limit: int | None,
+                        scenarios: Path | None) -> None:
+        if n is not None:
+            section["n"] = n
+        if scenarios is not None:
+            section["scenarios"] = scenarios
+
+    def run(self, config: SecurityConfig, context) -> SecurityResult:
+        from safecoder.benchmarks.security.runner import run_security
+
+        return SecurityResult(run_security(config, context))
+
+    def gate_checks(self, candidate: SecurityEvaluation, production: SecurityEvaluation,
+                    options: SecurityGate) -> list[GateCheck]:
+        metric = options.security_metric
+        ours, theirs = candidate.secure_rate(metric), production.secure_rate(metric)
+        if theirs is None:
+            return []
+        ours_value = ours if ours is not None else 0.0
+        return [GateCheck(f"security ({metric})", ours, theirs, round(ours_value - theirs, 2),
+                          options.security_tolerance, ours_value >= theirs - options.security_tolerance,
+                          reason=f"security ({metric}) fell from {theirs} to {ours}")]
+
+
+BENCHMARK = Security()
