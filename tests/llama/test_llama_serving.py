@@ -77,7 +77,7 @@ def test_leaving_a_stream_cancels_its_generation(server):
     before_sampled = server.engine.stats()["sampled_tokens"]
     cancelled = server.metric("safecoder_cancelled_total")
     body = {"model": "default", "prompt": "numbers = [1, 2, 3, 4, 5, 6, 7, 8,", "max_tokens": 2000,
-            "temperature": 0, "stream": True, "safecoder": {"gate": "off"}}
+            "temperature": 0, "ignore_eos": True, "stream": True, "safecoder": {"gate": "off"}}
     with httpx.Client(timeout=600) as http, http.stream("POST", f"{server.url}/v1/completions", json=body) as response:
         lines = response.iter_lines()
         received = [line for line, _ in zip(lines, range(4), strict=False)]

@@ -180,7 +180,7 @@ def test_a_client_that_leaves_cancels_its_generation(cli_server, wait_for):
     with cli_server.http() as http:
         with http.stream("POST", "/v1/completions", json={
                 "model": "production", "prompt": "Once upon a time", "max_tokens": 4000, "temperature": 0.9,
-                "stream": True, "safecoder": {"gate": "off"}}) as response:
+                "ignore_eos": True, "stream": True, "safecoder": {"gate": "off"}}) as response:
             assert response.status_code == 200
             for number, _ in enumerate(response.iter_lines()):
                 if number >= 6:
@@ -188,10 +188,12 @@ def test_a_client_that_leaves_cancels_its_generation(cli_server, wait_for):
     wait_for(lambda: cancelled() > before, "the server to cancel the stream")
     with cli_server.http() as http:
         wait_for(lambda: http.get("/health").json()["queue"]["running"] == 0, "the generation slot to free up")
-        # A non-streaming request whose client gives up is cancelled too.
+        # A non-streaming request whose client gives up is cancelled too. `ignore_eos` keeps a
+        # sampled end-of-text from finishing it inside the client's 3 s.
         with pytest.raises(httpx.ReadTimeout):
             http.post("/v1/completions", timeout=3, json={
-                "model": "production", "prompt": "Once upon a time", "max_tokens": 4000, "temperature": 0.9})
+                "model": "production", "prompt": "Once upon a time", "max_tokens": 4000, "temperature": 0.9,
+                "ignore_eos": True})
     wait_for(lambda: cancelled() > before + 1, "the server to cancel the abandoned request")
     with cli_server.http() as http:
         wait_for(lambda: http.get("/health").json()["queue"]["running"] == 0, "the generation slot to free up")
@@ -200,7 +202,7 @@ def test_a_client_that_leaves_cancels_its_generation(cli_server, wait_for):
 def test_a_full_queue_answers_503(cli_server, wait_for):
     """One request generates and two wait (--max-concurrent 1 --max-queue 2); the next is refused."""
     body = {"model": "production", "prompt": "Once upon a time", "max_tokens": 3000, "temperature": 0.9,
-            "stream": True, "safecoder": {"gate": "off"}}
+            "ignore_eos": True, "stream": True, "safecoder": {"gate": "off"}}
     with cli_server.http() as http:
         held = [http.stream("POST", "/v1/completions", json=body) for _ in range(3)]
         opened = []

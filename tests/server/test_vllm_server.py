@@ -168,7 +168,7 @@ def test_a_client_that_leaves_aborts_the_vllm_request(served, wait_for):
     with httpx.Client(base_url=served.url, timeout=120) as http:
         with http.stream("POST", "/v1/completions", json={
                 "model": "production", "prompt": "Once upon a time", "max_tokens": 1500, "temperature": 0.9,
-                "stream": True, "safecoder": {"gate": "off"}}) as response:
+                "ignore_eos": True, "stream": True, "safecoder": {"gate": "off"}}) as response:
             for number, _ in enumerate(response.iter_lines()):
                 if number == 4:
                     assert engine._llm.get_num_unfinished_requests() == 1
