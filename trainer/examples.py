@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from safecoder.trainer.masks import change_masks
+from safecoder.trainer.safecoder_config import SafeCoderConfig, option, settings_from
 
 from safecoder.data import InstructionSample, SecurityPair
 from safecoder.errors import SafeCoderError
@@ -101,13 +102,19 @@ class Dropped:
 
 @dataclass(frozen=True)
 class ExampleSettings:
-    prompt_style: Literal["instruction", "chat"] = "instruction"
-    max_length: int = 1024
-    overlong_policy: OverlongPolicy = "drop"
-    masks: bool = True
-    diff_autojunk: bool = False
-    mask_gap_fill: bool = True
-    cut_after_last_change: bool = True
+    """The tokenization options of `SafeCoderConfig` (defaults and help text there)."""
+
+    prompt_style: Literal["instruction", "chat"] = option("prompt_style")
+    max_length: int = option("max_length")
+    overlong_policy: OverlongPolicy = option("overlong_policy")
+    masks: bool = option("masks")
+    diff_autojunk: bool = option("diff_autojunk")
+    mask_gap_fill: bool = option("mask_gap_fill")
+    cut_after_last_change: bool = option("cut_after_last_change")
+
+    @classmethod
+    def from_config(cls, config: SafeCoderConfig) -> ExampleSettings:
+        return settings_from(cls, config)
 
 
 class ExampleBuilder:

@@ -36,6 +36,7 @@ from typing import Literal
 import torch
 from safecoder.trainer import losses
 from safecoder.trainer.collator import SECURE, STANDARD, VULNERABLE
+from safecoder.trainer.safecoder_config import SafeCoderConfig, option, settings_from
 
 Objective = Literal["safecoder", "sven", "dpo", "simpo"]
 Normalization = Literal["per_token", "per_sample"]
@@ -45,13 +46,20 @@ NORMALIZERS = ("tokens", "samples", "kl_tokens", "pairs")
 
 @dataclass(frozen=True)
 class LossSettings:
-    objective: Objective = "safecoder"
-    normalization: Normalization = "per_token"
-    security_loss_weight: float = 1.0
-    unlikelihood_clamp: float = 1e-5
-    kl_weight: float = 1.6
-    preference_beta: float = 0.1
-    simpo_gamma: float = 0.5
+    """The loss options of `SafeCoderConfig` (defaults and help text there; `normalization` is
+    its `loss_normalization`)."""
+
+    objective: Objective = option("objective")
+    normalization: Normalization = option("loss_normalization")
+    security_loss_weight: float = option("security_loss_weight")
+    unlikelihood_clamp: float = option("unlikelihood_clamp")
+    kl_weight: float = option("kl_weight")
+    preference_beta: float = option("preference_beta")
+    simpo_gamma: float = option("simpo_gamma")
+
+    @classmethod
+    def from_config(cls, config: SafeCoderConfig) -> LossSettings:
+        return settings_from(cls, config)
 
     @property
     def preference(self) -> bool:

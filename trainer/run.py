@@ -42,14 +42,6 @@ class RunResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def loss_settings(config: SafeCoderConfig) -> LossSettings:
-    return LossSettings(
-        objective=config.objective, normalization=config.loss_normalization,
-        security_loss_weight=config.security_loss_weight, unlikelihood_clamp=config.unlikelihood_clamp,
-        kl_weight=config.kl_weight, preference_beta=config.preference_beta, simpo_gamma=config.simpo_gamma,
-    )
-
-
 def run_training(config: SafeCoderConfig) -> RunResult:
     from safecoder.trainer.reference_model import ReferenceModel
     from safecoder.trainer.safecoder_trainer import SafeCoderTrainer
@@ -66,7 +58,7 @@ def run_training(config: SafeCoderConfig) -> RunResult:
     lineage = lineage_of(resolved)
     network, tokenizer = load_for_training(resolved, dtype=config.model_dtype)
     network, adapter = _prepare_weights(network, resolved, config)
-    settings = loss_settings(config)
+    settings = LossSettings.from_config(config)
     reference = None
     if settings.needs_reference:
         reference = ReferenceModel.load(resolved, config.model_dtype,

@@ -8,6 +8,10 @@ full fine-tuning, with LoRA r=16, alpha=32, dropout 0.1 on all linear layers as 
 option for large models). Nothing is inferred from a model's name: a config says what
 it wants.
 
+The settings objects of the trainer's parts (`LossSettings`, `ExampleSettings`) declare
+their fields with `option("name")`: the default is this config's, so every default is
+declared once, here, with its help text, and `from_config` fills them by name.
+
 `parse_config(argv)` reads `--config FILE.yaml` and the command-line flags with
 `transformers.HfArgumentParser` (defaults < YAML < flags); unknown YAML keys and bad
 values raise `TrainerConfigError` naming the option and the fix.
@@ -22,7 +26,7 @@ import os
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from transformers import HfArgumentParser, TrainingArguments
@@ -199,6 +203,23 @@ class SafeCoderConfig(TrainingArguments):
         for ok, message in checks:
             if not ok:
                 raise TrainerConfigError(message)
+
+
+Settings = TypeVar("Settings")
+
+
+def option(name: str) -> Any:
+    """A settings field that is the config's option `name`, with the config's default (declared once)."""
+    declared = SafeCoderConfig.__dataclass_fields__[name]
+    if declared.default is dataclasses.MISSING:
+        raise TypeError(f"SafeCoderConfig.{name} has no plain default to share")
+    return field(default=declared.default, metadata={"config_option": name})
+
+
+def settings_from(settings_class: type[Settings], config: SafeCoderConfig) -> Settings:
+    """`settings_class` filled from the config: each field from the option it names (see `option`)."""
+    return settings_class(**{f.name: getattr(config, f.metadata["config_option"])
+                             for f in dataclasses.fields(settings_class)})
 
 
 def parse_config(argv: list[str]) -> SafeCoderConfig:

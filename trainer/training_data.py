@@ -68,16 +68,8 @@ def resolve_data_path(text: str) -> Path:
     return root / text[len(SHARED_PREFIX):]
 
 
-def example_settings(config) -> ExampleSettings:
-    return ExampleSettings(
-        prompt_style=config.prompt_style, max_length=config.max_length, overlong_policy=config.overlong_policy,
-        masks=config.masks, diff_autojunk=config.diff_autojunk, mask_gap_fill=config.mask_gap_fill,
-        cut_after_last_change=config.cut_after_last_change,
-    )
-
-
 def build_training_data(config, tokenizer, show_progress: bool = True) -> TrainingData:
-    builder = ExampleBuilder(tokenizer, example_settings(config))
+    builder = ExampleBuilder(tokenizer, ExampleSettings.from_config(config))
     files: dict[str, str] = {}
     errors: list[str] = []
     pairs, samples = [], []
@@ -156,7 +148,7 @@ def build_training_data(config, tokenizer, show_progress: bool = True) -> Traini
             "train_tokens": sum(item.token_count for item in train),
             "train_rows": dict(Counter(ROW_KIND_NAMES[kind] for item in train for kind, _ in item.rows)),
         },
-        "settings": dict(example_settings(config).__dict__, split_seed=config.split_seed,
+        "settings": dict(ExampleSettings.from_config(config).__dict__, split_seed=config.split_seed,
                          validation_fraction=config.validation_fraction),
     }
     logger.info("training items: %d (%d tokens), validation items: %d",

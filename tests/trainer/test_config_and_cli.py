@@ -22,6 +22,21 @@ def test_defaults_are_the_papers(tmp_path):
     assert config.masks and not config.diff_autojunk and config.loss_normalization == "per_token"
 
 
+def test_the_parts_settings_take_the_configs_defaults_and_values(tmp_path):
+    from safecoder.trainer.examples import ExampleSettings
+    from safecoder.trainer.objective import LossSettings
+
+    defaults = parse_config(["--output_dir", str(tmp_path / "run"), "--security_pairs", "p.jsonl"])
+    assert LossSettings() == LossSettings.from_config(defaults)
+    assert ExampleSettings() == ExampleSettings.from_config(defaults)
+    config = parse_config(["--output_dir", str(tmp_path / "run"), "--security_pairs", "p.jsonl",
+                           "--loss_normalization", "per_sample", "--kl_weight", "0.4", "--max_length", "512",
+                           "--no_masks", "--prompt_style", "chat"])
+    loss, examples = LossSettings.from_config(config), ExampleSettings.from_config(config)
+    assert (loss.normalization, loss.kl_weight) == ("per_sample", 0.4)
+    assert (examples.max_length, examples.masks, examples.prompt_style) == (512, False, "chat")
+
+
 def test_flags_override_the_yaml_file(tmp_path):
     file = tmp_path / "run.yaml"
     file.write_text("output_dir: %s\nsecurity_pairs: shared:x\nlearning_rate: 3e-4\nmasks: false\n"
