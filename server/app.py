@@ -27,7 +27,6 @@ from safecoder.server.access import KeyRing
 from safecoder.server.admission import AdmissionControl
 from safecoder.server.api_errors import APIError, from_validation_errors, to_api_error
 from safecoder.server.config import ServerConfig
-from safecoder.server.gate import SecurityGate, load_analyzer
 from safecoder.server.guard import Guard
 from safecoder.server.llamacpp_infill import InfillRequest, InfillWire
 from safecoder.server.metrics import ServerMetrics
@@ -40,6 +39,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safecoder.engines import create_engine
 from safecoder.errors import SafeCoderError
+from safecoder.suggest import SecurityGate, load_analyzer
 
 logger = logging.getLogger(__name__)
 

@@ -12,13 +12,14 @@ is built (fill-in-the-middle for a `suffix` or for sentinels inside the prompt, 
 template for messages) and `max_tokens` is clamped to the server's limit and the room
 left in the context (`X-SafeCoder-Clamped`); fields no engine acts on are logged and
 named in `X-SafeCoder-Ignored-Fields`. Then, inside an admission slot and holding the
-model (so a promotion never closes an engine under a request), the gate draws and
-judges candidates. Streams are live when nothing has to be withheld (gate `off` or
-`annotate`: the verdict arrives with each choice's last chunk); in `rerank` and `block`
-modes text is held until the gate has chosen, then sent, and SSE keep-alive comments
-flow meanwhile (one at once, then every `KEEP_ALIVE_S`). A failing stream sends an
-error chunk, then `[DONE]`. Leaving a stream cancels its generation (the engine stream
-is closed); non-streaming requests are cancelled by the app when the client disconnects.
+model (so a promotion never closes an engine under a request), the suggestion path
+(`safecoder.suggest`) draws, judges and chooses candidates. Streams are live when
+nothing has to be withheld (gate `off` or `annotate`: the verdict arrives with each
+choice's last chunk); in `rerank` and `block` modes text is held until the gate has
+chosen, then sent, and SSE keep-alive comments flow meanwhile (one at once, then every
+`KEEP_ALIVE_S`). A failing stream sends an error chunk, then `[DONE]`. Leaving a stream
+cancels its generation (the engine stream is closed); non-streaming requests are
+cancelled by the app when the client disconnects.
 
 Depends only on `safecoder.engines.base.Engine`; no engine-specific code.
 """
@@ -36,18 +37,6 @@ from dataclasses import dataclass, field
 from safecoder.server import responses
 from safecoder.server.admission import AdmissionControl
 from safecoder.server.api_errors import APIError, to_api_error
-from safecoder.server.gate import (
-    Candidate,
-    ChatCheck,
-    Check,
-    CompletionCheck,
-    GateOutcome,
-    SecurityGate,
-    choose,
-    engine_draw,
-    judge,
-)
-from safecoder.server.infill import infill_from_split, infill_prompt, split_sentinels
 from safecoder.server.metrics import ServerMetrics
 from safecoder.server.model_slot import ModelSlot, ServedModel
 from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
@@ -59,6 +48,16 @@ from safecoder.engines.base import (
     TokenLogprob,
 )
 from safecoder.prompts.chat import ChatTemplateMissingError
+from safecoder.suggest import (
+    Candidate,
+    ChatCheck,
+    Check,
+    GateOutcome,
+    SecurityGate,
+    judge_shown,
+    plan_completion,
+    suggest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +107,7 @@ class Serving:
         async with self.admission.slot(), self.slot.use() as served:
             prepared = self.prepare(request, served, wire)
             started = time.perf_counter()
-            report = await self.gate.run(prepared.mode, prepared.sampling, self._drawer(prepared), prepared.check)
+            report = await self._suggest(prepared)
             self._record(prepared, report.outcomes, time.perf_counter() - started, report.seconds)
             return self._body(prepared, report.outcomes), prepared.headers
 
@@ -161,18 +160,14 @@ class Serving:
         engine = served.engine
         header = responses.ResponseHeader(wire.kind, served.reference, mode, served.version,
                                           include_usage=request.include_usage, logprobs=request.wanted_logprobs)
-        extra_stops: tuple[str, ...] = ()
+        plan = None
         if isinstance(request, CompletionRequest):
-            prefix, suffix = request.prompt_text, request.suffix
-            split = split_sentinels(prefix) if suffix is None else None
-            if split is not None:
-                infill = infill_from_split(engine, request.prompt_text, split)
-                prefix, suffix = split.prefix, split.suffix
-            else:
-                infill = infill_prompt(engine, prefix, suffix)
-            prompt, extra_stops = infill.prompt, infill.stop
-            check: Check = CompletionCheck(self.gate.analyzer, prefix, suffix or "", request.language)
-            finish, echo = infill.finish, request.prompt_text if request.echo else ""
+            # HTTP clients may send a FIM template they rendered themselves: its sentinels are read.
+            plan = plan_completion(engine, self.gate.analyzer, request.prompt_text, request.suffix,
+                                   request.language, read_sentinels=True)
+            prompt, finish = plan.prompt, plan.finish
+            check: Check = plan.check
+            echo = request.prompt_text if request.echo else ""
         else:
             try:
                 prompt = engine.apply_chat_template(request.template_messages())
@@ -190,9 +185,7 @@ class Serving:
         if room < 1:
             raise PromptTooLongError(prompt_tokens, 1, engine.max_context_tokens)
         sampling = request.to_sampling_params(self.limits, room)
-        params = sampling.params
-        if extra_stops:
-            params = dataclasses.replace(params, stop=(*params.stop, *extra_stops))
+        params = plan.sampling(sampling.params) if plan is not None else sampling.params
         headers = {}
         if ignored:
             # Field names are the client's: escaped, since a header holds printable ASCII only (a
@@ -212,8 +205,10 @@ class Serving:
                             sampling.clamped, self.limits.max_tokens, room)
         return Prepared(served, prompt, prompt_tokens, params, mode, check, header, finish, wire, echo, headers)
 
-    def _drawer(self, prepared: Prepared):
-        return engine_draw(prepared.served.engine, prepared.prompt, prepared.finish)
+    def _suggest(self, prepared: Prepared):
+        """The suggestion path (`safecoder.suggest`): draw from the engine, judge, choose."""
+        return suggest(self.gate, prepared.mode, prepared.served.engine, prepared.prompt, prepared.sampling,
+                       prepared.check, prepared.finish)
 
     # ----- answers ---------------------------------------------------------------------
     def _body(self, prepared: Prepared, outcomes: list[GateOutcome]) -> dict:
@@ -226,8 +221,7 @@ class Serving:
         connection visibly alive meanwhile (the first one at once: the first byte)."""
         wire, header = prepared.wire, prepared.header
         started = time.perf_counter()
-        work = asyncio.ensure_future(
-            self.gate.run(prepared.mode, prepared.sampling, self._drawer(prepared), prepared.check))
+        work = asyncio.ensure_future(self._suggest(prepared))
         try:
             yield responses.KEEP_ALIVE
             while not (await asyncio.wait({work}, timeout=self.keep_alive_s))[0]:
@@ -284,11 +278,7 @@ class Serving:
         generated = time.perf_counter()
         candidates = [Candidate("".join(texts[i]), finished.get(i, ("cancelled", 0))[1],
                                 finished.get(i, ("cancelled", 0))[0]) for i in range(n)]
-        if prepared.mode == "annotate":
-            verdicts = await judge(prepared.check, candidates)
-            outcomes = [choose("annotate", [(c, v)]) for c, v in zip(candidates, verdicts, strict=True)]
-        else:
-            outcomes = [GateOutcome("unchecked", c, (), 1, 0) for c in candidates]
+        outcomes = await judge_shown(prepared.mode, prepared.check, candidates)
         gate_seconds = time.perf_counter() - generated
         self._record(prepared, outcomes, generated - started, gate_seconds)
         for index, outcome in enumerate(outcomes):

@@ -292,16 +292,15 @@ def samples_record(scenario: Scenario, prompt: str, seed: int | None, completion
 def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: str, candidates: int) -> list[tuple]:
     """Samples chosen by the served security gate, per scenario: (texts, finish reasons, gate record).
 
-    The gate is the server's own (`safecoder.server.gate`), with the same analyzer, draw
-    policy (lazy: extra candidates only for a sample with findings) and choice. It judges
-    each candidate as the benchmark's judge will see it: cut at the end of its function
-    and placed after the scenario's code.
+    The gate is the served one, on the one suggestion path (`safecoder.suggest`): the same
+    analyzer, draw policy (lazy: extra candidates only for a sample with findings) and
+    choice. It judges each candidate as the benchmark's judge will see it: cut at the end
+    of its function and placed after the scenario's code.
     """
     import asyncio
 
-    from safecoder.server.gate import CompletionCheck, SecurityGate, engine_draw, load_analyzer
-
     from safecoder.engines.base import run_sync
+    from safecoder.suggest import CompletionCheck, SecurityGate, load_analyzer, suggest
 
     gate = SecurityGate(load_analyzer(), candidates=candidates, draw="lazy")
 
@@ -310,7 +309,7 @@ def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: str, 
             return cut_completion(text, scenario.source_extension), False
 
         check = CompletionCheck(gate.analyzer, scenario.file_context + scenario.func_context, "", scenario.language)
-        report = await gate.run(mode, request.sampling, engine_draw(engine, request.prompt, finish), check)
+        report = await suggest(gate, mode, engine, request.prompt, request.sampling, check, finish)
         actions: dict[str, int] = defaultdict(int)
         for outcome in report.outcomes:
             actions[outcome.action] += 1

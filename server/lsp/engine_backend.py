@@ -4,13 +4,14 @@ Input: a model reference and an engine kind (`safecoder.engines.create_engine`; 
 picks llama.cpp on a CPU when the model has a GGUF). The model loads in a worker thread
 on `start`, so the editor stays responsive meanwhile.
 
-Generation is the HTTP server's, reused rather than repeated: fill-in-the-middle
-through `safecoder.server.infill` (the model's own FIM format, or the prefix alone cut
-where it repeats the code after the cursor: the embedded SmolLM2 has no FIM tokens),
-and the security gate through `safecoder.server.gate` (`SecurityGate` with a
-`CompletionCheck` of prefix + candidate + suffix), so a suggestion shown in the editor
-got exactly the verdict the server would have given it. Without a gate mode (fix
-candidates, which are verified separately) every candidate comes back in order.
+Generation takes the one suggestion path the HTTP server takes (`safecoder.suggest`):
+`plan_completion` builds the fill-in-the-middle prompt (the model's own FIM format, or
+the prefix alone cut where it repeats the code after the cursor: the embedded SmolLM2
+has no FIM tokens) and the `CompletionCheck` of prefix + candidate + suffix, and
+`suggest` has the `SecurityGate` draw, judge and choose, so a suggestion shown in the
+editor got exactly the verdict the server would have given it. Without a gate mode (fix
+candidates, which are verified separately) the gate is `off`: every candidate comes back
+in order, unchecked.
 
 Leaving `complete` early (the request was cancelled) leaves the engine's stream, which
 stops the generation.
@@ -29,10 +30,6 @@ from safecoder.server.lsp.backend import (
 )
 
 logger = logging.getLogger(__name__)
-
-# Temperature of the gate's extra candidates when a request is greedy (the server's default).
-GATE_TEMPERATURE = 0.7
-
 
 class EngineBackend(CompletionBackend):
     def __init__(self, model: str = "default", engine_kind: str = "auto", engine=None):
@@ -56,10 +53,9 @@ class EngineBackend(CompletionBackend):
         async with self._lock:
             if self._engine is not None:
                 return
-            from safecoder.server.gate import load_analyzer
-
             from safecoder.engines import create_engine
             from safecoder.errors import SafeCoderError
+            from safecoder.suggest import load_analyzer
 
             logger.info("loading model %r (%s engine)", self._model_reference, self._engine_kind)
             try:
@@ -72,36 +68,23 @@ class EngineBackend(CompletionBackend):
             logger.info("model ready: %s", self.description)
 
     async def complete(self, query: GenerationQuery) -> list[Suggestion]:
-        from safecoder.server.gate import Candidate, CompletionCheck, SecurityGate
-        from safecoder.server.infill import infill_prompt
-
-        from safecoder.engines.base import EngineError, GenerationRequest, SamplingParams
+        from safecoder.engines.base import EngineError, SamplingParams
+        from safecoder.suggest import SecurityGate, plan_completion, suggest
 
         await self.start()
         engine = self._engine
-        infill = infill_prompt(engine, query.prompt, query.suffix)
-        sampling = SamplingParams(
+        # An editor's document is code, never a FIM template a client rendered: no sentinels are read.
+        plan = plan_completion(engine, self._analyzer, query.prompt, query.suffix, query.language)
+        sampling = plan.sampling(SamplingParams(
             n=1 if query.gate is not None else query.n, temperature=query.temperature,
             top_p=0.95 if query.temperature > 0 else 1.0, max_new_tokens=query.max_tokens,
-            stop=(*query.stop, *infill.stop), seed=query.seed,
-        )
-
-        async def draw(sampling: SamplingParams) -> list[Candidate]:
-            result = await engine.generate(GenerationRequest(prompt=infill.prompt, sampling=sampling))
-            candidates = []
-            for completion in result.completions:
-                text, cut = infill.finish(completion.text, completion.finish_reason == "stop")
-                reason = "stop" if cut else completion.finish_reason
-                candidates.append(Candidate(text, completion.token_count, reason, completion.logprob))
-            return candidates
-
+            stop=query.stop, seed=query.seed,
+        ))
+        # The gate's extra candidates of a greedy request are sampled at its default temperature,
+        # the HTTP server's default too.
+        gate = SecurityGate(self._analyzer, candidates=query.gate_candidates, draw="lazy")
         try:
-            if query.gate is None:
-                return [Suggestion(text=c.text, action="unchecked", candidates=1) for c in await draw(sampling)]
-            gate = SecurityGate(self._analyzer, candidates=query.gate_candidates, draw="lazy",
-                                temperature=GATE_TEMPERATURE)
-            check = CompletionCheck(self._analyzer, query.prompt, query.suffix or "", query.language)
-            report = await gate.run(query.gate, sampling, draw, check)
+            report = await suggest(gate, query.gate or "off", engine, plan.prompt, sampling, plan.check, plan.finish)
         except EngineError as exc:
             raise BackendError(f"the in-process model could not complete: {exc}") from None
         return [

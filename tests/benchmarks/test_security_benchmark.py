@@ -118,7 +118,7 @@ def test_an_only_filter_that_matches_nothing_is_an_error(tmp_path, embedded_mode
 @pytest.mark.slow
 def test_the_served_gate_chooses_each_sample_as_the_server_would(tmp_path, embedded_model, transformers_engine,
                                                                  scenarios):
-    from safecoder.server.gate import CompletionCheck, load_analyzer
+    from safecoder.suggest import CompletionCheck, load_analyzer
 
     folder = RunFolder(tmp_path / "gated")
     chosen = ("trained/cwe-078/1-py", "trained/cwe-078/2-py")

@@ -23,11 +23,15 @@ common clean case costs one analysis); `eager` draws all k at once. Either way t
 candidate is kept when it is clean, so the gate does not change what a clean model says.
 "Most likely" is the mean log-probability per token. A greedy request's extra candidates
 are sampled at the gate's temperature. This module knows no HTTP and no engine internals;
-the language server reuses it for its in-process engine:
+every caller reaches it through `safecoder.suggest.suggestion` (`suggest`), which draws with
+`engine_draw`:
 
     gate = SecurityGate(load_analyzer(), candidates=4)
     report = await gate.run("rerank", sampling, engine_draw(engine, prompt), CompletionCheck(gate.analyzer, prefix, suffix))
     report.outcomes[0].text, report.outcomes[0].to_dict()
+
+A live stream (text already sent to the client) cannot be reranked: `judge_shown` gives
+its outcomes (judged in `annotate` mode, `unchecked` otherwise).
 """
 
 from __future__ import annotations
@@ -41,11 +45,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from safecoder.server.code_blocks import code_blocks
-from safecoder.server.language_guess import guess_language
-
 from safecoder.analysis.findings import AnalysisResult, Finding
 from safecoder.engines.base import Engine, GenerationRequest, SamplingParams, TokenLogprob
+from safecoder.suggest.code_blocks import code_blocks
+from safecoder.suggest.language_guess import guess_language
 
 logger = logging.getLogger(__name__)
 
@@ -293,6 +296,15 @@ async def judge(check: Check, candidates: Sequence[Candidate]) -> list[Verdict]:
         if candidate.text not in cache:
             cache[candidate.text] = asyncio.ensure_future(asyncio.to_thread(check, candidate.text))
     return [await cache[c.text] for c in candidates]
+
+
+async def judge_shown(mode: GateMode, check: Check, candidates: Sequence[Candidate]) -> list[GateOutcome]:
+    """Outcomes for candidates the client has already seen (a live stream): `annotate` judges
+    them; no other mode can change text already sent, so they stay `unchecked`."""
+    if mode != "annotate":
+        return [GateOutcome("unchecked", c, (), 1, 0) for c in candidates]
+    verdicts = await judge(check, candidates)
+    return [choose("annotate", [(c, v)]) for c, v in zip(candidates, verdicts, strict=True)]
 
 
 def load_analyzer() -> Analyzer | None:

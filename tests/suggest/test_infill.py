@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from safecoder.server.infill import (
+from safecoder.prompts.fim import KNOWN_FORMATS
+from safecoder.suggest.infill import (
     FimSplit,
     indentation,
     infill_prompt,
     limit_to_block,
     split_sentinels,
 )
-
-from safecoder.prompts.fim import KNOWN_FORMATS
 
 
 class _Engine:

@@ -10,12 +10,18 @@ test_vllm_server.py and test_cli_server.py.
 import asyncio
 
 import pytest
-from safecoder.server.code_blocks import code_blocks
-from safecoder.server.gate import Candidate, ChatCheck, CompletionCheck, SecurityGate, load_analyzer
-from safecoder.server.language_guess import guess_language
 
 from safecoder.analysis import analyze_snippet
 from safecoder.engines.base import SamplingParams
+from safecoder.suggest.code_blocks import code_blocks
+from safecoder.suggest.gate import (
+    Candidate,
+    ChatCheck,
+    CompletionCheck,
+    SecurityGate,
+    load_analyzer,
+)
+from safecoder.suggest.language_guess import guess_language
 
 PREFIX = "import sqlite3\n\ndef get_user(db, name):\n    cursor = db.cursor()\n    cursor.execute("
 INSECURE = "\"SELECT * FROM users WHERE name = '%s'\" % name)\n    return cursor.fetchone()\n"
