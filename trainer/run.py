@@ -1,11 +1,14 @@
 """One training run from a `SafeCoderConfig` to a registered candidate.
 
-Steps: check the run folder (refuse to overwrite; find the checkpoint to resume), resolve
-and load the model (LoRA added, continued or merged as the config and the model say),
-build the training data, train with `SafeCoderTrainer`, evaluate on the validation
-split, save the final weights or adapter, write the run's provenance, and register the
-result as `candidate` (unless --no_register). Under `accelerate launch` every process
-runs this function; only the main process writes files and registers.
+Steps: check the run folder (refuse to overwrite; find the last complete checkpoint to
+resume, removing torn ones), resolve and load the model (LoRA added, continued or merged
+as the config and the model say), build the training data, train with
+`SafeCoderTrainer`, evaluate on the validation split, save the final weights or adapter,
+write the run's provenance, and register the result as `candidate` (unless
+--no_register). A full disk while training or saving stops the run with an error naming
+the folder and the checkpoint still intact (`RunFolder.guard_disk_space`). Under
+`accelerate launch` every process runs this function; only the main process writes
+files and registers.
 
 Not here: parsing options (`safecoder.trainer.safecoder_config`), the losses.
 """
@@ -76,14 +79,15 @@ def run_training(config: SafeCoderConfig) -> RunResult:
     effective = config.to_dict()
     if main_process:
         folder.write_start(effective, resolved.describe(), data.report, resume)
-    train_output = trainer.train(resume_from_checkpoint=resume)
-    evaluation = trainer.evaluate() if data.validation else {}
+    with folder.guard_disk_space():
+        train_output = trainer.train(resume_from_checkpoint=resume)
+        evaluation = trainer.evaluate() if data.validation else {}
 
-    if main_process:
-        folder.clear_staging()
-    trainer.accelerator.wait_for_everyone()
-    trainer.save_model(str(folder.staging_dir()))
-    trainer.accelerator.wait_for_everyone()
+        if main_process:
+            folder.clear_staging()
+        trainer.accelerator.wait_for_everyone()
+        trainer.save_model(str(folder.staging_dir()))
+        trainer.accelerator.wait_for_everyone()
     metrics = {
         "train": train_output.metrics,
         "validation": evaluation,
@@ -103,7 +107,8 @@ def run_training(config: SafeCoderConfig) -> RunResult:
         }}
         if adapter:
             files["safecoder-base.json"] = {"base_model": lineage.weights_base}
-        folder.publish_final(files)
+        with folder.guard_disk_space():
+            folder.publish_final(files)
         folder.write_metrics(metrics)
         if config.register:
             manifest = register_run(
