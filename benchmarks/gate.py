@@ -187,9 +187,10 @@ def measure(version: str, suite: SuiteConfig, *, allow_running: bool, engine: st
     from safecoder.benchmarks.context import RunContext
     from safecoder.benchmarks.run_folder import RunFolder
     from safecoder.benchmarks.suite import run_suite
+    from safecoder.models.reference import resolve_registered
 
     logger.info("%s: running %s", manifest.version, ", ".join(missing))
-    model = registry.resolve_model(manifest.version)
+    model = resolve_registered(registry, manifest.version)
     context = RunContext(model=model, folder=RunFolder.for_model(model, run_dir), engine_kind=engine,
                          allow_code_execution=allow_code_execution, progress=progress)
     partial = SuiteConfig(benchmarks=tuple(missing), security=suite.security, functional=suite.functional,

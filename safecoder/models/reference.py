@@ -6,7 +6,9 @@ A reference is one of, tried in this order:
   Instruct, or what `SAFECODER_DEFAULT_MODEL` names);
 - a local path: a folder of transformers weights (`config.json`), a PEFT adapter folder
   (`adapter_config.json`, whose base is resolved in turn), or a `.gguf` file;
-- a registry alias (`production`, `candidate`, ...) or version (`v0003`);
+- a registry alias (`production`, `candidate`, ...) or version (`v0003`): the registry
+  hands over the manifest and the version's folder, `resolve_registered` builds the model
+  (resolution is one-way: the registry knows nothing of `ResolvedModel`);
 - a hub id (`org/name`), only where a network exists; offline, the error says how to
   bring the weights in.
 
@@ -25,10 +27,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from safecoder.errors import SafeCoderError
 from safecoder.models import gguf_checkpoint, packaged
+
+if TYPE_CHECKING:
+    from safecoder.registry import Registry
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -110,7 +115,7 @@ def resolve(reference: str) -> ResolvedModel:
 
     registry = Registry()
     if registry.knows(reference):
-        return registry.resolve_model(reference)
+        return resolve_registered(registry, reference)
     if _HUB_ID.match(reference):
         return _resolve_hub(reference)
     raise ModelNotFoundError(
@@ -118,6 +123,31 @@ def resolve(reference: str) -> ResolvedModel:
         f"not an existing path, not a registry version "
         f"or alias (known: {', '.join(registry.known_references()) or 'none'}), and not a hub id"
     )
+
+
+def resolve_registered(registry: Registry, reference: str) -> ResolvedModel:
+    """The model of a registry version or alias, from its manifest and its version folder."""
+    from safecoder.registry.store import packaged_base
+
+    manifest = registry.get(reference)
+    folder = registry.version_dir(manifest.version)
+    name = f"safecoder-{manifest.version}"
+    gguf = folder / manifest.gguf[-1]["file"] if manifest.gguf else None
+    if manifest.kind == "embedded":
+        model = resolve(packaged_base(manifest.base_model))
+        return ResolvedModel(reference, "registry", name, weights=model.weights, gguf=gguf or model.gguf,
+                             registry_version=manifest.version, packaged=model.packaged,
+                             gguf_sha256=None if gguf else model.gguf_sha256)
+    if manifest.kind == "adapter":
+        base = resolve(packaged_base(manifest.base_model))
+        return ResolvedModel(reference, "registry", name, weights=base.require_weights(),
+                             adapter=folder / manifest.adapter, base_gguf=base.gguf, packaged=base.packaged,
+                             gguf=gguf, registry_version=manifest.version)
+    if manifest.kind == "gguf":
+        return ResolvedModel(reference, "registry", name, gguf=gguf, registry_version=manifest.version)
+    resolved = resolve_path(folder / manifest.weights, reference, kind="registry",
+                            registry_version=manifest.version, name=name)
+    return dataclasses.replace(resolved, gguf=gguf or resolved.gguf)
 
 
 def resolve_packaged(model: packaged.PackagedModel, reference: str | None = None) -> ResolvedModel:

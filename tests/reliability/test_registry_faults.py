@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from safecoder.models.reference import resolve_registered
 from safecoder.registry import Registry
 from safecoder.registry.manifest import MANIFEST_FILE
 from safecoder.registry.store import RegistryError
@@ -39,7 +40,7 @@ def test_a_torn_manifest_is_a_clear_error_naming_the_file(registry: Registry, to
         registry.get("candidate")
     assert str(path) in str(caught.value) and "corrupt" in str(caught.value)
     with pytest.raises(RegistryError, match=r"manifest\.json is corrupt"):
-        registry.resolve_model("v0001")
+        resolve_registered(registry, "v0001")
 
 
 def test_a_torn_alias_file_is_a_clear_error_naming_the_file(registry: Registry) -> None:

@@ -21,10 +21,10 @@ def logged_steps(result):
 
 
 def test_localized_dpo_on_a_lora_adapter(tmp_path, monkeypatch, short_pairs, short_instructions, embedded_model):
-    from safecoder.trainer.run import run_training
-
     from safecoder.models import resolve
     from safecoder.models.loading import load_for_generation
+    from safecoder.models.reference import resolve_registered
+    from safecoder.trainer.run import run_training
 
     monkeypatch.setenv("SAFECODER_REGISTRY", str(tmp_path / "registry"))
     # One batch holds the whole data set (two pairs, two standard samples): two steps over it.
@@ -49,7 +49,7 @@ def test_localized_dpo_on_a_lora_adapter(tmp_path, monkeypatch, short_pairs, sho
     assert resolved.is_adapter and resolved.weights == embedded_model.weights
     manifest = Registry().get("candidate")
     assert (manifest.kind, manifest.base_model, manifest.extra["objective"]) == ("adapter", "smollm2-135m", "dpo")
-    tuned, tokenizer = load_for_generation(Registry().resolve_model("candidate"))
+    tuned, tokenizer = load_for_generation(resolve_registered(Registry(), "candidate"))
     base, _ = load_for_generation(embedded_model)
     ids = tokenizer("def read(path):", return_tensors="pt")["input_ids"]
     with torch.no_grad():
