@@ -32,6 +32,11 @@ COMMAND_MODULES = (
 )
 
 
+# Commands known under a second name. `registry promote` is `promote`, the promotion gate
+# (benchmarks stage): one path moves `production`, and the registry imports no stage.
+COMMAND_ALIASES = {("registry", "promote"): ("promote",)}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="safecoder",
@@ -69,9 +74,24 @@ def _stderr_console():
     return Console(stderr=True)
 
 
+def expand_aliases(argv: list[str]) -> list[str]:
+    """`argv` with a command alias (`COMMAND_ALIASES`) replaced by the command it names.
+
+    The command is the first word that is not a global option (none of which takes a value).
+    """
+    for index, word in enumerate(argv):
+        if word.startswith("-"):
+            continue
+        for alias, command in COMMAND_ALIASES.items():
+            if tuple(argv[index:index + len(alias)]) == alias:
+                return [*argv[:index], *command, *argv[index + len(alias):]]
+        break
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(expand_aliases(list(sys.argv[1:] if argv is None else argv)))
     configure_logging(args.verbose)
     try:
         return int(args.handler(args) or 0)

@@ -1,4 +1,11 @@
-"""`safecoder registry ...`: list, inspect, register, alias, promote and roll back versions."""
+"""`safecoder registry ...`: list, inspect, register, alias, promote and roll back versions.
+
+`production` has one way in: the promotion gate. `safecoder registry promote` is
+`safecoder promote` under a second name (the top-level CLI maps it, since the gate
+belongs to the benchmarks stage, which the registry does not import); `alias` and
+`register --alias` refuse `production`. Every move of `production` is in `history`,
+with its reason and the gate's decision.
+"""
 
 from __future__ import annotations
 
@@ -41,14 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     alias.add_argument("--reason", default="")
     alias.set_defaults(handler=_alias)
 
+    # Listed for `safecoder registry --help`; `safecoder.cli.main` runs `registry promote ...`
+    # as `promote ...`, so this parser never parses arguments itself.
     promote = commands.add_parser(
-        "promote", help="point `production` at a version without running the benchmarks",
-        description="Moves the `production` alias directly. `safecoder promote` runs the benchmark "
-        "gate first; use this command when that decision was made elsewhere, and say why.",
+        "promote", add_help=False,
+        help="move `production` through the promotion gate: the same command as `safecoder promote` "
+             "(VERSION [--force --reason TEXT]; see `safecoder promote --help`)",
     )
-    promote.add_argument("reference")
-    promote.add_argument("--reason", required=True, help="why this version goes to production (recorded)")
-    promote.set_defaults(handler=_promote)
+    promote.set_defaults(handler=_promote_elsewhere)
 
     rollback = commands.add_parser("rollback", help="return an alias to its previous version")
     rollback.add_argument("alias", nargs="?", default="production")
@@ -105,6 +112,7 @@ def _register(args: argparse.Namespace) -> int:
     from safecoder.config import load_yaml
     from safecoder.errors import SafeCoderError
     from safecoder.hashing import sha256_tree
+    from safecoder.registry.store import check_settable
 
     data = {}
     for item in args.data:
@@ -114,6 +122,8 @@ def _register(args: argparse.Namespace) -> int:
         data[name] = sha256_tree(path)
     config = load_yaml(args.config) if args.config else {}
     aliases = args.alias if args.alias is not None else ["candidate"]
+    for alias in aliases:
+        check_settable(alias)
     registry = _registry()
     from safecoder.models import packaged
 
@@ -149,10 +159,11 @@ def _alias(args: argparse.Namespace) -> int:
     return 0
 
 
-def _promote(args: argparse.Namespace) -> int:
-    version = _registry().promote(args.reference, reason=args.reason, evidence={"gate": "skipped (registry promote)"})
-    print(f"production -> {version}")
-    return 0
+def _promote_elsewhere(args: argparse.Namespace) -> int:
+    from safecoder.errors import SafeCoderError
+
+    raise SafeCoderError("production moves through the promotion gate: run `safecoder promote VERSION` "
+                         "(or add `--force --reason TEXT`)")
 
 
 def _rollback(args: argparse.Namespace) -> int:
@@ -166,9 +177,19 @@ def _history(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title="Alias history")
-    for column in ("time", "alias", "action", "from", "to", "reason"):
+    for column in ("time", "alias", "action", "from", "to", "gate", "reason"):
         table.add_column(column)
     for event in _registry().history(args.alias):
-        table.add_row(event["time"], event["alias"], event["action"], event.get("from") or "-", event["to"], event.get("reason", ""))
+        table.add_row(event["time"], event["alias"], event["action"], event.get("from") or "-", event["to"],
+                      _gate_outcome(event.get("decision")), event.get("reason", ""))
     Console().print(table)
     return 0
+
+
+def _gate_outcome(decision: dict | None) -> str:
+    """The promotion gate's verdict recorded with an alias change, in a word."""
+    if not decision:
+        return "-"
+    if decision.get("forced"):
+        return "forced"
+    return "passed" if decision.get("passed") else "-"

@@ -12,12 +12,18 @@ replaced whole. All read-modify-write sequences hold an inter-process file lock,
 processes registering or promoting at once both succeed, in some order. Staging folders
 left by a killed process are removed by the next writer, once their process is gone.
 
+`production` moves only by `promote`, which records its decision (the reason and the
+promotion gate's evidence) in the alias history and the version's manifest, and by
+`rollback`; `set_alias` refuses it. The gate that decides is `safecoder promote` (the
+benchmarks stage); `safecoder registry promote` is the same command.
+
 Not a blob store: weights are files on the local disk (or a shared file system that
 supports rename and locks).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -43,6 +49,7 @@ logger = logging.getLogger(__name__)
 VERSION_PATTERN = re.compile(r"^v(\d{4,})$")
 ALIAS_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 STANDARD_ALIASES = ("candidate", "production")
+PRODUCTION = "production"
 
 
 class RegistryError(SafeCoderError):
@@ -107,6 +114,30 @@ class Registry:
         known = ", ".join(sorted(aliases)) or "none set"
         raise RegistryError(f"{reference!r} is neither a version (like v0001) nor an alias (set: {known})")
 
+    def resolve_model(self, reference: str):
+        """The `ResolvedModel` for a version or alias."""
+        from safecoder.models.reference import ResolvedModel, resolve, resolve_path
+
+        manifest = self.get(reference)
+        folder = self.version_dir(manifest.version)
+        name = f"safecoder-{manifest.version}"
+        gguf = folder / manifest.gguf[-1]["file"] if manifest.gguf else None
+        if manifest.kind == "embedded":
+            model = resolve(packaged_base(manifest.base_model))
+            return ResolvedModel(reference, "registry", name, weights=model.weights, gguf=gguf or model.gguf,
+                                 registry_version=manifest.version, packaged=model.packaged,
+                                 gguf_sha256=None if gguf else model.gguf_sha256)
+        if manifest.kind == "adapter":
+            base = resolve(packaged_base(manifest.base_model))
+            return ResolvedModel(reference, "registry", name, weights=base.require_weights(),
+                                 adapter=folder / manifest.adapter, base_gguf=base.gguf, packaged=base.packaged,
+                                 gguf=gguf, registry_version=manifest.version)
+        if manifest.kind == "gguf":
+            return ResolvedModel(reference, "registry", name, gguf=gguf, registry_version=manifest.version)
+        resolved = resolve_path(folder / manifest.weights, reference, kind="registry",
+                                registry_version=manifest.version, name=name)
+        return dataclasses.replace(resolved, gguf=gguf or resolved.gguf)
+
     # ----- writing -------------------------------------------------------------------
     def register(
         self,
@@ -168,17 +199,21 @@ class Registry:
         return manifest
 
     def set_alias(self, alias: str, reference: str, reason: str = "") -> str:
+        check_settable(alias)
         with self._locked():
             version = self.version_of(reference)
             self._set_alias_locked(alias, version, action="alias", reason=reason)
         return version
 
     def promote(self, reference: str, reason: str = "", evidence: dict[str, Any] | None = None) -> str:
-        """Point `production` at a version and record why (with the gate's evidence, if any)."""
+        """Point `production` at a version and record the decision: the reason and the gate's
+        evidence, in the alias history and in the version's promotions."""
+        if not reason.strip():
+            raise RegistryError("a promotion needs a reason: it is recorded with the decision in the alias history")
         with self._locked():
             version = self.version_of(reference)
-            previous = self._read_alias_state()["aliases"].get("production")
-            self._set_alias_locked("production", version, action="promote", reason=reason)
+            previous = self._read_alias_state()["aliases"].get(PRODUCTION)
+            self._set_alias_locked(PRODUCTION, version, action="promote", reason=reason, decision=evidence or {})
             record = {
                 "time": _now(), "from": previous, "to": version, "reason": reason,
                 "evidence": evidence or {},
@@ -286,7 +321,8 @@ class Registry:
     def _write_alias_state(self, state: dict[str, Any]) -> None:
         write_json(self.aliases_file, state)
 
-    def _set_alias_locked(self, alias: str, version: str, action: str, reason: str) -> None:
+    def _set_alias_locked(self, alias: str, version: str, action: str, reason: str,
+                          decision: dict[str, Any] | None = None) -> None:
         if not ALIAS_PATTERN.match(alias) or VERSION_PATTERN.match(alias):
             raise RegistryError(f"invalid alias {alias!r}: use lower-case letters, digits, '-' or '_', not a version id")
         state = self._read_alias_state()
@@ -296,8 +332,10 @@ class Registry:
         if current is not None:
             state["stacks"].setdefault(alias, []).append(current)
         state["aliases"][alias] = version
-        state["history"].append({"time": _now(), "alias": alias, "action": action,
-                                 "from": current, "to": version, "reason": reason})
+        event = {"time": _now(), "alias": alias, "action": action, "from": current, "to": version, "reason": reason}
+        if decision is not None:
+            event["decision"] = decision
+        state["history"].append(event)
         self._write_alias_state(state)
 
     def _update_manifest_locked(self, version: str, change: Callable[[Manifest], None]) -> Manifest:
@@ -305,6 +343,14 @@ class Registry:
         change(manifest)
         write_json(self.version_dir(version) / MANIFEST_FILE, manifest.to_dict())
         return manifest
+
+
+def check_settable(alias: str) -> None:
+    """Refuse `production` as an alias to set by hand: it moves only by `promote` and `rollback`."""
+    if alias == PRODUCTION:
+        raise RegistryError("`production` moves only through the promotion gate, which records its decision: "
+                            "run `safecoder promote VERSION` (or add `--force --reason TEXT`); "
+                            "`safecoder registry rollback` undoes a promotion")
 
 
 def _ordinary_modes(folder: Path) -> None:

@@ -74,8 +74,10 @@ def test_registry_cli_round_trip(tmp_path, registry_root):
         return done.stdout
 
     assert "registered v0001 (full)" in cli("register", str(weights), "--data", f"pairs={data_file}")
-    assert "registered v0002 (embedded)" in cli("register", "default", "--alias", "production")
-    cli("promote", "v0001", "--reason", "manual")
+    assert "registered v0002 (embedded)" in cli("register", "default")
+    # `production` moves through the promotion gate; forced, it runs no benchmark.
+    cli("promote", "v0002", "--force", "--reason", "first production version", "--no-progress")
+    cli("promote", "v0001", "--force", "--reason", "manual", "--no-progress")
     assert "production -> v0002 (rolled back)" in cli("rollback")
     listing = cli("list", "--format", "json")
     assert '"version": "v0001"' in listing and '"candidate"' in listing
