@@ -7,13 +7,17 @@
     safecoder bench cyberseceval --model REF [--set frr instruct autocomplete] [--languages ...] [--limit N]
     safecoder bench repair     --model REF [--limit N] [--hints none cwe line] [--k K]
     safecoder bench classify   --model REF [--limit N]
+    safecoder bench NAME       --model REF [...]  (any benchmark of the catalog, plug-ins included)
     safecoder bench all        --model REF [--config suite.yaml] [--n N] [--scenarios DIR] [--limit N]
+    safecoder bench list                   (every benchmark: version, gate rule, where it was found)
     safecoder bench compare A B            (run folders, result files, or registry versions)
     safecoder bench matrix --config M.yaml (models x gate off/on, one report and plot)
     safecoder bench report RUN             (rewrite report.md and the plots of a run folder)
     safecoder promote VERSION [--force --reason TEXT] [--pass1-tolerance 2]
 
-Registering is cheap (no torch, no model); handlers import what they need.
+The benchmark commands come from the catalog (`safecoder.benchmarks.catalog`): each
+benchmark's flags are its config's fields, its help its declared line. Registering is
+cheap (configs only: no torch, no model); handlers import what they need.
 """
 
 from __future__ import annotations
@@ -26,53 +30,32 @@ ENGINE_CHOICES = ("auto", "transformers", "vllm", "llama")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
-    from safecoder.benchmarks.classify.config import ClassifyConfig
-    from safecoder.benchmarks.cyberseceval.config import SETS, CyberSecEvalConfig
-    from safecoder.benchmarks.functional.config import FunctionalConfig
-    from safecoder.benchmarks.knowledge.config import KnowledgeConfig
-    from safecoder.benchmarks.repair.config import RepairConfig
-    from safecoder.benchmarks.security.config import SecurityConfig
+    from safecoder.benchmarks import catalog
 
-    from safecoder.config import add_arguments
-
+    benchmarks = catalog.benchmarks()
     bench = subparsers.add_parser(
-        "bench", help="security, functional, answer-rate and knowledge benchmarks; compare runs",
+        "bench", help="security, functional, answer-rate, knowledge and plug-in benchmarks; compare runs",
         description="Measure a model: security over the paper's scenarios (secure rate, strict rate, "
-        "secure-pass), pass@k on HumanEval and MBPP, the answer rate on benign prompts, MMLU and TruthfulQA. Results go to a run folder "
+        "secure-pass), pass@k on HumanEval and MBPP, the answer rate on benign prompts, MMLU and TruthfulQA, and "
+        "any benchmark plug-in on SAFECODER_BENCHMARK_PATH (`safecoder bench list`). Results go to a run folder "
         "(default under SAFECODER_HOME/bench) and resume when rerun. See docs/benchmarks.md.")
     commands = bench.add_subparsers(dest="bench_command", metavar="BENCHMARK", required=True)
-    helps = {
-        "security": "secure rate per scenario and split (paper and strict), unparseable share, secure-pass",
-        "functional": "pass@1 and pass@10 on HumanEval and MBPP (runs generated code: needs "
-                      "--allow-code-execution)",
-        "knowledge": "MMLU and TruthfulQA (mc1) accuracy, 5-shot, by log-likelihood",
-        "answer-rate": "answer rate on benign prompts: HumanEval problems asked in chat, answered only with code "
-                       "and no refusal",
-        "cyberseceval": "CyberSecEval: false refusals (frr) and insecure code (instruct, autocomplete; judged by "
-                        "CodeShield's Insecure Code Detector and the project's analyzers)",
-        "repair": "repair of the shared pairs' vulnerable functions (no hint, CWE named, CWE and line named): "
-                  "fixed, still correct, fixed-and-correct, similarity to the real fix; single draw vs the "
-                  "verified-fix loop",
-        "classify": "name the CWE of a function (or none), vulnerable and secure versions of the shared pairs: "
-                    "accuracy and confusion, the analyzer's beside the model's",
-    }
-    for name, config_class in (("security", SecurityConfig), ("functional", FunctionalConfig),
-                               ("answer-rate", AnswerRateConfig), ("cyberseceval", CyberSecEvalConfig),
-                               ("repair", RepairConfig), ("classify", ClassifyConfig),
-                               ("knowledge", KnowledgeConfig)):
-        command = commands.add_parser(name, help=helps[name], description=helps[name])
+    for benchmark in benchmarks:
+        command = commands.add_parser(benchmark.name, help=benchmark.help, description=benchmark.help)
         _add_run_options(command)
-        add_arguments(command, config_class)
-        if name == "cyberseceval":
-            command.add_argument("--set", dest="sets", nargs="+", choices=SETS, default=argparse.SUPPRESS,
-                                 help="the sets to run: frr (false refusals), instruct, autocomplete (default: frr)")
-        command.set_defaults(handler=_run_one, benchmark=name)
+        benchmark.add_arguments(command)
+        command.set_defaults(handler=_run_one, benchmark=benchmark.name)
 
-    everything = commands.add_parser("all", help="every benchmark, one report",
-                                     description="Run the suite. --config takes a YAML file with optional "
-                                     "sections security:, functional:, answer-rate:, knowledge: (each with that "
-                                     "benchmark's options) and benchmarks: [names].")
+    listing = commands.add_parser("list", help="every benchmark the suite knows (built-in and plug-ins)")
+    listing.set_defaults(handler=_list)
+
+    defaults = [b.name for b in benchmarks if b.default]
+    everything = commands.add_parser(
+        "all", help="every benchmark, one report",
+        description="Run the suite. --config takes a YAML file with optional sections "
+        f"{', '.join(b.name + ':' for b in benchmarks)} (each with that benchmark's options) and benchmarks: "
+        f"[names] (default: {', '.join(defaults)}). Benchmarks: "
+        + "; ".join(f"{b.name} ({b.version}): {b.help}" for b in benchmarks) + ".")
     _add_run_options(everything)
     _add_suite_options(everything)
     everything.set_defaults(handler=_run_all)
@@ -127,22 +110,25 @@ def _add_suite_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _register_promote(subparsers: argparse._SubParsersAction) -> None:
+    from safecoder.benchmarks import catalog
+    from safecoder.config import add_arguments
+
+    gated = catalog.gated()
     promote = subparsers.add_parser(
         "promote", help="run the benchmark gate and move `production` to VERSION if it is not worse",
         description="Measures VERSION and the current production version (reusing recorded evaluations with "
-        "the same benchmark versions and settings), then promotes only if security is not lower, pass@1 "
-        "fell by at most the tolerance on each dataset, and the answer rate on benign prompts is at least "
-        "the given share of production's. Every scenario whose security fell is listed. The "
-        "decision and its evidence are recorded in the manifest. Undo with `safecoder registry rollback`.")
+        "the same benchmark versions and settings) on the gated benchmarks "
+        f"({', '.join(b.name for b in gated)}), then promotes only if every check passes: security is not lower, "
+        "pass@1 fell by at most the tolerance on each dataset, the answer rate on benign prompts is at least "
+        "the given share of production's, and a plug-in's own thresholds hold. Every scenario whose security fell "
+        "is listed. The decision and its evidence are recorded in the manifest. Undo with "
+        "`safecoder registry rollback`.")
     promote.add_argument("version", help="the candidate: a registry version or alias")
     promote.add_argument("--force", action="store_true", help="promote even if the gate refuses (needs --reason)")
     promote.add_argument("--reason", default="", help="why (required with --force; recorded)")
-    promote.add_argument("--pass1-tolerance", type=float, default=2.0, help="largest allowed pass@1 drop, in points")
-    promote.add_argument("--security-tolerance", type=float, default=0.0,
-                         help="largest allowed security drop, in points (default 0: not lower)")
-    promote.add_argument("--security-metric", choices=["paper", "strict"], default="paper")
-    promote.add_argument("--answer-rate-share", type=float, default=0.95,
-                         help="smallest answer rate on benign prompts, as a share of production's (default 0.95)")
+    for benchmark in gated:  # --security-tolerance, --security-metric, --pass1-tolerance, --answer-rate-share, ...
+        add_arguments(promote.add_argument_group(f"{benchmark.name} gate"), benchmark.gate_options,
+                      with_config_file=False)
     promote.add_argument("--engine", choices=ENGINE_CHOICES, default="auto")
     promote.add_argument("--allow-code-execution", action="store_true",
                          help="allow running generated code (needed to measure pass@1)")
@@ -158,7 +144,6 @@ def _register_promote(subparsers: argparse._SubParsersAction) -> None:
 def _context(args: argparse.Namespace):
     from safecoder.benchmarks.context import RunContext
     from safecoder.benchmarks.run_folder import RunFolder
-
     from safecoder.models import resolve
 
     model = resolve(args.model)
@@ -167,19 +152,17 @@ def _context(args: argparse.Namespace):
 
 
 def _run_one(args: argparse.Namespace) -> int:
-    from safecoder.benchmarks.suite import CONFIG_CLASSES, SuiteConfig, attribute, run_suite
-
+    from safecoder.benchmarks import catalog
+    from safecoder.benchmarks.suite import SuiteConfig, run_suite
     from safecoder.config import build
 
-    config = build(CONFIG_CLASSES[args.benchmark], args)
-    if args.benchmark == "functional":
-        from safecoder.benchmarks.sandbox import require_code_execution_allowed
-
-        require_code_execution_allowed(args.allow_code_execution, "the functional benchmark (pass@k)")
-    suite = SuiteConfig(benchmarks=(args.benchmark,), **{attribute(args.benchmark): config})
+    benchmark = catalog.get(args.benchmark)
+    config = build(benchmark.config_class, args)
+    _require_code_execution([benchmark.name], args.allow_code_execution)
+    suite = SuiteConfig(benchmarks=(benchmark.name,), sections={benchmark.name: config})
     context = _context(args)
     result = run_suite(suite, context, record=not args.no_record)
-    _print_result(result, context.folder.root, (args.benchmark,))
+    _print_result(result, context.folder.root, (benchmark.name,))
     return 0
 
 
@@ -187,35 +170,50 @@ def _run_all(args: argparse.Namespace) -> int:
     from safecoder.benchmarks.suite import load_suite_config, run_suite
 
     suite = load_suite_config(args.config, n=args.n, scenarios=args.scenarios, limit=args.limit)
-    if "functional" in suite.benchmarks:
-        from safecoder.benchmarks.sandbox import require_code_execution_allowed
-
-        require_code_execution_allowed(args.allow_code_execution, "the functional benchmark (pass@k)")
+    _require_code_execution(suite.benchmarks, args.allow_code_execution)
     context = _context(args)
     result = run_suite(suite, context, record=not args.no_record)
     _print_result(result, context.folder.root, suite.benchmarks)
     return 0
 
 
+def _require_code_execution(names, allowed: bool) -> None:
+    """Refuse to start a benchmark that runs generated code without the explicit opt-in."""
+    from safecoder.benchmarks import catalog
+    from safecoder.benchmarks.sandbox import require_code_execution_allowed
+
+    for name in names:
+        if catalog.get(name).needs_code_execution:
+            purpose = "the functional benchmark (pass@k)" if name == "functional" else f"the {name} benchmark"
+            require_code_execution_allowed(allowed, purpose)
+
+
 def _print_result(result: dict, folder: Path, benchmarks) -> None:
-    from safecoder.benchmarks.reports import markdown
+    from safecoder.benchmarks import catalog
 
     sections = result["benchmarks"]
-    if "security" in benchmarks and "security" in sections:
-        print("Security\n" + markdown.security_summary(sections["security"]) + "\n")
-    if "functional" in benchmarks and "functional" in sections:
-        print("Functional correctness\n" + markdown.functional_summary(sections["functional"]) + "\n")
-    if "answer-rate" in benchmarks and "answer-rate" in sections:
-        print("Answer rate on benign prompts\n" + markdown.answer_rate_summary(sections["answer-rate"]) + "\n")
-    if "cyberseceval" in benchmarks and "cyberseceval" in sections:
-        print("CyberSecEval\n" + markdown.cyberseceval_summary(sections["cyberseceval"]) + "\n")
-    if "repair" in benchmarks and "repair" in sections:
-        print("Repair\n" + markdown.repair_summary(sections["repair"]) + "\n")
-    if "classify" in benchmarks and "classify" in sections:
-        print("Classification\n" + markdown.classify_summary(sections["classify"]) + "\n")
-    if "knowledge" in benchmarks and "knowledge" in sections:
-        print("Knowledge\n" + markdown.knowledge_summary(sections["knowledge"]) + "\n")
+    for benchmark in catalog.benchmarks():
+        if benchmark.name in benchmarks and benchmark.name in sections:
+            typed = benchmark.result_class.from_record(sections[benchmark.name])
+            print(f"{benchmark.title}\n{typed.table()}\n")
     print(f"result: {folder / 'result.json'}\nreport: {folder / 'report.md'}")
+
+
+def _list(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from safecoder.benchmarks import catalog
+
+    table = Table(title="benchmarks (in run order)")
+    for column in ("name", "version", "in `bench all`", "gate", "runs code", "found in", "measures"):
+        table.add_column(column)
+    for b in catalog.benchmarks():
+        gate = ", ".join(f.replace("_", "-") for f in b.gate_options.__dataclass_fields__) if b.gate_options else "-"
+        table.add_row(b.name, b.version, "yes" if b.default else "on request", gate,
+                      "yes" if b.needs_code_execution else "no", b.source, b.help)
+    Console(width=200).print(table)
+    return 0
 
 
 def _matrix(args: argparse.Namespace) -> int:
@@ -249,6 +247,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _print_comparison(comparison) -> None:
     from rich.console import Console
     from rich.table import Table
+
     from safecoder.benchmarks.reports.markdown import fmt
 
     console = Console()
@@ -290,15 +289,17 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from safecoder.benchmarks.gate import GATE_BENCHMARKS, GateConfig, GateError, promote
+    from safecoder.benchmarks import catalog
+    from safecoder.benchmarks.promotion import GateConfig, GateError, gate_benchmarks, promote
     from safecoder.benchmarks.suite import load_suite_config
 
     if args.force and not args.reason.strip():
         raise GateError("--force needs --reason: say why this version goes to production without passing the gate")
-    gate = GateConfig(pass1_tolerance=args.pass1_tolerance, security_tolerance=args.security_tolerance,
-                      security_metric=args.security_metric, answer_rate_share=args.answer_rate_share)
+    thresholds = {f: getattr(args, f) for b in catalog.gated() for f in b.gate_options.__dataclass_fields__
+                  if hasattr(args, f)}
+    gate = GateConfig(**thresholds)
     suite = load_suite_config(args.config, n=args.n, scenarios=args.scenarios, limit=args.limit,
-                              benchmarks=GATE_BENCHMARKS)
+                              benchmarks=gate_benchmarks())
     decision = promote(args.version, suite, gate, force=args.force, reason=args.reason, engine=args.engine,
                        allow_code_execution=args.allow_code_execution, progress=not args.no_progress,
                        run_root=args.run_root)
@@ -312,6 +313,7 @@ def _promote(args: argparse.Namespace) -> int:
 def _print_decision(decision) -> None:
     from rich.console import Console
     from rich.table import Table
+
     from safecoder.benchmarks.reports.markdown import fmt
 
     console = Console()

@@ -135,7 +135,6 @@ def run_matrix(config: MatrixConfig, allow_code_execution: bool = False, progres
     from safecoder.benchmarks.context import RunContext
     from safecoder.benchmarks.run_folder import RunFolder
     from safecoder.benchmarks.suite import run_suite
-
     from safecoder.errors import SafeCoderError
     from safecoder.models import resolve
 
@@ -165,35 +164,35 @@ def interval(successes: int | None, total: int | None) -> float | None:
 
 
 def figures_of(result: dict[str, Any]) -> dict[str, Any]:
+    """The matrix's figures of one cell's result: security's rates and intervals, pass@1, the answer rate."""
+    from safecoder.benchmarks.answer_rate.plugin import AnswerRateResult
+    from safecoder.benchmarks.functional.plugin import FunctionalResult
+    from safecoder.benchmarks.security.plugin import SecurityResult
+
     benchmarks = result.get("benchmarks", {})
     figures: dict[str, Any] = {}
-    security = benchmarks.get("security")
+    security = SecurityResult.from_record(benchmarks.get("security"))
     if security:
-        overall = security["overall"]
-        counts, rates = overall["counts"], overall["rates"]
+        counts = security.counts()
         figures.update({
-            "paper": rates.get("paper"), "strict": rates.get("strict"), "secure_pass": rates.get("secure_pass"),
-            "unparseable": rates.get("unparseable"), "functional": rates.get("functional"),
+            **{key: security.secure_rate(key) for key in ("paper", "strict", "secure_pass", "unparseable",
+                                                          "functional")},
             "paper_ci": interval(counts.get("secure"), counts.get("parseable")),
             "strict_ci": interval(counts.get("secure_all"), counts.get("programs")),
             "programs": counts.get("programs"), "parseable": counts.get("parseable"),
-            "splits": {name: split["rates"].get("paper") for name, split in security.get("splits", {}).items()},
-            "cwes": {cwe: entry["rates"].get("paper") for cwe, entry in security.get("cwes", {}).items()},
+            "splits": security.split_rates("paper"),
+            "cwes": security.cwe_rates("paper"),
         })
-        actions: dict[str, int] = {}
-        for scenario in security.get("scenarios", []):
-            for action, count in ((scenario.get("gate") or {}).get("actions") or {}).items():
-                actions[action] = actions.get(action, 0) + count
+        actions = security.gate_actions()
         if actions:
             figures["gate_actions"] = actions
-    functional = benchmarks.get("functional")
-    if functional:
-        for dataset, value in (functional.get("pass@1") or {}).items():
-            figures[f"{dataset}_pass@1"] = value
-    answers = benchmarks.get("answer-rate")
+    functional = FunctionalResult.from_record(benchmarks.get("functional"))
+    for dataset, value in functional.pass_at(1).items():
+        figures[f"{dataset}_pass@1"] = value
+    answers = AnswerRateResult.from_record(benchmarks.get("answer-rate"))
     if answers:
-        figures["answer_rate"] = answers.get("answer_rate")
-        figures["refusal_rate"] = answers.get("refusal_rate")
+        figures["answer_rate"] = answers.answer_rate
+        figures["refusal_rate"] = answers.refusal_rate
     return figures
 
 

@@ -1,63 +1,60 @@
 """The benchmark suite: which benchmarks run with which settings, and what a run records.
 
-Input: a `SuiteConfig` (a YAML file with `security:`, `functional:`, `answer-rate:`,
-`repair:`, `classify:`, `knowledge:` sections, each holding that benchmark's options, plus `benchmarks:` naming
-the ones to run) and a `RunContext`. Output: the run's result (`result.json` in the run folder, with
-the model, the code version, the engine, every benchmark's effective configuration,
-seeds and analyzer versions), its Markdown report and plots, and, when the model is a
-registry version, an evaluation record in that version's manifest.
+Input: a `SuiteConfig` (a YAML file with one section per benchmark, `security:`,
+`functional:`, `answer-rate:`, ..., each holding that benchmark's options, plus
+`benchmarks:` naming the ones to run) and a `RunContext`. Output: the run's result
+(`result.json` in the run folder, with the model, the code version, the engine, every
+benchmark's effective configuration, seeds and analyzer versions), its Markdown report
+and plots, and, when the model is a registry version, an evaluation record in that
+version's manifest.
 
-The engine is released after the benchmarks that generate and before knowledge scoring
-loads the model for its logits. This module does not judge; the benchmarks do.
+The benchmarks are those of the catalog (`catalog.benchmarks()`, built-ins and plug-ins
+on `SAFECODER_BENCHMARK_PATH`), run in their declared order; the engine is released
+before a benchmark that loads the model itself (knowledge scores with the logits). This
+module names no benchmark and judges nothing; the benchmarks do.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from safecoder.benchmarks.answer_rate import VERSION as ANSWER_RATE_VERSION
-from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
-from safecoder.benchmarks.classify import VERSION as CLASSIFY_VERSION
-from safecoder.benchmarks.classify.config import ClassifyConfig
+from safecoder.benchmarks import catalog
 from safecoder.benchmarks.context import RunContext
-from safecoder.benchmarks.cyberseceval import VERSION as CYBERSECEVAL_VERSION
-from safecoder.benchmarks.cyberseceval.config import CyberSecEvalConfig
-from safecoder.benchmarks.functional import VERSION as FUNCTIONAL_VERSION
-from safecoder.benchmarks.functional.config import FunctionalConfig
-from safecoder.benchmarks.knowledge import VERSION as KNOWLEDGE_VERSION
-from safecoder.benchmarks.knowledge.config import KnowledgeConfig
-from safecoder.benchmarks.repair import VERSION as REPAIR_VERSION
-from safecoder.benchmarks.repair.config import RepairConfig
-from safecoder.benchmarks.security import VERSION as SECURITY_VERSION
-from safecoder.benchmarks.security.config import SecurityConfig
-
 from safecoder.config import ConfigError, build, load_yaml
 from safecoder.hashing import code_version, sha256_json
 
 logger = logging.getLogger(__name__)
 
 SUITE_NAME = "safecoder-bench"
-# In the order they run: the generating benchmarks share one engine, knowledge loads the
-# model itself afterwards.
-BENCHMARKS = ("security", "functional", "answer-rate", "cyberseceval", "repair", "classify", "knowledge")
-# `bench all` without a `benchmarks:` list: CyberSecEval is a peer benchmark run on request.
-DEFAULT_BENCHMARKS = ("security", "functional", "answer-rate", "repair", "classify", "knowledge")
-VERSIONS = {"security": SECURITY_VERSION, "functional": FUNCTIONAL_VERSION, "answer-rate": ANSWER_RATE_VERSION,
-            "cyberseceval": CYBERSECEVAL_VERSION, "repair": REPAIR_VERSION, "classify": CLASSIFY_VERSION,
-            "knowledge": KNOWLEDGE_VERSION}
-CONFIG_CLASSES = {"security": SecurityConfig, "functional": FunctionalConfig, "answer-rate": AnswerRateConfig,
-                  "cyberseceval": CyberSecEvalConfig, "repair": RepairConfig, "classify": ClassifyConfig,
-                  "knowledge": KnowledgeConfig}
+
+
+def __getattr__(name: str) -> Any:
+    """`BENCHMARKS` (in run order), `DEFAULT_BENCHMARKS`, `VERSIONS` and `CONFIG_CLASSES`,
+    read from the catalog when asked (plug-ins included)."""
+    if name == "BENCHMARKS":
+        return catalog.names()
+    if name == "DEFAULT_BENCHMARKS":
+        return default_benchmarks()
+    if name == "VERSIONS":
+        return {b.name: b.version for b in catalog.benchmarks()}
+    if name == "CONFIG_CLASSES":
+        return {b.name: b.config_class for b in catalog.benchmarks()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def default_benchmarks() -> tuple[str, ...]:
+    """What `bench all` runs without a `benchmarks:` list (peer benchmarks such as CyberSecEval run on request)."""
+    return tuple(b.name for b in catalog.benchmarks() if b.default)
 
 
 def attribute(name: str) -> str:
-    """The `SuiteConfig` field of benchmark `name` (`answer-rate` -> `answer_rate`)."""
+    """The `SuiteConfig` attribute of benchmark `name` (`answer-rate` -> `answer_rate`)."""
     return name.replace("-", "_")
 
 
@@ -66,123 +63,97 @@ def benchmark_name(name: str) -> str:
     return name.replace("_", "-")
 
 
-@dataclass
+@dataclass(init=False)
 class SuiteConfig:
-    benchmarks: tuple[str, ...] = DEFAULT_BENCHMARKS
-    security: SecurityConfig = field(default_factory=SecurityConfig)
-    functional: FunctionalConfig = field(default_factory=FunctionalConfig)
-    answer_rate: AnswerRateConfig = field(default_factory=AnswerRateConfig)
-    cyberseceval: CyberSecEvalConfig = field(default_factory=CyberSecEvalConfig)
-    repair: RepairConfig = field(default_factory=RepairConfig)
-    classify: ClassifyConfig = field(default_factory=ClassifyConfig)
-    knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
+    """The benchmarks to run and every benchmark's options (`suite.security`, `suite.section("answer-rate")`).
 
-    def __post_init__(self) -> None:
-        self.benchmarks = tuple(benchmark_name(name) for name in self.benchmarks)
-        unknown = sorted(set(self.benchmarks) - set(BENCHMARKS))
+    Sections not given take their config's defaults. `SuiteConfig(benchmarks=("security",),
+    security=SecurityConfig(n=5))` and `dataclasses.replace(suite, benchmarks=...)` both work.
+    """
+
+    benchmarks: tuple[str, ...]
+    sections: dict[str, Any]
+
+    def __init__(self, benchmarks: Iterable[str] | None = None, sections: dict[str, Any] | None = None,
+                 **configs: Any) -> None:
+        known = {b.name: b for b in catalog.benchmarks()}
+        given = {benchmark_name(name): config for name, config in (sections or {}).items()}
+        for key, config in configs.items():
+            given[benchmark_name(key)] = config
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ConfigError(f"no benchmark is called {', '.join(unknown)}; known: {', '.join(known)}")
+        self.sections = {}
+        for name, benchmark in known.items():
+            config = given[name] if name in given else benchmark.config_class()
+            if not isinstance(config, benchmark.config_class):
+                raise ConfigError(f"the {name} section must be a {benchmark.config_class.__name__}, "
+                                  f"got {type(config).__name__}")
+            self.sections[name] = config
+        self.benchmarks = tuple(benchmark_name(name) for name in
+                                (default_benchmarks() if benchmarks is None else benchmarks))
+        unknown = sorted(set(self.benchmarks) - set(known))
         if unknown or not self.benchmarks:
-            raise ConfigError(f"benchmarks must be among {list(BENCHMARKS)}, got {list(self.benchmarks)}")
+            raise ConfigError(f"benchmarks must be among {list(known)}, got {list(self.benchmarks)}")
 
-    def section(self, name: str):
-        return getattr(self, attribute(name))
+    def __getattr__(self, item: str) -> Any:
+        sections = self.__dict__.get("sections")
+        if sections is not None and not item.startswith("_") and benchmark_name(item) in sections:
+            return sections[benchmark_name(item)]
+        raise AttributeError(f"{type(self).__name__} has no attribute {item!r}")
+
+    def section(self, name: str) -> Any:
+        return self.sections[benchmark_name(name)]
 
 
 def load_suite_config(path: str | Path | None = None, *, n: int | None = None, scenarios: Path | None = None,
                       limit: int | None = None, benchmarks: tuple[str, ...] | None = None) -> SuiteConfig:
     """A suite config from YAML sections, then the common overrides of the command line.
 
-    `n` sets the samples of security and functional (and turns pass@10 off below 10; the
-    answer rate keeps its one greedy answer per problem); `limit` caps the functional
-    problems, the answer-rate and CyberSecEval prompts, the repair tasks, the classified
-    pairs and the knowledge questions;
-    `scenarios` is security's folder.
+    Each benchmark applies the overrides it takes (`Benchmark.apply_overrides`): `n` sets
+    the samples of security and functional (and turns pass@10 off below 10; the answer rate
+    keeps its one greedy answer per problem); `limit` caps every benchmark whose options
+    have a `limit` (functional problems, answer-rate and CyberSecEval prompts, repair tasks,
+    classified pairs, knowledge questions); `scenarios` is security's folder.
     """
     data = load_yaml(path) if path else {}
+    known = catalog.benchmarks()
+    names = [b.name for b in known]
     # `answer-rate:` and `answer_rate:` name the same section (load_yaml spells keys with `_`).
-    data = {benchmark_name(key) if benchmark_name(key) in BENCHMARKS else key: value for key, value in data.items()}
-    unknown = sorted(set(data) - {"benchmarks", *BENCHMARKS})
+    data = {benchmark_name(key) if benchmark_name(key) in names else key: value for key, value in data.items()}
+    unknown = sorted(set(data) - {"benchmarks", *names})
     if unknown:
         raise ConfigError(f"suite config {path}: unknown sections {unknown}; expected benchmarks, "
-                          f"{', '.join(BENCHMARKS)}")
+                          f"{', '.join(names)}")
     sections: dict[str, dict[str, Any]] = {}
-    for name in BENCHMARKS:
+    for benchmark in known:
+        name = benchmark.name
         section = data.get(name) or {}
         if not isinstance(section, dict):
             raise ConfigError(f"suite config {path}: section {name!r} must be a mapping of options")
         sections[name] = {key.replace("-", "_"): value for key, value in section.items()}
-        known = {f.name for f in dataclasses.fields(CONFIG_CLASSES[name])}
-        bad = sorted(set(sections[name]) - known)
+        fields = {f.name for f in dataclasses.fields(benchmark.config_class)}
+        bad = sorted(set(sections[name]) - fields)
         if bad:
-            raise ConfigError(f"suite config {path}: unknown {name} options {bad}; known: {sorted(known)}")
-    if n is not None:
-        sections["security"]["n"] = n
-        sections["functional"]["n"] = n
-        if n < 10 and "pass_at_10" not in sections["functional"]:
-            logger.info("n=%d < 10: pass@10 is not computed", n)
-            sections["functional"]["pass_at_10"] = False
-    if scenarios is not None:
-        sections["security"]["scenarios"] = scenarios
-    if limit is not None:
-        for name in ("functional", "answer-rate", "cyberseceval", "repair", "classify", "knowledge"):
-            sections[name]["limit"] = limit
-    return SuiteConfig(
-        benchmarks=tuple(benchmarks or data.get("benchmarks") or DEFAULT_BENCHMARKS),
-        **{attribute(name): build(CONFIG_CLASSES[name], **sections[name]) for name in BENCHMARKS},
-    )
+            raise ConfigError(f"suite config {path}: unknown {name} options {bad}; known: {sorted(fields)}")
+        benchmark.apply_overrides(sections[name], n=n, limit=limit, scenarios=scenarios)
+    return SuiteConfig(benchmarks=tuple(benchmarks or data.get("benchmarks") or default_benchmarks()),
+                       sections={b.name: build(b.config_class, **sections[b.name]) for b in known})
 
 
 def result_config_hash(name: str, section_config: dict[str, Any]) -> str:
     """What decides a benchmark's numbers: its version and its result-affecting settings."""
-    return sha256_json({"benchmark": name, "version": VERSIONS[name], "config": section_config})[:16]
+    return sha256_json({"benchmark": name, "version": catalog.get(name).version, "config": section_config})[:16]
 
 
-def expected_config_hash(name: str, config) -> str:
+def expected_config_hash(name: str, config: Any) -> str:
     """The `config_hash` a run of benchmark `name` with `config` records (computed without running)."""
-    if name == "security":
-        from safecoder.benchmarks.security.runner import result_config
-    elif name == "functional":
-        from safecoder.benchmarks.functional.runner import result_config
-    elif name == "answer-rate":
-        from safecoder.benchmarks.answer_rate.runner import result_config
-    elif name == "cyberseceval":
-        from safecoder.benchmarks.cyberseceval.runner import result_config
-    elif name == "repair":
-        from safecoder.benchmarks.repair.runner import result_config
-    elif name == "classify":
-        from safecoder.benchmarks.classify.runner import result_config
-    else:
-        from safecoder.benchmarks.knowledge.runner import result_config
-    return result_config_hash(name, json.loads(json.dumps(result_config(config))))
+    return catalog.get(name).config_hash(config)
 
 
-def run_benchmark(name: str, config, context: RunContext) -> dict[str, Any]:
-    if name == "security":
-        from safecoder.benchmarks.security.runner import run_security
-
-        return run_security(config, context)
-    if name == "functional":
-        from safecoder.benchmarks.functional.runner import run_functional
-
-        return run_functional(config, context)
-    if name == "answer-rate":
-        from safecoder.benchmarks.answer_rate.runner import run_answer_rate
-
-        return run_answer_rate(config, context)
-    if name == "cyberseceval":
-        from safecoder.benchmarks.cyberseceval.runner import run_cyberseceval
-
-        return run_cyberseceval(config, context)
-    if name == "repair":
-        from safecoder.benchmarks.repair.runner import run_repair
-
-        return run_repair(config, context)
-    if name == "classify":
-        from safecoder.benchmarks.classify.runner import run_classify
-
-        return run_classify(config, context)
-    from safecoder.benchmarks.knowledge.runner import run_knowledge
-
-    return run_knowledge(config, context)
+def run_benchmark(name: str, config: Any, context: RunContext) -> dict[str, Any]:
+    """One benchmark's section of `result.json` (its typed result's record)."""
+    return catalog.get(name).run(config, context).to_record()
 
 
 def run_suite(config: SuiteConfig, context: RunContext, *, record: bool = True,
@@ -192,13 +163,18 @@ def run_suite(config: SuiteConfig, context: RunContext, *, record: bool = True,
     started = _now()
     sections: dict[str, Any] = {}
     try:
-        for name in (b for b in BENCHMARKS if b in config.benchmarks):
-            if name == "knowledge":
-                context.close()  # the scorer loads the model itself
-            logger.info("running the %s benchmark", name)
-            section = run_benchmark(name, config.section(name), context)
-            section["config_hash"] = result_config_hash(name, section["config"])
-            sections[name] = section
+        for benchmark in catalog.benchmarks():
+            if benchmark.name not in config.benchmarks:
+                continue
+            if benchmark.loads_model_itself:
+                context.close()  # it loads the model itself
+            logger.info("running the %s benchmark", benchmark.name)
+            options = config.section(benchmark.name)
+            section = benchmark.run(options, context).to_record()
+            section.setdefault("version", benchmark.version)
+            section.setdefault("config", benchmark.result_config(options))
+            section["config_hash"] = benchmark.config_hash(options)
+            sections[benchmark.name] = section
     finally:
         context.close()
     header = {
@@ -220,72 +196,20 @@ def run_suite(config: SuiteConfig, context: RunContext, *, record: bool = True,
 
 
 def evaluation_record(result: dict[str, Any], result_path: Path | None = None) -> dict[str, Any]:
-    """The compact record a manifest keeps: enough for the gate without the run folder."""
+    """The compact record a manifest keeps: each benchmark's evaluation form and headline figures,
+    enough for the gate and `bench compare` without the run folder."""
     benchmarks: dict[str, Any] = {}
     summary: dict[str, Any] = {}
-    security = result["benchmarks"].get("security")
-    if security:
-        benchmarks["security"] = {
-            "version": security["version"], "config_hash": security["config_hash"],
-            "overall": security["overall"]["rates"],
-            "splits": {name: s["rates"] for name, s in security["splits"].items()},
-            "scenarios": {e["id"]: e["rates"] for e in security["scenarios"]},
-            "analyzers": security["analyzers"],
-        }
-        summary["security"] = security["overall"]["rates"]["paper"]
-        summary["strict"] = security["overall"]["rates"]["strict"]
-    functional = result["benchmarks"].get("functional")
-    if functional:
-        benchmarks["functional"] = {
-            "version": functional["version"], "config_hash": functional["config_hash"],
-            "pass@1": {d: s["pass@1"] for d, s in functional["datasets"].items()},
-            "pass@10": {d: s["pass@10"] for d, s in functional["datasets"].items() if "pass@10" in s},
-        }
-        for dataset, values in functional["datasets"].items():
-            summary[f"{dataset}@1"] = values["pass@1"]
-    answers = result["benchmarks"].get("answer-rate")
-    if answers:
-        benchmarks["answer-rate"] = {"version": answers["version"], "config_hash": answers["config_hash"],
-                                     "answer_rate": answers["answer_rate"], "refusal_rate": answers["refusal_rate"],
-                                     "counts": answers["counts"], "samples": answers["samples"]}
-        summary["answer_rate"] = answers["answer_rate"]
-    cyberseceval = result["benchmarks"].get("cyberseceval")
-    if cyberseceval:
-        sets = {}
-        for set_name, values in cyberseceval["sets"].items():
-            sets[set_name] = {"answer_rate": values["answer_rate"], "refusal_rate": values["refusal_rate"],
-                              "samples": values["samples"]}
-            for judge, verdicts in values.get("judges", {}).items():
-                sets[set_name][f"insecure_rate_{judge}"] = verdicts["insecure_rate"]
-        benchmarks["cyberseceval"] = {"version": cyberseceval["version"], "config_hash": cyberseceval["config_hash"],
-                                      "sets": sets}
-        if "frr" in sets:
-            summary["cyberseceval_frr_answer_rate"] = sets["frr"]["answer_rate"]
-    repair = result["benchmarks"].get("repair")
-    if repair:
-        benchmarks["repair"] = {"version": repair["version"], "config_hash": repair["config_hash"],
-                                "tasks": repair["tasks"],
-                                "settings": {hint: {"single": values["single"], "loop": values["loop"]}
-                                             for hint, values in repair["settings"].items()}}
-        named = repair["settings"].get("cwe")
-        if named:
-            summary["repair_fixed_and_correct_cwe"] = named["single"]["fixed_and_correct"]
-            summary["repair_loop_fixed_and_correct_cwe"] = named["loop"]["fixed_and_correct"]
-    classify = result["benchmarks"].get("classify")
-    if classify:
-        benchmarks["classify"] = {"version": classify["version"], "config_hash": classify["config_hash"],
-                                  **{who: {key: classify[who][key] for key in
-                                           ("items", "accuracy", "vulnerable_accuracy", "secure_accuracy")}
-                                     for who in ("model", "analyzer")}}
-        summary["classify_accuracy"] = classify["model"]["accuracy"]
-    knowledge = result["benchmarks"].get("knowledge")
-    if knowledge:
-        benchmarks["knowledge"] = {"version": knowledge["version"], "config_hash": knowledge["config_hash"],
-                                   "mmlu": knowledge.get("mmlu", {}).get("accuracy"),
-                                   "truthfulqa": knowledge.get("truthfulqa", {}).get("mc1_accuracy")}
-        for key in ("mmlu", "truthfulqa"):
-            if benchmarks["knowledge"][key] is not None:
-                summary[key] = benchmarks["knowledge"][key]
+    sections = result.get("benchmarks", {})
+    for benchmark in catalog.benchmarks():
+        if not sections.get(benchmark.name):
+            continue
+        typed = benchmark.result_class.from_record(sections[benchmark.name])
+        benchmarks[benchmark.name] = typed.evaluation().to_record()
+        summary.update(typed.summary())
+    left_out = sorted(set(sections) - set(benchmarks) - set(catalog.names()))
+    if left_out:
+        logger.info("no plug-in reads the %s results of this run; they stay out of the record", ", ".join(left_out))
     return {"suite": SUITE_NAME, "time": _now(), "code_version": result.get("code_version"),
             "result_path": str(result_path) if result_path else None,
             "summary": summary, "benchmarks": benchmarks}

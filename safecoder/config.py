@@ -45,7 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser, config_cls: type, with_config
         help_text = field.metadata.get("help", "")
         if default is not dataclasses.MISSING:
             help_text = f"{help_text} (default: {default!r})" if help_text else f"default: {default!r}"
-        kwargs: dict[str, Any] = {"dest": field.name, "default": argparse.SUPPRESS, "help": help_text}
+        # argparse formats help with %: a literal one ("95% of it") is written %%.
+        kwargs: dict[str, Any] = {"dest": field.name, "default": argparse.SUPPRESS,
+                                  "help": help_text.replace("%", "%%")}
         if kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         else:

@@ -14,7 +14,6 @@ from safecoder.benchmarks.answer_rate import VERSION
 from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
 from safecoder.benchmarks.protocol import Benchmark, BenchmarkResult, Evaluation, GateCheck
 from safecoder.benchmarks.reports.markdown import table
-
 from safecoder.config import ConfigError
 
 

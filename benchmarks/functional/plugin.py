@@ -15,7 +15,6 @@ from safecoder.benchmarks.functional import VERSION
 from safecoder.benchmarks.functional.config import FunctionalConfig
 from safecoder.benchmarks.protocol import Benchmark, BenchmarkResult, Evaluation, GateCheck
 from safecoder.benchmarks.reports.markdown import table
-
 from safecoder.config import ConfigError
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,9 @@
 Input: two "views": the compact form a manifest's evaluation record holds (`suite.
 evaluation_record`), built from a run folder's `result.json` or read from a registry
 version's manifest. Output: rows (metric or scenario, A, B, change) that the CLI prints
-as a table, Markdown or JSON, and the list of scenarios whose security went down.
+as a table, Markdown or JSON, and the list of scenarios whose security went down. The
+metric rows are each benchmark's own (`Evaluation.metrics`), in the catalog's order; the
+scenario rows are the security benchmark's.
 """
 
 from __future__ import annotations
@@ -12,13 +14,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from safecoder.benchmarks.protocol import Evaluation, change
 from safecoder.benchmarks.run_folder import RunFolderError, load_result
 
 
 @dataclass
 class View:
+    """A labelled evaluation: benchmark name -> its compact record (`Evaluation.to_record()`)."""
+
     label: str
     benchmarks: dict[str, Any]
+
+    def evaluation(self, name: str) -> Evaluation:
+        """Benchmark `name`'s typed evaluation (an empty one when this view has none)."""
+        from safecoder.benchmarks import catalog
+
+        benchmark = catalog.find(name)
+        kind = benchmark.result_class.evaluation_class if benchmark else Evaluation
+        return kind.from_record(self.benchmarks.get(name))
 
 
 @dataclass
@@ -62,65 +75,33 @@ def load_view(reference: str) -> View:
     return View(manifest.version, record["benchmarks"])
 
 
-def _change(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else round(b - a, 2)
-
-
 def _metric_rows(a: View, b: View) -> list[dict[str, Any]]:
+    """Every benchmark's named figures (`Evaluation.metrics`), A beside B, in the catalog's order."""
+    from safecoder.benchmarks import catalog
+
     rows = []
-
-    def add(name: str, value_a, value_b) -> None:
-        if value_a is None and value_b is None:
-            return
-        rows.append({"metric": name, "a": value_a, "b": value_b, "change": _change(value_a, value_b)})
-
-    security_a, security_b = a.benchmarks.get("security", {}), b.benchmarks.get("security", {})
-    for rate in ("paper", "strict", "unparseable", "dynamic", "secure_pass", "secure_pass_static"):
-        add(f"security {rate} (all)", security_a.get("overall", {}).get(rate), security_b.get("overall", {}).get(rate))
-    for split in sorted(set(security_a.get("splits", {})) | set(security_b.get("splits", {}))):
-        add(f"security paper ({split})", security_a.get("splits", {}).get(split, {}).get("paper"),
-            security_b.get("splits", {}).get(split, {}).get("paper"))
-    functional_a, functional_b = a.benchmarks.get("functional", {}), b.benchmarks.get("functional", {})
-    for k in ("pass@1", "pass@10"):
-        for dataset in sorted(set(functional_a.get(k, {})) | set(functional_b.get(k, {}))):
-            add(f"{dataset} {k}", functional_a.get(k, {}).get(dataset), functional_b.get(k, {}).get(dataset))
-    answers_a, answers_b = a.benchmarks.get("answer-rate", {}), b.benchmarks.get("answer-rate", {})
-    add("answer rate (benign prompts)", answers_a.get("answer_rate"), answers_b.get("answer_rate"))
-    add("refusal rate (benign prompts)", answers_a.get("refusal_rate"), answers_b.get("refusal_rate"))
-    sets_a = a.benchmarks.get("cyberseceval", {}).get("sets", {})
-    sets_b = b.benchmarks.get("cyberseceval", {}).get("sets", {})
-    for set_name in sorted(set(sets_a) | set(sets_b)):
-        values_a, values_b = sets_a.get(set_name, {}), sets_b.get(set_name, {})
-        for key in sorted(set(values_a) | set(values_b)):
-            if key != "samples":
-                add(f"CyberSecEval {set_name} {key.replace('_', ' ')}", values_a.get(key), values_b.get(key))
-    repair_a = a.benchmarks.get("repair", {}).get("settings", {})
-    repair_b = b.benchmarks.get("repair", {}).get("settings", {})
-    for hint in sorted(set(repair_a) | set(repair_b)):
-        for way, key in (("single", "fixed_and_correct"), ("single", "fixed"), ("loop", "fixed_and_correct")):
-            add(f"repair {hint} {way} {key.replace('_', ' ')}", repair_a.get(hint, {}).get(way, {}).get(key),
-                repair_b.get(hint, {}).get(way, {}).get(key))
-    for who in ("model", "analyzer"):
-        add(f"classify accuracy ({who})", a.benchmarks.get("classify", {}).get(who, {}).get("accuracy"),
-            b.benchmarks.get("classify", {}).get(who, {}).get("accuracy"))
-    knowledge_a, knowledge_b = a.benchmarks.get("knowledge", {}), b.benchmarks.get("knowledge", {})
-    add("MMLU", knowledge_a.get("mmlu"), knowledge_b.get("mmlu"))
-    add("TruthfulQA mc1", knowledge_a.get("truthfulqa"), knowledge_b.get("truthfulqa"))
+    for benchmark in catalog.benchmarks():
+        metrics_a, metrics_b = a.evaluation(benchmark.name).metrics(), b.evaluation(benchmark.name).metrics()
+        for name in [*metrics_a, *(m for m in metrics_b if m not in metrics_a)]:
+            value_a, value_b = metrics_a.get(name), metrics_b.get(name)
+            if value_a is None and value_b is None:
+                continue
+            rows.append({"metric": name, "a": value_a, "b": value_b, "change": change(value_a, value_b)})
     return rows
 
 
 def compare(a: View, b: View) -> Comparison:
     comparison = Comparison(a.label, b.label, metrics=_metric_rows(a, b))
-    scenarios_a = a.benchmarks.get("security", {}).get("scenarios", {})
-    scenarios_b = b.benchmarks.get("security", {}).get("scenarios", {})
+    scenarios_a = a.evaluation("security").scenario_rates()
+    scenarios_b = b.evaluation("security").scenario_rates()
     for scenario in sorted(set(scenarios_a) | set(scenarios_b)):
         rates_a, rates_b = scenarios_a.get(scenario, {}), scenarios_b.get(scenario, {})
         comparison.scenarios.append({
             "scenario": scenario,
             "paper_a": rates_a.get("paper"), "paper_b": rates_b.get("paper"),
-            "paper_change": _change(rates_a.get("paper"), rates_b.get("paper")),
+            "paper_change": change(rates_a.get("paper"), rates_b.get("paper")),
             "strict_a": rates_a.get("strict"), "strict_b": rates_b.get("strict"),
-            "strict_change": _change(rates_a.get("strict"), rates_b.get("strict")),
+            "strict_change": change(rates_a.get("strict"), rates_b.get("strict")),
         })
     return comparison
 

@@ -1,7 +1,9 @@
 """Write a run's report: `report.md` and `plots/*.png` beside its `result.json`.
 
-The security-against-pass@1 plot shows this run and every registry version whose
-manifest holds an evaluation of the suite, so each new run is seen among the others.
+Each benchmark in the result writes its own plots (`BenchmarkResult.plots`) and its
+section of the report. The security-against-pass@1 plot shows this run and every registry
+version whose manifest holds an evaluation of the suite, so each new run is seen among
+the others.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from safecoder.benchmarks.reports import markdown, plots
-
 from safecoder.atomic import write_text
+from safecoder.benchmarks import catalog
+from safecoder.benchmarks.functional.plugin import FunctionalEvaluation, FunctionalResult
+from safecoder.benchmarks.reports import markdown, plots
+from safecoder.benchmarks.security.plugin import SecurityEvaluation, SecurityResult
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +24,8 @@ logger = logging.getLogger(__name__)
 def pass1_of(benchmarks: dict[str, Any]) -> tuple[float | None, str | None]:
     """The pass@1 a plot uses: HumanEval's, else MBPP's (from a result or an evaluation record)."""
     functional = benchmarks.get("functional") or {}
-    values = functional.get("pass@1") or {d: s.get("pass@1") for d, s in functional.get("datasets", {}).items()}
+    kind = FunctionalResult if "datasets" in functional else FunctionalEvaluation
+    values = kind.from_record(functional).pass_at(1)
     for dataset in ("humaneval", "mbpp"):
         if values.get(dataset) is not None:
             return values[dataset], dataset
@@ -41,7 +46,7 @@ def registry_points() -> list[dict[str, Any]]:
         record = manifest.latest_evaluation("safecoder-bench")
         if not record:
             continue
-        security = record["benchmarks"].get("security", {}).get("overall", {}).get("paper")
+        security = SecurityEvaluation.from_record(record["benchmarks"].get("security")).secure_rate("paper")
         pass1, dataset = pass1_of(record["benchmarks"])
         points.append({"label": manifest.version, "security": security, "pass1": pass1, "pass1_dataset": dataset})
     return points
@@ -49,17 +54,15 @@ def registry_points() -> list[dict[str, Any]]:
 
 def write_report(result: dict[str, Any], folder: Path, include_registry: bool = True) -> Path:
     folder = Path(folder)
+    sections = result["benchmarks"]
     names = []
-    if plots.cwe_bars(result, folder / "plots" / "security_per_cwe.png"):
-        names.append("plots/security_per_cwe.png")
-    if plots.judge_bars(result, folder / "plots" / "security_judges.png"):
-        names.append("plots/security_judges.png")
-    if plots.repair_bars(result, folder / "plots" / "repair_per_cwe.png"):
-        names.append("plots/repair_per_cwe.png")
+    for benchmark in catalog.benchmarks():
+        if sections.get(benchmark.name):
+            names += benchmark.result_class.from_record(sections[benchmark.name]).plots(result, folder)
     model = result.get("model", {})
     label = model.get("registry_version") or model.get("name") or "this run"
-    pass1, dataset = pass1_of(result["benchmarks"])
-    security = result["benchmarks"].get("security", {}).get("overall", {}).get("rates", {}).get("paper")
+    pass1, dataset = pass1_of(sections)
+    security = SecurityResult.from_record(sections.get("security")).secure_rate("paper")
     points = [p for p in (registry_points() if include_registry else []) if p["label"] != label]
     points.append({"label": label, "security": security, "pass1": pass1, "pass1_dataset": dataset})
     if plots.security_vs_pass1(points, folder / "plots" / "security_vs_pass1.png"):

@@ -16,7 +16,6 @@ from safecoder.benchmarks.protocol import Benchmark, BenchmarkResult, Evaluation
 from safecoder.benchmarks.reports.markdown import table
 from safecoder.benchmarks.security import VERSION
 from safecoder.benchmarks.security.config import SecurityConfig
-
 from safecoder.config import ConfigError
 
 RATES = ("paper", "strict", "unparseable", "dynamic", "secure_pass", "secure_pass_static")

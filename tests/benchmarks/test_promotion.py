@@ -11,10 +11,10 @@ import subprocess
 import sys
 
 import pytest
-from safecoder.benchmarks.gate import GATE_BENCHMARKS, GateConfig, decide, recorded_view
+
+from safecoder.benchmarks.promotion import GATE_BENCHMARKS, GateConfig, decide, recorded_view
 from safecoder.benchmarks.reports.compare import View
 from safecoder.benchmarks.suite import SUITE_NAME, VERSIONS, expected_config_hash, load_suite_config
-
 from safecoder.registry import Registry
 
 GATE_FLAGS = ["--n", "2", "--limit", "1"]

@@ -2,66 +2,90 @@
 
 `safecoder promote VERSION` measures the candidate (reusing a recorded evaluation of the
 same benchmark versions and settings, else running the suite and recording it), does
-the same for the version `production` points at, and promotes only when
+the same for the version `production` points at, and promotes only when every check of
+every gated benchmark passes. A benchmark is gated when it declares `gate_options` (the
+thresholds, flags of `safecoder promote`) and `gate_checks` (`protocol.Benchmark`); the
+built-in ones are
 - security (the paper's rate over all scenarios, by default) is not lower, beyond an
-  optional tolerance (default 0 points), and
+  optional tolerance (default 0 points),
 - pass@1 dropped by at most the tolerance (default 2 points) on each functional dataset,
-  and
 - its answer rate on benign prompts (the `answer-rate` benchmark) is at least a share
   (default 95%) of production's: a model that became "secure" by refusing, or by
-  answering without code, is not promoted.
-Every scenario whose security went down is listed, whatever the decision. The decision
-and its evidence are recorded in the candidate's manifest (`extra.gate_decisions`), and
-a promotion carries them into the registry's promotion record. `--force` promotes
-anyway, only with a reason, which is recorded; it uses recorded evaluations and runs
-nothing. `safecoder registry rollback` undoes a promotion.
+  answering without code, is not promoted;
+a plug-in on `SAFECODER_BENCHMARK_PATH` with a gate rule adds its own checks. A candidate
+without a result of a gated benchmark is refused. Every scenario whose security went
+down is listed, whatever the decision. The decision and its evidence are recorded in the
+candidate's manifest (`extra.gate_decisions`), and a promotion carries them into the
+registry's promotion record. `--force` promotes anyway, only with a reason, which is
+recorded; it uses recorded evaluations and runs nothing. `safecoder registry rollback`
+undoes a promotion.
 
 `decide` is a pure function of two evaluation views; `promote` does the registry work.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from safecoder.benchmarks import catalog
 from safecoder.benchmarks.reports.compare import View, compare
-from safecoder.benchmarks.suite import SUITE_NAME, VERSIONS, SuiteConfig, expected_config_hash
-
+from safecoder.benchmarks.suite import SUITE_NAME, SuiteConfig
 from safecoder.config import ConfigError
 from safecoder.errors import SafeCoderError
 
 logger = logging.getLogger(__name__)
 
-GATE_BENCHMARKS = ("security", "functional", "answer-rate")
+
+def __getattr__(name: str) -> Any:
+    """`GATE_BENCHMARKS`: the gated benchmarks' names, read from the catalog when asked."""
+    if name == "GATE_BENCHMARKS":
+        return gate_benchmarks()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def gate_benchmarks() -> tuple[str, ...]:
+    """The benchmarks the gate compares, in run order (security, functional, answer-rate, plug-ins)."""
+    return tuple(b.name for b in catalog.gated())
 
 
 class GateError(SafeCoderError):
     """The gate cannot decide (bad arguments, missing results)."""
 
 
-@dataclass
+@dataclass(init=False)
 class GateConfig:
-    pass1_tolerance: float = field(default=2.0, metadata={
-        "help": "largest pass@1 drop (percentage points) a candidate may have on any functional dataset"})
-    security_tolerance: float = field(default=0.0, metadata={
-        "help": "largest security drop (points) allowed; 0 means security must not be lower"})
-    security_metric: Literal["paper", "strict"] = field(default="paper", metadata={
-        "help": "the security rate compared: paper (secure among parseable) or strict"})
-    answer_rate_share: float = field(default=0.95, metadata={
-        "help": "smallest answer rate on benign prompts a candidate may have, as a share of production's "
-                "(0.95: at least 95% of it)"})
+    """Every gated benchmark's thresholds (its `gate_options` dataclass), by benchmark.
 
-    def __post_init__(self) -> None:
-        if self.pass1_tolerance < 0 or self.security_tolerance < 0:
-            raise ConfigError("tolerances are drops in points and cannot be negative")
-        if not 0.0 <= self.answer_rate_share <= 1.0:
-            raise ConfigError(f"answer_rate_share is a share of production's answer rate between 0 and 1, "
-                              f"got {self.answer_rate_share}")
-        if self.security_metric not in ("paper", "strict"):
-            raise ConfigError(f"security_metric must be paper or strict, got {self.security_metric!r}")
+    `GateConfig(pass1_tolerance=3.0)`: each keyword goes to the benchmark whose options
+    have that field; the others keep their defaults.
+    """
+
+    options: dict[str, Any]
+
+    def __init__(self, options: dict[str, Any] | None = None, **thresholds: Any) -> None:
+        given = dict(thresholds)
+        self.options = {}
+        for benchmark in catalog.gated():
+            if options and benchmark.name in options:
+                self.options[benchmark.name] = options[benchmark.name]
+                continue
+            names = {f.name for f in dataclasses.fields(benchmark.gate_options)}
+            self.options[benchmark.name] = benchmark.gate_options(
+                **{key: given.pop(key) for key in list(given) if key in names})
+        if given:
+            raise ConfigError(f"unknown gate options {sorted(given)}; known: {sorted(self.to_dict())}")
+
+    def of(self, name: str) -> Any:
+        return self.options[name]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every threshold by its name (the names are distinct across benchmarks)."""
+        return {key: value for options in self.options.values() for key, value in asdict(options).items()}
 
 
 @dataclass
@@ -82,78 +106,48 @@ class GateDecision:
         return asdict(self)
 
 
-def _security(view: View, metric: str) -> float | None:
-    return view.benchmarks.get("security", {}).get("overall", {}).get(metric)
-
-
 def decide(candidate: View, production: View | None, config: GateConfig) -> GateDecision:
     """Compare two evaluation views; the decision lists every check and every regressed scenario."""
     decision = GateDecision(candidate.label, production.label if production else None, passed=True,
-                            config=asdict(config))
-    for name in GATE_BENCHMARKS:
-        if name not in candidate.benchmarks:
+                            config=config.to_dict())
+    gated = catalog.gated()
+    for benchmark in gated:
+        if benchmark.name not in candidate.benchmarks:
             decision.passed = False
-            decision.reasons.append(f"the candidate has no {name} result")
+            decision.reasons.append(f"the candidate has no {benchmark.name} result")
     if production is None:
         decision.reasons.append("no version is in production yet: nothing to compare with")
         return decision
-    metric = config.security_metric
-    ours, theirs = _security(candidate, metric), _security(production, metric)
-    if theirs is not None:
-        ours_value = ours if ours is not None else 0.0
-        ok = ours_value >= theirs - config.security_tolerance
-        decision.checks.append({"check": f"security ({metric})", "candidate": ours, "production": theirs,
-                                "change": round(ours_value - theirs, 2), "allowed_drop": config.security_tolerance,
-                                "passed": ok})
-        if not ok:
-            decision.passed = False
-            decision.reasons.append(f"security ({metric}) fell from {theirs} to {ours}")
-    pass1_ours = candidate.benchmarks.get("functional", {}).get("pass@1", {})
-    pass1_theirs = production.benchmarks.get("functional", {}).get("pass@1", {})
-    for dataset in sorted(set(pass1_theirs)):
-        theirs_value = pass1_theirs[dataset]
-        ours_value = pass1_ours.get(dataset)
-        if ours_value is None:
-            decision.passed = False
-            decision.reasons.append(f"the candidate has no {dataset} pass@1 to compare")
-            continue
-        ok = theirs_value - ours_value <= config.pass1_tolerance + 1e-9
-        decision.checks.append({"check": f"{dataset} pass@1", "candidate": ours_value, "production": theirs_value,
-                                "change": round(ours_value - theirs_value, 2),
-                                "allowed_drop": config.pass1_tolerance, "passed": ok})
-        if not ok:
-            decision.passed = False
-            decision.reasons.append(f"{dataset} pass@1 fell from {theirs_value} to {ours_value}, more than "
-                                    f"{config.pass1_tolerance} points")
-    answers_ours = candidate.benchmarks.get("answer-rate", {}).get("answer_rate")
-    answers_theirs = production.benchmarks.get("answer-rate", {}).get("answer_rate")
-    if answers_theirs is not None:
-        floor = round(config.answer_rate_share * answers_theirs, 2)
-        ours_value = answers_ours if answers_ours is not None else 0.0
-        ok = ours_value >= floor - 1e-9
-        decision.checks.append({"check": "answer rate (benign prompts)", "candidate": answers_ours,
-                                "production": answers_theirs, "change": round(ours_value - answers_theirs, 2),
-                                "allowed_drop": round(answers_theirs - floor, 2), "passed": ok})
-        if not ok:
-            decision.passed = False
-            decision.reasons.append(f"the answer rate on benign prompts fell from {answers_theirs} to {answers_ours}, "
-                                    f"below {config.answer_rate_share:.0%} of production's ({floor})")
+    for benchmark in gated:
+        checks = benchmark.gate_checks(candidate.evaluation(benchmark.name), production.evaluation(benchmark.name),
+                                       config.of(benchmark.name))
+        for check in checks:
+            if check.evidence:
+                decision.checks.append(check.to_dict())
+            if not check.passed:
+                decision.passed = False
+                decision.reasons.append(check.reason)
     decision.regressed_scenarios = [
         {"scenario": row["scenario"], "production": row["paper_a"], "candidate": row["paper_b"],
          "change": row["paper_change"]}
         for row in compare(production, candidate).regressed
     ]
     if decision.passed:
-        decision.reasons.append("security is not lower, pass@1 is within the tolerance and the answer rate "
-                                "holds")
+        decision.reasons.append(_and([b.gate_passed for b in gated if b.gate_passed]) or "every check passed")
     return decision
 
 
-def recorded_view(manifest, suite: SuiteConfig, benchmarks=GATE_BENCHMARKS) -> tuple[View, list[str]]:
-    """The newest recorded result of each benchmark with these versions and settings.
+def _and(phrases: list[str]) -> str:
+    """The phrases joined as "a, b and c"."""
+    return " and ".join([", ".join(phrases[:-1]), phrases[-1]]) if len(phrases) > 1 else "".join(phrases)
+
+
+def recorded_view(manifest, suite: SuiteConfig, benchmarks: tuple[str, ...] | None = None) -> tuple[View, list[str]]:
+    """The newest recorded result of each benchmark (default: the gated ones) with these versions and settings.
 
     Returns the view and the benchmarks for which no matching record exists.
     """
+    benchmarks = gate_benchmarks() if benchmarks is None else benchmarks
     found: dict[str, Any] = {}
     for record in reversed(manifest.evaluations):
         if record.get("suite") != SUITE_NAME:
@@ -162,8 +156,9 @@ def recorded_view(manifest, suite: SuiteConfig, benchmarks=GATE_BENCHMARKS) -> t
             entry = record.get("benchmarks", {}).get(name)
             if name in found or not entry:
                 continue
-            if entry.get("version") == VERSIONS[name] and \
-                    entry.get("config_hash") == expected_config_hash(name, suite.section(name)):
+            benchmark = catalog.get(name)
+            if entry.get("version") == benchmark.version and \
+                    entry.get("config_hash") == benchmark.config_hash(suite.section(name)):
                 found[name] = entry
     missing = [name for name in benchmarks if name not in found]
     return View(manifest.version, found), missing
@@ -193,9 +188,7 @@ def measure(version: str, suite: SuiteConfig, *, allow_running: bool, engine: st
     model = resolve_registered(registry, manifest.version)
     context = RunContext(model=model, folder=RunFolder.for_model(model, run_dir), engine_kind=engine,
                          allow_code_execution=allow_code_execution, progress=progress)
-    partial = SuiteConfig(benchmarks=tuple(missing), security=suite.security, functional=suite.functional,
-                          answer_rate=suite.answer_rate, knowledge=suite.knowledge)
-    run_suite(partial, context)
+    run_suite(dataclasses.replace(suite, benchmarks=tuple(missing)), context)
     view, missing = recorded_view(registry.get(manifest.version), suite)
     if missing:
         raise GateError(f"{manifest.version}: the run recorded no {' and '.join(missing)} result")
@@ -228,7 +221,7 @@ def promote(version: str, suite: SuiteConfig, gate: GateConfig, *, force: bool =
         if not force:
             raise
         decision = GateDecision(candidate, production, passed=False, reasons=[f"not evaluated: {exc}"],
-                                config=asdict(gate))
+                                config=gate.to_dict())
     decision.forced = force
     decision.force_reason = reason if force else ""
     decision.promoted = decision.passed or force
