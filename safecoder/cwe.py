@@ -17,6 +17,8 @@ import yaml
 from safecoder.errors import SafeCoderError
 
 _CWE_PATTERN = re.compile(r"^\s*(?:cwe)?[-_ ]?0*(\d{1,5})\s*$", re.IGNORECASE)
+# MITRE's names carry their common short form in quotes: "... ('SQL Injection')".
+_QUOTED_SHORT_NAME = re.compile(r"\('([^']+)'\)")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,12 @@ class CWE:
     name: str
     summary: str
     top25_rank: int | None = None
+
+    @property
+    def short_name(self) -> str:
+        """`SQL Injection` for CWE-089: the name's quoted short form, else the whole name."""
+        match = _QUOTED_SHORT_NAME.search(self.name)
+        return match.group(1) if match else self.name
 
     @property
     def url(self) -> str:
@@ -71,3 +79,12 @@ def get(cwe_id: str | int) -> CWE:
 
 def top25() -> list[CWE]:
     return sorted((c for c in catalog().values() if c.top25_rank), key=lambda c: c.top25_rank)
+
+
+def short_name(cwe_id: str | int) -> str:
+    """`CWE-089` -> `SQL Injection` (as editors and fix prompts say it); `weakness` for an id
+    outside the catalog."""
+    try:
+        return get(cwe_id).short_name
+    except UnknownCWEError:
+        return "weakness"

@@ -32,19 +32,7 @@ HINTS: tuple[str, ...] = ("none", "cwe", "line")
 # Generation stops at the fence that closes the primed code block.
 STOP = ("```",)
 
-_SHORT_NAME = re.compile(r"\('([^']+)'\)")
 _FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)
-
-
-def cwe_short_name(cwe: str) -> str:
-    """`CWE-089` -> `SQL Injection`: the catalog name's quoted short form, else the name (as
-    the editor's diagnostics say it), `weakness` for a CWE outside the catalog."""
-    try:
-        name = cwe_catalog.get(cwe).name
-    except cwe_catalog.UnknownCWEError:
-        return "weakness"
-    match = _SHORT_NAME.search(name)
-    return match.group(1) if match else name
 
 
 def fix_instruction(language: Language, function: FunctionSpan, hint: Hint = "line", finding: Finding | None = None,
@@ -59,7 +47,7 @@ def fix_instruction(language: Language, function: FunctionSpan, hint: Hint = "li
             "fixed function in one code block.")
     if hint == "none":
         return f"{head} Rewrite the function so that it no longer has a security weakness. {tail}"
-    named = f"{finding.cwe} ({cwe_short_name(finding.cwe)})"
+    named = f"{finding.cwe} ({cwe_catalog.short_name(finding.cwe)})"
     if hint == "cwe":
         return f"{head} It has the weakness {named}. Rewrite the function so that it no longer has this weakness. {tail}"
     line_in_function = finding.start_line - source.count("\n", 0, function.start)

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 
 from lsprotocol import types
 from pygls.workspace.position_codec import ServerTextPosition
 
+from safecoder import cwe
 from safecoder.analysis.findings import AnalysisResult, Finding
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,6 @@ _SEVERITY = {
     "warning": types.DiagnosticSeverity.Warning,
     "info": types.DiagnosticSeverity.Information,
 }
-_SHORT_NAME = re.compile(r"\('([^']+)'\)")
 
 
 def register(server) -> None:
@@ -163,24 +162,10 @@ def finding_range(finding: Finding, lines: list[str], codec) -> types.Range:
 
 
 def diagnostic_message(finding: Finding) -> str:
-    return f"{finding.cwe} {cwe_short_name(finding.cwe)}: {finding.message}"
-
-
-def cwe_short_name(cwe_id: str) -> str:
-    """`CWE-089` -> `SQL Injection` (the catalog name's quoted short form, else the name)."""
-    from safecoder import cwe
-
-    try:
-        name = cwe.get(cwe_id).name
-    except cwe.UnknownCWEError:
-        return "weakness"
-    match = _SHORT_NAME.search(name)
-    return match.group(1) if match else name
+    return f"{finding.cwe} {cwe.short_name(finding.cwe)}: {finding.message}"
 
 
 def cwe_url(cwe_id: str) -> str:
-    from safecoder import cwe
-
     try:
         return cwe.get(cwe_id).url
     except cwe.UnknownCWEError:

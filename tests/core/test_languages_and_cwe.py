@@ -61,3 +61,11 @@ def test_catalog_covers_every_cwe_in_the_shared_data(shared_data):
     seen = {p.cwe for p in pairs.records} | {s.cwe for s in load_scenarios(shared_data / "sec_eval")}
     for cwe_id in seen:
         assert cwe.get(cwe_id).id == cwe_id
+
+
+def test_short_names_are_the_quoted_common_form_or_the_name():
+    assert cwe.short_name("89") == "SQL Injection"
+    assert cwe.short_name("CWE-078") == "OS Command Injection"
+    plain = next(entry for entry in cwe.catalog().values() if "('" not in entry.name)
+    assert cwe.short_name(plain.id) == plain.name
+    assert cwe.short_name("CWE-99999") == "weakness"
