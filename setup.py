@@ -1,6 +1,6 @@
 """Maps the design card's top-level folders into the one `safecoder.*` namespace.
 
-`server/`, `trainer/`, `collector/` and `benchmarks/` are installed as `safecoder.server`,
+`server/`, `trainer/`, `collector/`, `benchmarks/` and `tools/` are installed as `safecoder.server`,
 `safecoder.trainer`, ... so that no top-level name collides with another distribution.
 The mapping lives here because pyproject.toml cannot discover sub-packages of a mapped
 folder; everything else is declared in pyproject.toml.
@@ -14,6 +14,7 @@ FOLDER_OF_PACKAGE = {
     "safecoder.trainer": "trainer",
     "safecoder.collector": "collector",
     "safecoder.benchmarks": "benchmarks",
+    "safecoder.tools": "tools",
 }
 
 

@@ -1,5 +1,9 @@
 """The `safecoder` command: one entry point, a sub-command per part of the system.
 
+The entry layer, above the tools, the stages and the core (docs/architecture.md): it
+names every part's `cli` module, so it may import anything and nothing imports it (but
+`python -m safecoder` and `python -m safecoder.trainer`, entry points themselves).
+
 Each part registers its sub-commands from its own `cli` module; registering must stay
 cheap (no torch, no model), so heavy imports happen inside the handlers. A handler
 returns the exit status. Errors derived from `SafeCoderError` print their message and
@@ -10,10 +14,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 
 from safecoder import __version__
+from safecoder.console import configure_logging, stderr_console
 from safecoder.errors import SafeCoderError
 
 # Order is the order of `safecoder --help`: data flows from collection to serving.
@@ -25,8 +29,8 @@ COMMAND_MODULES = (
     "safecoder.models.cli",
     "safecoder.registry.cli",
     "safecoder.benchmarks.cli",
-    "safecoder.repair.cli",
-    "safecoder.models.export_cli",
+    "safecoder.tools.fix_cli",
+    "safecoder.tools.export_cli",
     "safecoder.server.cli",
     "safecoder.server.lsp.cli",
 )
@@ -59,21 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(verbosity: int) -> None:
-    from rich.logging import RichHandler
-
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    handler = RichHandler(console=_stderr_console(), show_path=False, rich_tracebacks=True)
-    logging.basicConfig(level=level, format="%(message)s", datefmt="[%X]", handlers=[handler], force=True)
-    logging.getLogger("safecoder").setLevel(min(level, logging.INFO))
-
-
-def _stderr_console():
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
 def expand_aliases(argv: list[str]) -> list[str]:
     """`argv` with a command alias (`COMMAND_ALIASES`) replaced by the command it names.
 
@@ -98,10 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     except SafeCoderError as exc:
         if args.debug:
             raise
-        _stderr_console().print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        stderr_console().print(f"[bold red]error:[/bold red] {exc}", highlight=False)
         return 2
     except KeyboardInterrupt:
-        _stderr_console().print("interrupted")
+        stderr_console().print("interrupted")
         return 130
 
 

@@ -40,7 +40,7 @@ has `async run(prompt: str, max_tokens: int) -> Sample` (one greedy completion, 
 timed with `time.perf_counter`) and `async close()`. When the function returns a runner,
 its rows appear under the runner's `label` (by convention ending in "(direct library)")
 beside that kind's engine rows, measured in the same interleaved rounds. Register one with `register_direct_baseline("llama", factory)`
-at the end of this module (the llama.cpp engine's "llama.cpp called directly" row).
+at the end of this module (the llama.cpp engine's "llama.cpp called directly" row, `LlamaCppDirect`).
 
 Not a capacity planner: one client process on loopback, the client and the server share
 the machine (and, with uvicorn in a thread, the Python interpreter), so the server's
@@ -53,6 +53,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import os
 import statistics
 import sys
@@ -63,6 +64,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 from safecoder.models.reference import ResolvedModel
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,7 @@ class BenchServer:
 
     def __init__(self, engine, reference: str):
         import uvicorn
+
         from safecoder.server.access import KeyRing
         from safecoder.server.app import create_app
         from safecoder.server.config import ServerConfig
@@ -323,10 +327,6 @@ async def measure_keystrokes(engine_kind: str, runner, files: list[str], count_t
 
 def _thread_sweep(kind: str, model: ResolvedModel, baseline) -> list:
     """The library called directly at every thread count (llama.cpp only), on the baseline's file."""
-    import dataclasses
-
-    from safecoder.engines.llama_direct import LlamaCppDirect
-
     if kind != "llama" or not isinstance(baseline, LlamaCppDirect):
         return []
     runners = []
@@ -340,11 +340,11 @@ def _thread_sweep(kind: str, model: ResolvedModel, baseline) -> list:
 def bench_engine(kind: str, settings: LoadSettings, prompts: list[str], progress
                  ) -> tuple[list[Row], list[KeystrokeRow]]:
     import httpx
-    from safecoder.server.config import ServerConfig
 
     from safecoder.engines import create_engine
     from safecoder.engines.base import run_sync
     from safecoder.models import resolve
+    from safecoder.server.config import ServerConfig
 
     model = resolve(settings.model)
     options = ServerConfig(engine_option=settings.engine_options.get(kind, [])).engine_options()
@@ -527,8 +527,69 @@ def _save(settings: LoadSettings, rows: list[Row], keystrokes: list[KeystrokeRow
     print(f"results and settings: {target}")
 
 
-# llama.cpp called directly through llama-cpp-python, beside the llama.cpp engine's rows.
-from safecoder.engines.llama_direct import llama_direct_baseline  # noqa: E402
+# ----- llama.cpp called directly, as a user of `llama-cpp-python` would ---------------
+# One `llama_cpp.Llama` on the same GGUF file with the same thread count, streaming greedy
+# completions through `create_completion`. One `Llama` object holds one context and is not
+# thread-safe, so concurrent requests take turns (as with one `Llama` in any
+# application). The gap between this row and the server's rows is SafeCoder's own
+# overhead; the goal is at least 90% of its tokens/s. Not used for serving.
+
+
+class LlamaCppDirect:
+    label = "llama.cpp (direct library)"
+
+    def __init__(self, model: ResolvedModel, threads: int, context_tokens: int = 4096):
+        from llama_cpp import Llama
+
+        from safecoder.engines.llama_engine import _library
+
+        _library()  # route llama.cpp's log into Python logging, as for the engine
+        self.gguf = model.gguf
+        self.threads = threads
+        self._llm = Llama(str(model.gguf), n_ctx=context_tokens, n_threads=threads, n_threads_batch=threads,
+                          verbose=False)
+        self._turn: asyncio.Lock | None = None
+
+    async def run(self, prompt: str, max_tokens: int):
+        if self._turn is None:
+            self._turn = asyncio.Lock()
+        async with self._turn:
+            return await asyncio.to_thread(self._complete, prompt, max_tokens)
+
+    def _complete(self, prompt: str, max_tokens: int):
+        started = time.perf_counter()
+        first, tokens = None, 0
+        for chunk in self._llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stream=True):
+            if chunk["choices"][0]["text"]:
+                tokens += 1  # the stream yields one chunk per generated token
+                if first is None:
+                    first = time.perf_counter()
+        ended = time.perf_counter()
+        return Sample(ended - started, (first or ended) - started, tokens)
+
+    async def close(self) -> None:
+        self._llm.close()
+
+
+def llama_direct_baseline(model: ResolvedModel, settings) -> LlamaCppDirect | None:
+    """The load test's factory: a runner on the model's GGUF, with the engine's thread count."""
+
+    if model.gguf is None and not any(o.startswith("gguf=") for o in settings.engine_options.get("llama", [])):
+        logger.warning("no GGUF file for %s: the llama.cpp direct baseline is skipped", model.reference)
+        return None
+    from pathlib import Path
+
+    from safecoder.engines.llama_engine import default_threads
+
+    threads = 0
+    for option in getattr(settings, "engine_options", {}).get("llama", []):
+        key, _, value = option.partition("=")
+        if key.strip() == "threads":
+            threads = int(value)
+        elif key.strip() == "gguf":  # the engine serves another file; so does the baseline
+            model = dataclasses.replace(model, gguf=Path(value.strip()))
+    return LlamaCppDirect(model, threads or default_threads())
+
 
 register_direct_baseline("llama", llama_direct_baseline)
 

@@ -18,7 +18,7 @@ of the `quantize_from` type (hash checked) instead of converting again. The regi
 serves the last entry (`ResolvedModel.gguf`), so the last type of
 an export is the one the CPU engine loads: `--type f16 --type q4_0` serves q4_0.
 
-Not here: checking that an export behaves like its weights (`safecoder.models.gguf_check`).
+Not here: checking that an export behaves like its weights (`safecoder.tools.gguf_check`).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ and the repair benchmark:
 - `fixer`: draw up to k rewrites from a `CandidateSource`, keep the first verified one;
 - `files`: every finding of a file, a unified diff, an atomic write that refuses a file
   changed since its analysis;
-- `cli`: `safecoder fix PATH...`.
+- `safecoder fix PATH...` is a tool (`safecoder.tools.fix_cli`): it also needs the
+  language server's backends, a stage this package must not import.
 
 The model is never trusted: what it writes is offered only on the parser's, the
 compiler's and the analyzer's word. See docs/repair.md.

@@ -36,9 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_options(parser: argparse.ArgumentParser) -> None:
-    from safecoder.server.lsp.config import LspConfig
-
     from safecoder.config import add_arguments
+    from safecoder.server.lsp.config import LspConfig
 
     add_arguments(parser, LspConfig)
     parser.add_argument("--stdio", action="store_true",
@@ -48,9 +47,8 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from safecoder.server.lsp.config import LspConfig, parse_tcp_address
-
     from safecoder.config import build
+    from safecoder.server.lsp.config import LspConfig, parse_tcp_address
 
     config = build(LspConfig, args)
     # pygls logs every message at INFO; only -vv (debug) should show that traffic.
@@ -86,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m safecoder.server.lsp`: the same command without the rest of the CLI."""
     import sys
 
-    from safecoder.cli import configure_logging
+    from safecoder.console import configure_logging
     from safecoder.errors import SafeCoderError
 
     parser = argparse.ArgumentParser(prog="python -m safecoder.server.lsp", description=DESCRIPTION)

@@ -53,8 +53,8 @@ def test_the_server_serves_the_export_on_llama_cpp(smoke_model):
 
 
 def test_the_equivalence_report_compares_exports_with_the_weights(smoke_model):
-    from safecoder.models.gguf_check import CheckConfig, _verdict
     from safecoder.registry import Registry
+    from safecoder.tools.gguf_check import CheckConfig, _verdict
 
     arguments = ["export", "check", smoke_model.version, "--gguf", "q4_0", "--max-prompts", "4", "--max-new-tokens", "32",
                  "--security-samples", "2", "--security-max-new-tokens", "64",

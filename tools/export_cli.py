@@ -15,8 +15,8 @@ import json
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from safecoder.config import add_arguments
-    from safecoder.models.gguf_check import CheckConfig
     from safecoder.models.gguf_export import GGUF_TYPES, ExportConfig
+    from safecoder.tools.gguf_check import CheckConfig
 
     export = subparsers.add_parser("export", help="GGUF exports for the llama.cpp CPU engine, and their check")
     commands = export.add_subparsers(dest="export_command", required=True)
@@ -74,7 +74,7 @@ def _check(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from safecoder.config import build
-    from safecoder.models.gguf_check import CheckConfig, check_equivalence
+    from safecoder.tools.gguf_check import CheckConfig, check_equivalence
 
     config = build(CheckConfig, args)
     report = check_equivalence(args.reference, config, progress=True)

@@ -55,7 +55,7 @@ class CheckConfig:
     ggufs: tuple[str, ...] = field(default=(), metadata={
         "cli": False, "help": "GGUF files or recorded quantizations (f16, q4_0) to check; default: every recorded export"})
     prompts: Path | None = field(default=None, metadata={
-        "help": "YAML prompt set (the format of safecoder/models/equivalence_prompts.yaml); default: the built-in"})
+        "help": "YAML prompt set (the format of tools/equivalence_prompts.yaml); default: the built-in"})
     max_new_tokens: int = field(default=0, metadata={
         "help": "greedy tokens per prompt; 0 takes the prompt set's own value"})
     max_prompts: int = field(default=0, metadata={"help": "use only the first N prompts; 0 uses all"})
