@@ -97,6 +97,10 @@ class BenchmarkResult(Record):
         """The report's section under the benchmark's title."""
         return "```json\n" + json.dumps(self.record, indent=2)[:4000] + "\n```"
 
+    def table(self) -> str:
+        """The headline table `safecoder bench` prints after a run (default: the report's section)."""
+        return self.markdown()
+
     def plots(self, result: dict[str, Any], folder: Path) -> list[str]:
         """Write this benchmark's plots under `folder`; return their paths relative to it."""
         return []
