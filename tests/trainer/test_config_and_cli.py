@@ -69,7 +69,8 @@ def test_the_output_dir_and_the_pairs_are_required(tmp_path):
         SafeCoderConfig(output_dir=str(tmp_path))
 
 
-@pytest.mark.parametrize("name", ["smoke.yaml", "code-1b-3b-full.yaml", "lora-7b.yaml"])
+@pytest.mark.parametrize("name", ["smoke.yaml", "code-1b-3b-full.yaml", "lora-7b.yaml",
+                                  "cpu-qwen2.5-coder-0.5b.yaml", "cpu-smollm2-135m.yaml"])
 def test_the_shipped_configs_parse(tmp_path, name):
     # --use_cpu lets the GPU configs' bf16 pass the machine check here.
     config = parse_config(["--config", str(REPO / "configs" / name), "--output_dir", str(tmp_path), "--use_cpu"])
@@ -77,6 +78,10 @@ def test_the_shipped_configs_parse(tmp_path, name):
     if name == "lora-7b.yaml":
         assert config.use_lora and (config.lora_r, config.lora_alpha, config.lora_dropout) == (16, 32, 0.1)
         assert config.lora_target_modules == ["all-linear"]
+    if name.startswith("cpu-"):
+        # The CPU recipes differ in the model and in LoRA (the 135M model trains fully) only.
+        assert config.max_train_minutes == 90 and config.prompt_style == "chat" and config.oversample_k == 5
+        assert config.use_lora == ("qwen" in name)
     effective = config.per_device_train_batch_size * config.gradient_accumulation_steps
     assert effective == (4 if name == "smoke.yaml" else 16)
 
