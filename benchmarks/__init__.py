@@ -9,9 +9,11 @@
   in chat; an answer needs code and no refusal); `chat_sampling` samples chat messages;
 - `cyberseceval/`: CyberSecEval's false-refusal and insecure-code sets, judged by the
   refusal detector, CodeShield's Insecure Code Detector and the project's analyzers;
+- `protocol`, `catalog`: a benchmark is a plug-in folder (`plugin.py` defines
+  `BENCHMARK`), found in this package and on `SAFECODER_BENCHMARK_PATH`;
 - `suite`, `run_folder`, `context`: running them together, caching, resuming, recording;
-- `reports/`: result JSON, Markdown, plots, comparisons; `gate`: `safecoder promote`
-  (security, pass@1, answer rate);
+- `reports/`: result JSON, Markdown, plots, comparisons; `promotion`: `safecoder promote`
+  (every gated benchmark's checks: security, pass@1, answer rate, plug-ins');
 - `judge_bench`: how long judging 66 scenarios x 100 samples takes (`make bench-eval`).
 
 Each benchmark has a `VERSION` that changes when its behaviour changes. Importing this

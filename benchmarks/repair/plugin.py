@@ -34,6 +34,14 @@ class RepairResult(BenchmarkResult):
     def fixed_and_correct(self, hint: str, way: str = "single") -> float | None:
         return (self.settings.get(hint, {}).get(way) or {}).get("fixed_and_correct")
 
+    def group_names(self, key: str) -> list[str]:
+        """The CWEs (`key` cwes) or languages (`key` languages) of any prompt setting, sorted."""
+        return sorted({name for values in self.settings.values() for name in values[key]})
+
+    def group_rate(self, hint: str, key: str, name: str, way: str = "single") -> float | None:
+        """Fixed-and-correct of one CWE or language (`key`: cwes, languages) in one setting and way."""
+        return ((self.settings.get(hint, {}).get(key, {}).get(name) or {}).get(way) or {}).get("fixed_and_correct")
+
     def evaluation(self) -> RepairEvaluation:
         return RepairEvaluation({"version": self.version, "config_hash": self.config_hash,
                                  "tasks": self.record["tasks"],

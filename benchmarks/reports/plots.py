@@ -7,8 +7,8 @@
   their agreement (Cohen's kappa);
 - `security_vs_pass1`: one point per model version, security against pass@1, the
   trade-off the paper's figures show.
-Input: result dicts or points; output: PNG files written atomically. A plot with no
-data is not written (the function returns None).
+Input: result dicts (read through the benchmarks' typed results) or points; output: PNG
+files written atomically. A plot with no data is not written (the function returns None).
 """
 
 from __future__ import annotations
@@ -37,13 +37,15 @@ def _save(figure, path: Path) -> Path:
 
 
 def cwe_bars(result: dict[str, Any], path: Path) -> Path | None:
-    security = result["benchmarks"].get("security")
-    if not security or not security.get("cwes"):
+    from safecoder.benchmarks.security.plugin import SecurityResult
+
+    security = SecurityResult.from_record(result["benchmarks"].get("security"))
+    if not security.cwe_rates():
         return None
     plt = _figure()
-    cwes = list(security["cwes"])
-    paper = [security["cwes"][c]["rates"]["paper"] or 0.0 for c in cwes]
-    strict = [security["cwes"][c]["rates"]["strict"] or 0.0 for c in cwes]
+    cwes = list(security.cwe_rates())
+    paper = [rate or 0.0 for rate in security.cwe_rates("paper").values()]
+    strict = [rate or 0.0 for rate in security.cwe_rates("strict").values()]
     figure, axes = plt.subplots(figsize=(max(6.0, 0.55 * len(cwes) + 2), 4))
     positions = range(len(cwes))
     width = 0.4
@@ -64,20 +66,21 @@ def cwe_bars(result: dict[str, Any], path: Path) -> Path | None:
 
 def repair_bars(result: dict[str, Any], path: Path) -> Path | None:
     """Per CWE, fixed-and-correct (single draw) in each prompt setting, and the loop's with the CWE named."""
-    repair = result["benchmarks"].get("repair")
-    if not repair or not repair.get("settings"):
+    from safecoder.benchmarks.repair.plugin import RepairResult
+
+    repair = RepairResult.from_record(result["benchmarks"].get("repair"))
+    if not repair.settings:
         return None
     plt = _figure()
-    hints = list(repair["settings"])
-    cwes = sorted({cwe for values in repair["settings"].values() for cwe in values["cwes"]})
+    hints = list(repair.settings)
+    cwes = repair.group_names("cwes")
     series = [(f"single draw, {hint}", hint, "single") for hint in hints]
     if "cwe" in hints:
         series.append(("verified-fix loop, cwe", "cwe", "loop"))
     figure, axes = plt.subplots(figsize=(max(6.0, 0.8 * len(cwes) + 2), 4))
     width = 0.8 / len(series)
     for number, (label, hint, way) in enumerate(series):
-        values = [(repair["settings"][hint]["cwes"].get(c, {}).get(way, {}).get("fixed_and_correct") or 0.0)
-                  for c in cwes]
+        values = [repair.group_rate(hint, "cwes", c, way) or 0.0 for c in cwes]
         axes.bar([p - 0.4 + width * (number + 0.5) for p in range(len(cwes))], values, width, label=label)
     axes.set_xticks(list(range(len(cwes))))
     axes.set_xticklabels(cwes, rotation=60, ha="right")
@@ -94,12 +97,16 @@ def repair_bars(result: dict[str, Any], path: Path) -> Path | None:
 
 def judge_bars(result: dict[str, Any], path: Path) -> Path | None:
     """Per CWE with exploit tests: the static and the dynamic secure rate, kappa above each pair."""
-    security = result["benchmarks"].get("security")
-    cwes = [c for c, v in (security or {}).get("cwes", {}).items() if v["rates"].get("dynamic") is not None]
-    if not cwes:
+    from safecoder.benchmarks.security.plugin import SecurityResult
+
+    security = SecurityResult.from_record(result["benchmarks"].get("security"))
+    dynamic = {cwe: rate for cwe, rate in security.cwe_rates("dynamic").items() if rate is not None}
+    if not dynamic:
         return None
     plt = _figure()
-    rates = [security["cwes"][c]["rates"] for c in cwes]
+    cwes = list(dynamic)
+    paper, kappas = security.cwe_rates("paper"), security.cwe_rates("kappa")
+    rates = [{"paper": paper[c], "dynamic": dynamic[c], "kappa": kappas[c]} for c in cwes]
     figure, axes = plt.subplots(figsize=(max(6.0, 0.6 * len(cwes) + 2), 4))
     positions = list(range(len(cwes)))
     width = 0.4
