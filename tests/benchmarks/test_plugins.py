@@ -231,3 +231,23 @@ def test_broken_and_clashing_plugins_are_named(plugins, tmp_path, monkeypatch):
     monkeypatch.setenv(catalog.PATH_VARIABLE, str(tmp_path / "nowhere"))
     with pytest.raises(BenchmarkError, match="not a folder"):
         catalog.benchmarks()
+
+
+def test_a_version_recorded_before_the_plugin_existed_has_it_measured_once(plugins, registry_root, tmp_path):
+    suite = load_suite_config(n=2, limit=1, benchmarks=gate_benchmarks())
+    registry = Registry(registry_root)
+    for _ in range(2):
+        registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=())
+    registry.promote("v0001", reason="first version")
+    before = recorded(suite, 60.0, toy=0.0)
+    del before["benchmarks"]["toy"]
+    registry.add_evaluation("v0001", before)
+    registry.add_evaluation("v0002", recorded(suite, 70.0, toy=40.0))
+    done = safecoder("promote", "v0002", "--n", "2", "--limit", "1", "--run-root", str(tmp_path / "runs"),
+                     "--no-progress", "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    check = next(c for c in json.loads(done.stdout)["checks"] if c["check"] == "toy score")
+    # Production's toy result was measured by the gate (limit 1: the word "secure" alone) and recorded.
+    assert check["production"] == 100.0 and not check["passed"]
+    assert registry.get("v0001").latest_evaluation(SUITE_NAME)["benchmarks"]["toy"]["score"] == 100.0
+    assert load_result(tmp_path / "runs" / "v0001")["benchmarks"]["toy"]["score"] == 100.0
