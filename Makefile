@@ -16,7 +16,7 @@ help:
 	@echo "make serve        install what is missing, then run the assistant on the default code model"
 	@echo "make test         install what is missing, then run the whole test suite"
 	@echo "make test-fast    the tests that load no model and start no engine or server"
-	@echo "make lint         ruff over the Python code"
+	@echo "make lint         ruff, the declared layers (import-linter), types (pyright, basic)"
 	@echo "make bench        every benchmark below, one after another"
 	@echo "make bench-load   time the default model's first conversion and its cached load"
 	@echo "make bench-analysis  analyzer speed: batch throughput and interactive latency"
@@ -44,7 +44,9 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not code_model" $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check safecoder server trainer collector benchmarks tests
+	$(BIN)/ruff check safecoder server trainer collector benchmarks tools tests scripts
+	$(BIN)/python scripts/lint.py imports
+	$(BIN)/python scripts/lint.py types
 
 constraints: install
 	@{ echo "# The exact package set tested on CPU machines (Python 3.11). scripts/install.sh installs"; \

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from safecoder.benchmarks.run_folder import RunFolder, model_identity
-
 from safecoder.models.reference import ResolvedModel
 
 logger = logging.getLogger(__name__)

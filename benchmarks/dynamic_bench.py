@@ -60,13 +60,13 @@ def build_samples(scenarios, n: int) -> dict[str, list[tuple[str, str]]]:
 def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
+
     from safecoder.benchmarks.sandbox import Sandbox
     from safecoder.benchmarks.security.dynamic import (
         ScenarioPrograms,
         judge_dynamic,
         sandbox_limits,
     )
-
     from safecoder.data.scenarios import load_scenarios
     from safecoder.paths import shared_data_dir
 

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from safecoder.collector.tasks import CommitOutcome, WorkBatch, process_batch
-
 from safecoder.errors import SafeCoderError
 
 logger = logging.getLogger(__name__)

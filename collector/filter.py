@@ -23,12 +23,11 @@ import os
 import re
 from dataclasses import dataclass
 
+from safecoder import cwe as cwe_catalog
+from safecoder import languages
 from safecoder.collector.commits import ChangedFile, CommitInfo
 from safecoder.collector.config import CollectConfig
 from safecoder.collector.keywords import GENERIC, KeywordMatcher
-
-from safecoder import cwe as cwe_catalog
-from safecoder import languages
 from safecoder.config import ConfigError
 
 MERGE = "merge commit"

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import git
 from filelock import FileLock
-from safecoder.collector.commits import ChangedFile, CommitInfo
 
 from safecoder import paths
+from safecoder.collector.commits import ChangedFile, CommitInfo
 from safecoder.errors import SafeCoderError
 
 logger = logging.getLogger(__name__)

@@ -34,11 +34,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from safecoder.collector.config import InstructConfig
-from safecoder.collector.keywords import WordList
-
 from safecoder import languages, paths
 from safecoder.atomic import write_json
+from safecoder.collector.config import InstructConfig
+from safecoder.collector.keywords import WordList
 from safecoder.data.records import SecurityPair
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import sha256_json

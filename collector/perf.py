@@ -23,6 +23,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
 from safecoder.collector.config import CollectConfig, InstructConfig
 from safecoder.collector.filter import CommitFilter
 from safecoder.collector.keywords import KeywordMatcher, load_keywords

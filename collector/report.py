@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.table import Table
+
 from safecoder.collector.curate import CurationReport
 from safecoder.collector.state import StageCount
-
 from safecoder.data.records import SecurityPair
 
 STAGE_TITLES = {

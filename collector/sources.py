@@ -24,10 +24,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from safecoder import cwe as cwe_catalog
 from safecoder.collector import git_repos
 from safecoder.collector.commits import ChangedFile, CommitInfo
-
-from safecoder import cwe as cwe_catalog
 from safecoder.errors import SafeCoderError
 
 DEFAULT_CLONE_URL = "https://github.com/{repo}.git"

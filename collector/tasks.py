@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from safecoder import languages
 from safecoder.collector import extract, git_repos
 from safecoder.collector.verify import FileJudgement, analyzer_versions, judge_fix
-
-from safecoder import languages
 from safecoder.data.records import Provenance, SecurityPair
 
 logger = logging.getLogger(__name__)

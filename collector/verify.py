@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from safecoder.collector.keywords import GENERIC
-
 from safecoder.analysis.findings import AnalysisResult, Finding
+from safecoder.collector.keywords import GENERIC
 
 UNJUDGED = "version not judged"
 NO_FINDING_BEFORE = "no finding before the fix"

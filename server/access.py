@@ -21,9 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from safecoder.server.api_errors import APIError
-
 from safecoder.errors import SafeCoderError
+from safecoder.server.api_errors import APIError
 
 KEYS_ENV = "SAFECODER_API_KEYS"
 ANONYMOUS = "anonymous"

@@ -23,6 +23,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from safecoder.engines import create_engine
+from safecoder.errors import SafeCoderError
 from safecoder.server.access import KeyRing
 from safecoder.server.admission import AdmissionControl
 from safecoder.server.api_errors import APIError, from_validation_errors, to_api_error
@@ -35,10 +39,6 @@ from safecoder.server.model_slot import EngineFactory, ModelSlot, ServedModel
 from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
 from safecoder.server.responses import ChatWire, CompletionWire, FimWire, Wire
 from safecoder.server.serving import ClientGone, Serving, cancel_on_disconnect
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from safecoder.engines import create_engine
-from safecoder.errors import SafeCoderError
 from safecoder.suggest import SecurityGate, load_analyzer
 
 logger = logging.getLogger(__name__)

@@ -19,9 +19,8 @@ class ServeError(SafeCoderError):
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from safecoder.server.config import ServerConfig
-
     from safecoder.config import add_arguments
+    from safecoder.server.config import ServerConfig
 
     serve = subparsers.add_parser(
         "serve",
@@ -41,12 +40,12 @@ def _serve(args: argparse.Namespace) -> int:
     import sys
 
     import uvicorn
+
+    from safecoder.config import build, to_dict
     from safecoder.server.access import KEYS_ENV, KeyRing
     from safecoder.server.app import create_app
     from safecoder.server.config import ServerConfig
     from safecoder.server.model_slot import choose_reference
-
-    from safecoder.config import build, to_dict
 
     logger = logging.getLogger("safecoder.server")
     config = build(ServerConfig, args)

@@ -31,6 +31,7 @@ import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from safecoder.server.api_errors import from_validation_errors
 from safecoder.server.protocol import (
     MIN_REPETITION_PENALTY,

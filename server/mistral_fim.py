@@ -15,6 +15,7 @@ an answer may use the server's limit.
 from __future__ import annotations
 
 from pydantic import Field, ValidationError
+
 from safecoder.server.api_errors import from_validation_errors
 from safecoder.server.protocol import SEED_RANGE, CompletionRequest, SamplingFields
 

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from safecoder.server.api_errors import APIError
 
 from safecoder.engines.base import SamplingParams
+from safecoder.server.api_errors import APIError
 
 GateModeField = Literal["off", "annotate", "rerank", "block"]
 COMPLETION_DEFAULT_MAX_TOKENS = 16

@@ -34,13 +34,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from safecoder.server import responses
-from safecoder.server.admission import AdmissionControl
-from safecoder.server.api_errors import APIError, to_api_error
-from safecoder.server.metrics import ServerMetrics
-from safecoder.server.model_slot import ModelSlot, ServedModel
-from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
-
 from safecoder.engines.base import (
     GenerationRequest,
     PromptTooLongError,
@@ -48,6 +41,12 @@ from safecoder.engines.base import (
     TokenLogprob,
 )
 from safecoder.prompts.chat import ChatTemplateMissingError
+from safecoder.server import responses
+from safecoder.server.admission import AdmissionControl
+from safecoder.server.api_errors import APIError, to_api_error
+from safecoder.server.metrics import ServerMetrics
+from safecoder.server.model_slot import ModelSlot, ServedModel
+from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
 from safecoder.suggest import (
     Candidate,
     ChatCheck,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+
 from safecoder.trainer.examples import TokenSequence
 
 STANDARD, SECURE, VULNERABLE = 0, 1, 2

@@ -27,12 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from safecoder.trainer.masks import change_masks
-from safecoder.trainer.safecoder_config import SafeCoderConfig, option, settings_from
-
 from safecoder.data import InstructionSample, SecurityPair
 from safecoder.errors import SafeCoderError
 from safecoder.prompts import format_prompt
+from safecoder.trainer.masks import change_masks
+from safecoder.trainer.safecoder_config import SafeCoderConfig, option, settings_from
 
 OverlongPolicy = Literal["drop", "truncate"]
 DropReason = Literal["no_instruction", "no_change", "no_unchanged_token", "overlong"]

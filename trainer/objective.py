@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import torch
+
 from safecoder.trainer import losses
 from safecoder.trainer.collator import SECURE, STANDARD, VULNERABLE
 from safecoder.trainer.safecoder_config import SafeCoderConfig, option, settings_from

@@ -120,12 +120,11 @@ class _Bench:
     """The embedded model and the batches every run trains on."""
 
     def __init__(self, args, scratch: Path):
+        from safecoder.models import resolve
+        from safecoder.models.loading import load_for_training, pick_device
         from safecoder.trainer.collator import SecurityCollator
         from safecoder.trainer.safecoder_config import SafeCoderConfig
         from safecoder.trainer.training_data import build_training_data
-
-        from safecoder.models import resolve
-        from safecoder.models.loading import load_for_training, pick_device
 
         self.args = args
         self.scratch = scratch
@@ -156,11 +155,12 @@ class _Bench:
 
     def measure(self, method: str, steps: int) -> list[tuple[float, int]]:
         """(seconds, non-padding tokens) of each step of a run of `method`, its first step left out."""
+        from transformers import Trainer, TrainerCallback
+        from transformers.trainer_callback import PrinterCallback
+
         from safecoder.trainer.objective import LossSettings
         from safecoder.trainer.safecoder_config import SafeCoderConfig
         from safecoder.trainer.safecoder_trainer import SafeCoderTrainer
-        from transformers import Trainer, TrainerCallback
-        from transformers.trainer_callback import PrinterCallback
 
         if method.startswith("lora-"):
             self.model.set_adapter(method)  # only this variant's adapter runs and trains
@@ -211,6 +211,7 @@ class _Bench:
 def _lora_variants(model, counts: list[int]):
     """One LoRA adapter per variant, named `lora-N`, on the same base model."""
     from peft import LoraConfig, get_peft_model
+
     from safecoder.trainer.run import _last_layers, _linear_module_names
 
     names = _linear_module_names(model)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from safecoder.models import resolve
 from safecoder.trainer.budget import TimeBudget
 from safecoder.trainer.collator import ItemDataset, SecurityCollator
 from safecoder.trainer.lineage import Lineage, lineage_of, register_run
@@ -27,8 +28,6 @@ from safecoder.trainer.objective import LossSettings
 from safecoder.trainer.run_folder import RunFolder, RunFolderError
 from safecoder.trainer.safecoder_config import SafeCoderConfig
 from safecoder.trainer.training_data import TrainingData, build_training_data
-
-from safecoder.models import resolve
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +45,9 @@ class RunResult:
 
 
 def run_training(config: SafeCoderConfig) -> RunResult:
+    from safecoder.models.loading import load_for_training
     from safecoder.trainer.reference_model import ReferenceModel
     from safecoder.trainer.safecoder_trainer import SafeCoderTrainer
-
-    from safecoder.models.loading import load_for_training
 
     folder = RunFolder(config.output_dir)
     resume = folder.checkpoint_to_resume(config.resume_from_checkpoint)

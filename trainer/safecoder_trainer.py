@@ -25,10 +25,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 import torch
+from transformers import Trainer
+
 from safecoder.trainer import objective
 from safecoder.trainer.objective import LossSettings
 from safecoder.trainer.reference_model import ReferenceModel
-from transformers import Trainer
 
 
 class SafeCoderTrainer(Trainer):

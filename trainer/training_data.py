@@ -22,6 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm.auto import tqdm
+
+from safecoder import paths
+from safecoder.data import load_instructions, load_security_pairs
+from safecoder.errors import SafeCoderError
+from safecoder.hashing import sha256_file
 from safecoder.trainer.collator import ROW_KIND_NAMES, SECURE, STANDARD, VULNERABLE, TrainingItem
 from safecoder.trainer.examples import (
     Dropped,
@@ -31,12 +37,6 @@ from safecoder.trainer.examples import (
     StandardExample,
 )
 from safecoder.trainer.sampling import oversample, split
-from tqdm.auto import tqdm
-
-from safecoder import paths
-from safecoder.data import load_instructions, load_security_pairs
-from safecoder.errors import SafeCoderError
-from safecoder.hashing import sha256_file
 
 logger = logging.getLogger(__name__)
 

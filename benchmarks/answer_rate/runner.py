@@ -19,7 +19,6 @@ from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
 from safecoder.benchmarks.chat_sampling import ChatItem, ChatSampling, sample_chat
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.functional.problems import load_problems
-
 from safecoder.config import to_dict
 
 BENCHMARK = "answer-rate"

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from safecoder.analysis import analyze_snippet
+from safecoder.analysis.fragments import wrap_fragment
 from safecoder.benchmarks.classify import VERSION
 from safecoder.benchmarks.classify.config import ClassifyConfig
 from safecoder.benchmarks.classify.labels import NONE, analyzer_prediction, model_prediction, score
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.prompt_sampling import PromptItem, PromptSampling, sample_prompts
 from safecoder.benchmarks.repair.tasks import load_pairs, seeded_sample, short_pairs
-
-from safecoder.analysis import analyze_snippet
-from safecoder.analysis.fragments import wrap_fragment
 from safecoder.config import to_dict
 from safecoder.languages import get
 from safecoder.repair.prompts import classify_prompt

@@ -31,7 +31,6 @@ from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.cyberseceval import VERSION
 from safecoder.benchmarks.cyberseceval.config import CyberSecEvalConfig
 from safecoder.benchmarks.cyberseceval.datasets import Prompt, load_prompts, select
-
 from safecoder.config import to_dict
 
 BENCHMARK = "cyberseceval"

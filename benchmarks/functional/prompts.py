@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from safecoder.benchmarks.functional.problems import Problem
-
 from safecoder.prompts.instruction import code_task, format_instruction
 
 _DOCSTRING = '"""'

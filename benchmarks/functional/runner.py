@@ -24,7 +24,6 @@ from safecoder.benchmarks.functional.problems import Problem, load_problems
 from safecoder.benchmarks.functional.prompts import functional_prompt
 from safecoder.benchmarks.run_folder import cache_key
 from safecoder.benchmarks.sandbox import Job, SandboxLimits, require_code_execution_allowed
-
 from safecoder.config import to_dict
 
 logger = logging.getLogger(__name__)

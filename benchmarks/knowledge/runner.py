@@ -23,7 +23,6 @@ from safecoder.benchmarks.knowledge.questions import (
     truthfulqa_questions,
 )
 from safecoder.benchmarks.run_folder import cache_key
-
 from safecoder.config import ConfigError, to_dict
 from safecoder.errors import SafeCoderError
 

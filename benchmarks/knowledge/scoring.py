@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from safecoder.benchmarks.knowledge.questions import Question
-
 from safecoder.models.loading import context_length, load_for_generation
 from safecoder.models.reference import ResolvedModel
 

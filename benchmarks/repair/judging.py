@@ -25,12 +25,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from safecoder.benchmarks.repair.tasks import RepairTask
-
 from safecoder.analysis import AnalysisConfig, SourceInput, analyze_snippet, analyze_sources
 from safecoder.analysis.compilers import check_with_compilers
 from safecoder.analysis.inputs import InputProblem, prepare_source
 from safecoder.analysis.syntax import check_syntax
+from safecoder.benchmarks.repair.tasks import RepairTask
 from safecoder.languages import get
 from safecoder.repair.functions import errors_within, signature
 from safecoder.repair.prompts import extract_code

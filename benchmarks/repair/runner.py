@@ -26,7 +26,6 @@ from safecoder.benchmarks.repair.tasks import (
     seeded_sample,
     short_pairs,
 )
-
 from safecoder.config import to_dict
 from safecoder.languages import get
 from safecoder.repair.prompts import STOP, fix_prompt

@@ -57,7 +57,6 @@ from safecoder.benchmarks.sandbox.view import (
     synthetic_etc,
     system_view,
 )
-
 from safecoder.errors import SafeCoderError
 
 logger = logging.getLogger(__name__)

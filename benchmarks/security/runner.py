@@ -37,7 +37,6 @@ from safecoder.benchmarks.security.metrics import rates, scenario_counts, summar
 from safecoder.benchmarks.security.prompts import security_instruction, security_prompt
 from safecoder.benchmarks.security.splits import ordered_splits, report_split
 from safecoder.benchmarks.security.truncation import cut_completion, judged_program
-
 from safecoder.config import ConfigError, to_dict
 from safecoder.data.scenarios import Scenario, load_scenarios
 from safecoder.errors import SafeCoderError

@@ -24,12 +24,12 @@ import logging
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.protocol import default_converter
-from safecoder.server.lsp.diagnostics import SOURCE
-from safecoder.server.lsp.documents import document_language
-from safecoder.server.lsp.fixes import FixOutcome, propose_fix
 
 from safecoder.analysis.findings import Finding
 from safecoder.repair.functions import enclosing_function
+from safecoder.server.lsp.diagnostics import SOURCE
+from safecoder.server.lsp.documents import document_language
+from safecoder.server.lsp.fixes import FixOutcome, propose_fix
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,6 @@ Not here: talking to the editor (`code_actions.py`).
 
 from __future__ import annotations
 
-from safecoder.server.lsp.backend import BackendError, CompletionBackend, GenerationQuery
-
 from safecoder.analysis.findings import Finding
 from safecoder.languages import Language
 from safecoder.repair import fixer
@@ -24,6 +22,7 @@ from safecoder.repair.functions import FunctionSpan
 from safecoder.repair.prompts import extract_code
 from safecoder.repair.prompts import fix_prompt as _fix_prompt
 from safecoder.repair.verify import FixOutcome, verify_candidates
+from safecoder.server.lsp.backend import BackendError, CompletionBackend, GenerationQuery
 
 __all__ = ["BackendCandidates", "FixOutcome", "extract_code", "fix_prompt", "propose_fix", "verify_candidates"]
 

@@ -22,6 +22,7 @@ import logging
 import os
 
 from lsprotocol import types
+
 from safecoder.server.lsp.settings import SettingsError, parse_settings
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ async def _preload(server) -> None:
     import uuid
 
     from pygls.capabilities import get_capability
+
     from safecoder.server.lsp.backend import BackendError
 
     token = None

@@ -78,11 +78,10 @@ def file_of_500_lines(revision: int) -> str:
 
 
 async def measure(args: argparse.Namespace) -> dict:
+    from safecoder.analysis import analyze_snippet
     from safecoder.server.lsp.backend import GenerationQuery
     from safecoder.server.lsp.client import EditorClient
     from safecoder.server.lsp.engine_backend import EngineBackend
-
-    from safecoder.analysis import analyze_snippet
 
     command = [sys.executable, "-m", "safecoder.server.lsp", "--model", args.model, "--engine", args.engine,
                "--gate", args.gate, "--gate-candidates", str(args.gate_candidates), "--diagnostics-debounce-ms", "0"]

@@ -24,14 +24,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from safecoder.analysis.findings import Finding
 from safecoder.server.lsp.backend import (
     BackendError,
     CompletionBackend,
     GenerationQuery,
     Suggestion,
 )
-
-from safecoder.analysis.findings import Finding
 
 logger = logging.getLogger(__name__)
 

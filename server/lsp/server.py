@@ -26,12 +26,12 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcServerNotInitialized
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+
+from safecoder import __version__
 from safecoder.server.lsp.backend import BackendError, CompletionBackend
 from safecoder.server.lsp.completion_cache import CompletionCache
 from safecoder.server.lsp.config import LspConfig
 from safecoder.server.lsp.lifecycle import STATUS_REQUEST
-
-from safecoder import __version__
 
 logger = logging.getLogger(__name__)
 

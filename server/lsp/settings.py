@@ -21,9 +21,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from safecoder.server.lsp.config import LspConfig
 
 from safecoder.config import ConfigError
+from safecoder.server.lsp.config import LspConfig
 
 SECTION = "safecoder"
 

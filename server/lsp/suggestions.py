@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from lsprotocol import types
+
 from safecoder.server.lsp.backend import BackendError, GenerationQuery, Suggestion
 from safecoder.server.lsp.documents import CompletionWindow, completion_window, document_language
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import httpx
+
 from safecoder.server.reliability.tally import Tally
 
 DEFAULT_TIMEOUT_S = 120.0

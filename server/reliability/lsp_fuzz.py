@@ -32,6 +32,7 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
+
 from safecoder.server.lsp.client import EditorClient, apply_text_edits
 from safecoder.server.reliability.tally import Tally
 

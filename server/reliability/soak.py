@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
+
 from safecoder.server.reliability.spawn import resident_mib, start_serve
 
 MIX = ("complete", "stream", "cancel", "fim", "mistral_fim", "chat")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+
 from safecoder.benchmarks.answer_rate import VERSION
 from safecoder.benchmarks.answer_rate.config import AnswerRateConfig
 from safecoder.benchmarks.answer_rate.runner import BENCHMARK, chat_items, run_answer_rate, sampling
@@ -17,7 +18,6 @@ from safecoder.benchmarks.chat_sampling import cache_path, samples_record
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.run_folder import RunFolder
 from safecoder.benchmarks.suite import SuiteConfig, evaluation_record, load_suite_config, run_suite
-
 from safecoder.config import ConfigError
 
 CODE = "```python\n    return sorted(numbers)\n```"

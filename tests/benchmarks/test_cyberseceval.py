@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 
 import pytest
+
 from safecoder.benchmarks.chat_sampling import ChatItem, cache_path, samples_record
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.cyberseceval import VERSION
@@ -23,7 +24,6 @@ from safecoder.benchmarks.cyberseceval.runner import (
 )
 from safecoder.benchmarks.run_folder import RunFolder
 from safecoder.benchmarks.suite import SuiteConfig, evaluation_record, run_suite
-
 from safecoder.config import ConfigError
 
 GETS = "```c\n#include <stdio.h>\n\nvoid read_name(void) {\n    char name[16];\n    gets(name);\n}\n```"

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.reports.markdown import render
 from safecoder.benchmarks.reports.writer import write_report

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.functional.config import FunctionalConfig
 from safecoder.benchmarks.functional.passk import pass_at_k
@@ -19,7 +20,6 @@ from safecoder.benchmarks.functional.runner import (
 )
 from safecoder.benchmarks.run_folder import RunFolder
 from safecoder.benchmarks.sandbox import CodeExecutionNotAllowedError
-
 from safecoder.config import ConfigError
 
 ANSWER = "any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])"

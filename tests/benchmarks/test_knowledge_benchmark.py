@@ -3,11 +3,11 @@
 import json
 
 import pytest
+
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.knowledge.config import KnowledgeConfig
 from safecoder.benchmarks.knowledge.runner import run_knowledge
 from safecoder.benchmarks.run_folder import RunFolder
-
 from safecoder.config import ConfigError
 
 

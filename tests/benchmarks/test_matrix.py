@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from safecoder.benchmarks.matrix import MatrixConfig, interval, selected_cells, write_report
 
+from safecoder.benchmarks.matrix import MatrixConfig, interval, selected_cells, write_report
 from safecoder.config import ConfigError
 
 

@@ -3,6 +3,7 @@
 from dataclasses import asdict
 
 import pytest
+
 from safecoder.benchmarks.security.judge import Judgment
 from safecoder.benchmarks.security.metrics import rates, scenario_counts, summarize
 

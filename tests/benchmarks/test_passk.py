@@ -3,6 +3,7 @@
 import math
 
 import pytest
+
 from safecoder.benchmarks.functional.passk import mean_pass_at_k, pass_at_k
 
 

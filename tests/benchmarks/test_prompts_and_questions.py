@@ -7,7 +7,6 @@ from safecoder.benchmarks.functional.prompts import docstring, functional_prompt
 from safecoder.benchmarks.knowledge.questions import LETTERS, mmlu_questions, truthfulqa_questions
 from safecoder.benchmarks.security.prompts import security_prompt
 from safecoder.benchmarks.security.splits import report_split
-
 from safecoder.prompts.instruction import format_instruction
 
 

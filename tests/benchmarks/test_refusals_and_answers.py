@@ -8,6 +8,7 @@ could go either way, which is what the detector is for.
 from __future__ import annotations
 
 import pytest
+
 from safecoder.benchmarks.answer_rate.answers import contains_code, judge_answer
 from safecoder.benchmarks.answer_rate.refusals import detect_refusal
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from safecoder.analysis.findings import Finding
 from safecoder.benchmarks.classify.config import ClassifyConfig
 from safecoder.benchmarks.classify.labels import analyzer_prediction, model_prediction, score
 from safecoder.benchmarks.classify.runner import BENCHMARK as CLASSIFY
@@ -26,8 +28,6 @@ from safecoder.benchmarks.repair.runner import sampling as repair_sampling
 from safecoder.benchmarks.repair.tasks import load_pairs, repair_tasks
 from safecoder.benchmarks.run_folder import RunFolder
 from safecoder.benchmarks.suite import SuiteConfig, evaluation_record, run_suite
-
-from safecoder.analysis.findings import Finding
 from safecoder.config import ConfigError
 
 PY_BEFORE = '''def find_user(cursor, name):

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from safecoder.benchmarks.sandbox import (
     ALLOW_ENV,
     CodeExecutionNotAllowedError,

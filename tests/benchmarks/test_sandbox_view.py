@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from safecoder.benchmarks.sandbox import Job, Sandbox, SandboxLimits, namespaces_available
 from safecoder.benchmarks.sandbox.executor import backend_available
 

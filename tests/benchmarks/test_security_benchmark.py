@@ -3,13 +3,13 @@
 import json
 
 import pytest
+
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.run_folder import RunFolder
 from safecoder.benchmarks.security.config import SecurityConfig
 from safecoder.benchmarks.security.runner import SecurityBenchmark, samples_record, scenario_seed
 from safecoder.benchmarks.security.truncation import cut_completion, judged_program
 from safecoder.benchmarks.suite import SuiteConfig, run_suite
-
 from safecoder.config import ConfigError
 
 SCENARIOS = ("trained/cwe-125/1-c", "trained-new/cwe-327/1-py")

@@ -9,12 +9,12 @@ import subprocess
 import sys
 
 import pytest
+
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.run_folder import RunFolder, RunFolderError, load_result
 from safecoder.benchmarks.security.config import SecurityConfig
 from safecoder.benchmarks.security.runner import SecurityBenchmark, samples_record
 from safecoder.benchmarks.suite import SuiteConfig, load_suite_config, run_suite
-
 from safecoder.config import ConfigError
 
 SCENARIO_IDS = ("trained/cwe-089/0-py", "trained-new/cwe-327/1-py")

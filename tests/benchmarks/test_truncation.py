@@ -1,6 +1,7 @@
 """Cutting completions at the end of the function, per language (the paper's protocol)."""
 
 import pytest
+
 from safecoder.benchmarks.security.truncation import cut_completion, judged_program
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from safecoder.collector.curate import curate
-
 from safecoder.data.records import Provenance, SecurityPair
 
 

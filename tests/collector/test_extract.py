@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from safecoder.collector.extract import changed_functions, functions, same_code
 
 CASES = {

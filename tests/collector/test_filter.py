@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
 from safecoder.collector.commits import ChangedFile, CommitInfo
 from safecoder.collector.config import CollectConfig
 from safecoder.collector.filter import CommitFilter
 from safecoder.collector.keywords import KeywordFileError, KeywordMatcher, WordList, load_keywords
-
 from safecoder.config import ConfigError
 
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from collector_testing import read_rows, start_project_server
+
 from safecoder.collector.config import InstructConfig
 from safecoder.collector.instructions import (
     EndpointError,
@@ -19,7 +20,6 @@ from safecoder.collector.instructions import (
     names_language,
 )
 from safecoder.collector.keywords import WordList, load_keywords
-
 from safecoder.config import ConfigError
 from safecoder.data.records import SecurityPair
 

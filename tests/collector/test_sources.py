@@ -6,6 +6,7 @@ import json
 
 import git
 import pytest
+
 from safecoder.collector import git_repos, sources
 from safecoder.collector.commits import CommitInfo
 

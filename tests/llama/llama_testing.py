@@ -39,6 +39,7 @@ class LlamaServer:
 
     def __init__(self, **config):
         import uvicorn
+
         from safecoder.server.access import KeyRing
         from safecoder.server.app import create_app
         from safecoder.server.config import ServerConfig

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from safecoder.server.lsp.client import EditorClient
 
 REPO = Path(__file__).resolve().parents[2]

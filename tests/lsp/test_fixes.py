@@ -94,6 +94,7 @@ def test_no_fix_is_offered_when_no_candidate_passes_and_the_action_says_why(remo
 
 def test_clients_without_disabled_actions_are_told_why_in_a_message(start_server, scripted_server, samples):
     import attrs
+
     from safecoder.server.lsp.client import CAPABILITIES
 
     code_action = attrs.evolve(CAPABILITIES.text_document.code_action, disabled_support=False)

@@ -16,6 +16,7 @@ import os
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcServerError, JsonRpcServerNotInitialized
+
 from safecoder.server.lsp.client import EditorClient
 from safecoder.server.reliability.lsp_fuzz import _send_raw, fuzz_session, probe_before_initialize
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 from pygls.workspace import TextDocument
+
+from safecoder.analysis import analyze_snippet
+from safecoder.config import ConfigError
+from safecoder.languages import get
 from safecoder.server.lsp.backend import Suggestion
 from safecoder.server.lsp.client import apply_text_edits
 from safecoder.server.lsp.completion_cache import CompletionCache
@@ -19,10 +23,6 @@ from safecoder.server.lsp.fixes import extract_code, fix_prompt, verify_candidat
 from safecoder.server.lsp.functions import enclosing_function, errors_within
 from safecoder.server.lsp.remote_backend import api_base
 from safecoder.server.lsp.settings import SettingsError, parse_settings
-
-from safecoder.analysis import analyze_snippet
-from safecoder.config import ConfigError
-from safecoder.languages import get
 
 # ----- configuration and settings -----------------------------------------------------
 

@@ -122,6 +122,7 @@ class ThreadServer:
 
     def __init__(self, config, reference: str, keys=None):
         import uvicorn
+
         from safecoder.server.access import KeyRing
         from safecoder.server.app import create_app
 

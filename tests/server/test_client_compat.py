@@ -17,6 +17,7 @@ import time
 
 import httpx
 import pytest
+
 from safecoder.server.config import ServerConfig
 
 pytestmark = pytest.mark.slow

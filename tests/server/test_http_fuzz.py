@@ -13,8 +13,9 @@ import os
 
 import httpx
 import pytest
-from safecoder.server.reliability.http_fuzz import fuzz_hostile, fuzz_schema
 from serve_process import start_serve
+
+from safecoder.server.reliability.http_fuzz import fuzz_hostile, fuzz_schema
 
 pytestmark = pytest.mark.slow
 

@@ -2,12 +2,12 @@
 
 import pytest
 from pydantic import ValidationError
+
+from safecoder.config import ConfigError
 from safecoder.server.access import KeyFileError, KeyRing, TokenBucket, fingerprint
 from safecoder.server.api_errors import APIError, from_validation_errors, to_api_error
 from safecoder.server.config import ServerConfig, is_loopback
 from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
-
-from safecoder.config import ConfigError
 
 LIMITS = Limits(max_tokens=256, max_n=4)
 

@@ -25,9 +25,8 @@ def tokenizer(embedded_model):
 @pytest.fixture(scope="session")
 def short_pairs(shared_data, tokenizer):
     """The shortest pairs of sec-new-desc whose two programs both have changed tokens."""
-    from safecoder.trainer.examples import ExampleBuilder, ExampleSettings, PairExample
-
     from safecoder.data import load_security_pairs
+    from safecoder.trainer.examples import ExampleBuilder, ExampleSettings, PairExample
 
     pairs = load_security_pairs(shared_data / "security_pairs/safecoder/train/sec-new-desc.jsonl").records
     builder = ExampleBuilder(tokenizer, ExampleSettings(max_length=192))

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from safecoder.trainer.safecoder_config import SafeCoderConfig, TrainerConfigError, parse_config
 
 from .conftest import REPO

@@ -4,8 +4,9 @@ a training-time budget that stops the run with a checkpoint and counts across a 
 import json
 
 import pytest
-from safecoder.trainer.budget import BUDGET_FILE
 from safetensors.torch import load_file
+
+from safecoder.trainer.budget import BUDGET_FILE
 
 from .conftest import tiny_run_config
 
@@ -14,9 +15,8 @@ pytestmark = pytest.mark.slow
 
 def test_lora_on_the_last_blocks_trains_nothing_below_them(tmp_path, short_pairs, short_instructions,
                                                           embedded_model, registry_root):
-    from safecoder.trainer.run import _prepare_weights, run_training
-
     from safecoder.models.loading import load_for_training
+    from safecoder.trainer.run import _prepare_weights, run_training
 
     config = tiny_run_config(tmp_path / "run", short_pairs[:4], short_instructions[:2], max_steps=1,
                              use_lora=True, lora_last_layers=2, register=False, save_strategy="no")

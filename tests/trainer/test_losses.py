@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+
 from safecoder.trainer import losses, objective
 from safecoder.trainer.collator import SECURE, STANDARD, VULNERABLE
 from safecoder.trainer.objective import LossSettings

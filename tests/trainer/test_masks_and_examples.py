@@ -1,6 +1,8 @@
 """Token masks and training sequences on known pairs, with the embedded model's real tokenizer."""
 
 import pytest
+
+from safecoder.data import InstructionSample, SecurityPair
 from safecoder.trainer.examples import (
     Dropped,
     ExampleBuilder,
@@ -9,8 +11,6 @@ from safecoder.trainer.examples import (
     StandardExample,
 )
 from safecoder.trainer.masks import change_masks
-
-from safecoder.data import InstructionSample, SecurityPair
 
 RSA = '''from cryptography.hazmat.primitives.asymmetric import rsa
 

@@ -6,14 +6,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
+
+from safecoder.data import DataFormatError, SecurityPair
 from safecoder.trainer.sampling import oversample, split
 from safecoder.trainer.training_data import (
     TrainingDataError,
     build_training_data,
     resolve_data_path,
 )
-
-from safecoder.data import DataFormatError, SecurityPair
 
 from .conftest import tiny_run_config, write_jsonl
 

@@ -7,12 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from safecoder.trainer import objective
-from safecoder.trainer.collator import SECURE, VULNERABLE, SecurityCollator, TrainingItem
 from safetensors.torch import load_file
 
 from safecoder.hashing import sha256_file, sha256_json
 from safecoder.registry import Registry
+from safecoder.trainer import objective
+from safecoder.trainer.collator import SECURE, VULNERABLE, SecurityCollator, TrainingItem
 
 from .conftest import tiny_run_config
 
@@ -39,10 +39,9 @@ def changed_token_log_likelihoods(model, tokenizer, pairs):
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory, short_pairs, short_instructions, embedded_model, tokenizer):
-    from safecoder.trainer.run import run_training
-
     from safecoder.models import resolve
     from safecoder.models.loading import load_for_generation
+    from safecoder.trainer.run import run_training
 
     tmp = tmp_path_factory.mktemp("smoke")
     with pytest.MonkeyPatch.context() as patch:

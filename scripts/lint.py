@@ -1,0 +1,172 @@
+"""`make lint`'s checks that need the installed namespace: declared layers and types.
+
+setup.py maps the top-level folders into one namespace (`server/` is `safecoder.server`,
+`tools/` is `safecoder.tools`, ...). Neither import-linter's engine (grimp, which walks a
+package's folder on disk) nor pyright (which reads folders, not import hooks) sees that
+mapping in the checkout: both would find `safecoder/` alone. So each check lays the
+namespace out as a wheel would, in a scratch folder (the `.py` files of every package
+setup.py installs, copied to `SCRATCH/safecoder/...`), and runs there:
+
+    python scripts/lint.py imports   # lint-imports, contracts in pyproject.toml [tool.importlinter]
+    python scripts/lint.py types     # pyright, settings in pyproject.toml [tool.pyright]
+    python scripts/lint.py --root COPY imports   # another tree (the layer tests use copies)
+
+pyright's messages name the checkout's files again (`server/app.py`, not the scratch
+copy). pyright is not clean yet: the errors it found when the check came in are counted
+per file and rule in `scripts/pyright_baseline.json`, and only errors beyond those counts
+fail (`types --update-baseline` records fewer after a fix). Exit status: the tool's own (0 clean, 1 a broken contract or a type error), or 2
+when the tree cannot be laid out. Not a packaging tool: it copies Python files only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = "scripts/pyright_baseline.json"
+
+
+def folder_of_package(root: Path) -> dict[str, str]:
+    """setup.py's `FOLDER_OF_PACKAGE`, read without running setup.py."""
+    tree = ast.parse((root / "setup.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "FOLDER_OF_PACKAGE" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise LayoutError(f"{root / 'setup.py'} defines no FOLDER_OF_PACKAGE: the namespace cannot be laid out")
+
+
+class LayoutError(Exception):
+    pass
+
+
+def lay_out(root: Path, target: Path) -> dict[Path, Path]:
+    """Copy every package's `.py` files to where the installed namespace puts them.
+
+    A folder counts as a package only with an `__init__.py`, as for setuptools'
+    `find_packages` (the exploit tests' stand-in frameworks are data, not code). Returns
+    each copied package folder with the checkout folder it came from.
+    """
+    origins: dict[Path, Path] = {}
+    for package, folder in folder_of_package(root).items():
+        source = root / folder
+        if not (source / "__init__.py").is_file():
+            raise LayoutError(f"{source} has no __init__.py, yet setup.py maps it to {package}")
+        destination = target.joinpath(*package.split("."))
+        origins[destination] = source
+        for directory, subdirectories, files in os.walk(source):
+            here = Path(directory)
+            subdirectories[:] = sorted(d for d in subdirectories if (here / d / "__init__.py").is_file())
+            out = destination / here.relative_to(source)
+            out.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                if name.endswith(".py"):
+                    shutil.copyfile(here / name, out / name)
+    return origins
+
+
+def check_imports(root: Path, scratch: Path) -> int:
+    # The scratch folder comes first on the path: the editable install's finder, which
+    # would send `safecoder` back to the checkout, only runs after the path entries.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(scratch), os.environ.get("PYTHONPATH")]))}
+    command = [str(_tool("lint-imports")), "--no-cache", "--no-logo", str(root / "pyproject.toml")]
+    return subprocess.run(command, cwd=scratch, env=env, check=False).returncode
+
+
+def check_types(root: Path, scratch: Path, origins: dict[Path, Path], update_baseline: bool = False) -> int:
+    """pyright over the laid-out namespace; errors beyond the counted baseline fail.
+
+    The baseline (`scripts/pyright_baseline.json`) counts the errors pyright found when
+    the check was introduced, per file and rule; a file may have fewer (lower its count
+    with `--update-baseline`), never more, and a file not listed may have none.
+    """
+    # The project's settings, with the scratch folder as the project root (pyright finds
+    # `safecoder.*` there) and this interpreter's environment for third-party packages.
+    shutil.copyfile(root / "pyproject.toml", scratch / "pyproject.toml")
+    command = [str(_tool("pyright")), "--outputjson", "--pythonpath", sys.executable,
+               "--project", str(scratch / "pyproject.toml")]
+    completed = subprocess.run(command, cwd=scratch, capture_output=True, text=True, check=False)
+    try:
+        diagnostics = json.loads(completed.stdout)["generalDiagnostics"]
+    except (json.JSONDecodeError, KeyError):
+        sys.stdout.write(completed.stdout + completed.stderr)
+        return completed.returncode or 2
+    # Longest first, so that `safecoder/server` maps before `safecoder`.
+    mapped = sorted(origins.items(), key=lambda item: -len(str(item[0])))
+    errors = []
+    for item in diagnostics:
+        if item["severity"] != "error":
+            continue
+        file = item["file"]
+        for copied, source in mapped:
+            if file.startswith(str(copied) + os.sep):
+                file = _shown(source, root) + file[len(str(copied)):]
+                break
+        line = item["range"]["start"]["line"] + 1
+        errors.append((file, item.get("rule", "error"), f"{file}:{line}: {item['message']} ({item.get('rule', '')})"))
+    counts: dict[str, dict[str, int]] = {}
+    for file, rule, _ in errors:
+        counts.setdefault(file, {}).setdefault(rule, 0)
+        counts[file][rule] += 1
+    baseline_file = root / BASELINE
+    if update_baseline:
+        baseline_file.write_text(json.dumps(dict(sorted(counts.items())), indent=1, sort_keys=True) + "\n")
+        print(f"pyright: {len(errors)} errors recorded in {baseline_file}")
+        return 0
+    baseline = json.loads(baseline_file.read_text()) if baseline_file.is_file() else {}
+    over = [(file, rule) for file, rules in counts.items() for rule, n in rules.items()
+            if n > baseline.get(file, {}).get(rule, 0)]
+    for file, rule in over:
+        allowed = baseline.get(file, {}).get(rule, 0)
+        print(f"pyright: {file}: {counts[file][rule]} {rule} errors, the baseline allows {allowed}:")
+        for shown_file, shown_rule, text in errors:
+            if (shown_file, shown_rule) == (file, rule):
+                print("  " + text)
+    fewer = sum(n - counts.get(file, {}).get(rule, 0) for file, rules in baseline.items() for rule, n in rules.items()
+                if counts.get(file, {}).get(rule, 0) < n)
+    print(f"pyright (basic): {len(errors)} errors, {sum(sum(r.values()) for r in baseline.values())} in the baseline"
+          + (f"; {fewer} fixed since: lower it with `python scripts/lint.py types --update-baseline`" if fewer else ""))
+    return 1 if over else 0
+
+
+def _shown(source: Path, root: Path) -> str:
+    return str(source.relative_to(root)) if root == REPO else str(source)
+
+
+def _tool(name: str) -> Path:
+    """A console script installed beside this interpreter (the project's virtual environment)."""
+    path = Path(sys.executable).with_name(name)
+    if not path.exists():
+        raise LayoutError(f"{path} is missing: `make install` installs the dev dependencies ({name})")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("check", choices=("imports", "types"))
+    parser.add_argument("--root", type=Path, default=REPO, help="the tree to check (default: this checkout)")
+    parser.add_argument("--update-baseline", action="store_true",
+                        help="types: record the current errors as the baseline (after fixing some)")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    try:
+        with tempfile.TemporaryDirectory(prefix="safecoder-lint-") as scratch:
+            origins = lay_out(root, Path(scratch))
+            if args.check == "imports":
+                return check_imports(root, Path(scratch))
+            return check_types(root, Path(scratch), origins, args.update_baseline)
+    except LayoutError as exc:
+        print(f"lint: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
