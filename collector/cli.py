@@ -104,6 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({
             "out": str(summary.out), "state": str(summary.state), "written": summary.written,
+            "skipped": summary.skipped, "verified": summary.verified,
             "stages": report.stages_to_dict(summary.stages),
             "curation": summary.curation.to_dict() if summary.curation else None,
             "instructions": summary.instructions,
@@ -111,6 +112,9 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     console = _console()
     console.print(report.stage_table(summary.stages, summary.curation, summary.instructions))
+    if summary.skipped:
+        console.print(f"resumed: {summary.skipped} commits verified by an earlier run were skipped, "
+                      f"{summary.verified} verified now")
     what = "candidate commits" if args.stop_after == "filter" else "security pairs"
     console.print(f"wrote {summary.written} {what} to {summary.out}" + (f" (manifest {summary.manifest})" if summary.manifest else ""))
     if summary.instructions and summary.instructions["failed"]:

@@ -18,13 +18,23 @@ Stages and their state (see `safecoder.collector.state`):
    come from the cache when already asked).
 
 A run killed anywhere restarts where it stopped and writes the same output; a finished
-run started again only redoes stage 4. With `stop_after="filter"` the run writes the
-candidate commits (in the `--commits` format) instead of pairs.
+run started again only redoes stage 4 (`RunSummary.skipped` counts the commits an
+earlier run verified, `verified` those this run did). With `stop_after="filter"` the
+run writes the candidate commits (in the `--commits` format) instead of pairs.
+
+A full disk is a `RunError` naming the file and what was not written: the state keeps
+every batch recorded before (SQLite rolls the failed transaction back), and the output
+and its manifest are written to temporary files first and renamed only when both are
+complete, so an earlier output and its manifest stay as they were, together.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +51,10 @@ from safecoder.collector.state import PipelineState, StageCount
 from safecoder.collector.tasks import TaskSettings, WorkBatch, WorkItem
 from tqdm import tqdm
 
-from safecoder.atomic import write_json, write_jsonl
+from safecoder.atomic import atomic_open, write_json, write_jsonl
 from safecoder.config import to_dict
-from safecoder.data.jsonl import write_records
 from safecoder.data.records import SecurityPair
+from safecoder.disk_space import out_of_space
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import code_version, sha256_file
 
@@ -96,6 +106,8 @@ class RunSummary:
     instructions: dict[str, Any] | None = None
     resumed: bool = False
     manifest: Path | None = None
+    skipped: int = 0  # commits verified by an earlier run of this state, not verified again
+    verified: int = 0  # commits this run verified
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -127,14 +139,34 @@ def run(inputs: RunInputs, config: CollectConfig, instruct: InstructConfig) -> R
             written = _write_candidates(state, inputs.out)
             return RunSummary(inputs.out, inputs.state, state.stage_counts(), written, resumed=resumed)
         _fetch(state, commit_filter, inputs)
+        skipped = state.verified_count()
+        if skipped:
+            logger.info("%d commits were verified by an earlier run and are skipped", skipped)
         _verify(state, config, inputs, keywords.version)
-        summary = RunSummary(inputs.out, inputs.state, state.stage_counts(), resumed=resumed)
+        summary = RunSummary(inputs.out, inputs.state, state.stage_counts(), resumed=resumed, skipped=skipped,
+                             verified=state.verified_count() - skipped)
         if inputs.stop_after == "extract":
             return summary
         _output(state, config, instruct, writer, inputs, keywords, summary)
         return summary
+    except Exception as exc:
+        # SQLite may report a full disk as "disk I/O error": the device then tells.
+        if out_of_space(exc, inputs.state if isinstance(exc, sqlite3.Error) else inputs.out):
+            raise RunError(_out_of_space_message(exc, inputs)) from exc
+        raise
     finally:
         state.close()
+
+
+def _out_of_space_message(exc: Exception, inputs: RunInputs) -> str:
+    if isinstance(exc, sqlite3.Error):
+        return (f"no space left on the device of the state file {inputs.state}: the batch being recorded was not "
+                "recorded (every batch recorded before it is kept); free space and run it again: recorded commits "
+                "are skipped")
+    target = inputs.out
+    return (f"no space left on the device of {target} while writing it: {target.name} and its manifest were not "
+            f"written (an earlier {target.name} and its manifest, if any, are unchanged), and every verified commit "
+            f"is kept in {inputs.state}; free space and run it again: only curation and writing are redone")
 
 
 # --- stage 1: list and filter ---------------------------------------------------------------
@@ -316,13 +348,25 @@ def _output(state: PipelineState, config: CollectConfig, instruct: InstructConfi
     if writer is not None and kept:
         kept = writer.write_all(kept, progress=inputs.progress)
         summary.instructions = writer.report.to_dict()
-    summary.written = write_records(inputs.out, kept)
-    summary.manifest = write_manifest(inputs, config, instruct, keywords, summary, len(pairs))
+    # The pairs go to a temporary file, then the manifest (which records their hash); the
+    # manifest is renamed into place, then the pairs: a full disk leaves both as they were.
+    with atomic_open(inputs.out) as handle:
+        digest = hashlib.sha256()
+        for record in kept:
+            line = json.dumps(record.to_dict(), ensure_ascii=False) + "\n"
+            handle.write(line)
+            digest.update(line.encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+        summary.written = len(kept)
+        summary.manifest = write_manifest(inputs, config, instruct, keywords, summary, len(pairs),
+                                          digest.hexdigest())
 
 
 def write_manifest(inputs: RunInputs, config: CollectConfig, instruct: InstructConfig, keywords, summary: RunSummary,
-                   extracted: int) -> Path:
-    """The output's provenance: configuration, inputs, versions and counts."""
+                   extracted: int, output_sha256: str | None = None) -> Path:
+    """The output's provenance: configuration, inputs, versions and counts (`output_sha256`: the
+    hash of the output about to be renamed into place; by default the file's)."""
     manifest_path = inputs.out.with_name(inputs.out.name + ".manifest.json")
     input_files = {}
     for name in ("commits", "stream"):
@@ -334,7 +378,7 @@ def write_manifest(inputs: RunInputs, config: CollectConfig, instruct: InstructC
     write_json(manifest_path, {
         "kind": "security_pairs_manifest",
         "output": str(inputs.out.resolve()),
-        "output_sha256": sha256_file(inputs.out),
+        "output_sha256": output_sha256 or sha256_file(inputs.out),
         "pairs": summary.written,
         "code_version": code_version(),
         "config": to_dict(config),

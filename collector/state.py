@@ -26,6 +26,7 @@ from typing import Any
 
 from safecoder.collector.tasks import CommitOutcome
 
+from safecoder.disk_space import out_of_space
 from safecoder.errors import SafeCoderError
 
 SCHEMA = """
@@ -87,6 +88,9 @@ class PipelineState:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
+            if out_of_space(exc, self.path):  # SQLite may say only "disk I/O error"
+                raise StateError(f"no space left on the device of the state file {self.path}: it could not be "
+                                 "opened for writing; free space and run it again") from exc
             raise StateError(f"state file {self.path} is not a usable SQLite database ({exc}); "
                              "pass another --state or delete it to start over") from None
 
@@ -215,6 +219,10 @@ class PipelineState:
             counts.append(StageCount(stage, entered, kept, stage_dropped, pending[stage], dropped[stage]))
             entered = kept
         return counts
+
+    def verified_count(self) -> int:
+        """Commits whose verification finished (kept or dropped by it, or extracted)."""
+        return self.db.execute("SELECT COUNT(*) FROM commits WHERE stage IN ('verify', 'extract')").fetchone()[0]
 
     def totals(self) -> dict[str, int]:
         commits = self.db.execute("SELECT COUNT(*) FROM commits").fetchone()[0]
