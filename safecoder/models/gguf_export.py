@@ -10,10 +10,12 @@ their stderr kept in any error), so a crash in native code cannot take the calle
 An adapter version is merged into its base model first.
 
 Output: `gguf/<name>.<type>.gguf` in the registry version's folder (or in the weights
-folder for a plain path). Each file is written under a temporary name and renamed into
-place when complete, then recorded in the version's manifest (`Manifest.gguf`: file,
-quantization, sha256, size, source and tool versions), replacing an earlier export of the
-same type. A quantization of a registry version reuses the version's recorded float export
+folder for a plain path). Every file of an export is written into a hidden scratch folder
+beside its target; once all are complete they are recorded in the version's manifest
+(`Manifest.gguf`: file, quantization, sha256, size, source and tool versions), replacing
+an earlier export of the same type, and only then renamed into place. An export that
+fails (a full disk included: `GGUFExportError` naming the folder and the files not
+written) therefore leaves the earlier files and the manifest as they were. A quantization of a registry version reuses the version's recorded float export
 of the `quantize_from` type (hash checked) instead of converting again. The registry
 serves the last entry (`ResolvedModel.gguf`), so the last type of
 an export is the one the CPU engine loads: `--type f16 --type q4_0` serves q4_0.
@@ -23,6 +25,7 @@ Not here: checking that an export behaves like its weights (`safecoder.tools.ggu
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import subprocess
@@ -34,6 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from safecoder.disk_space import device_is_full, out_of_space, text_says_out_of_space
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import code_version, sha256_file, sha256_json
 from safecoder.models import packaged
@@ -122,27 +126,43 @@ def export_gguf(reference: str, config: ExportConfig | None = None, progress: bo
 
     bar = tqdm(total=len(steps), disable=not progress, desc=f"exporting {stem}", unit="step")
     written: dict[str, ExportedFile] = {}
+    doing = "preparing the export"
     try:
         with (_weights_folder(model) if converting else nullcontext(None)) as weights, \
                 tempfile.TemporaryDirectory(dir=output_dir, prefix=".export-") as scratch:
             floats: dict[str, Path] = {config.quantize_from: source} if source else {}
+            staged: dict[str, Path] = {}
             for kind, gguf_type in steps:
+                doing = f"{'converting to' if kind == 'convert' else 'quantizing to'} {gguf_type}"
                 bar.set_postfix_str(f"{kind} {gguf_type}")
-                keep = gguf_type in config.types
-                target = output_dir / f"{stem}.{gguf_type}.gguf" if keep else Path(scratch) / f"{gguf_type}.gguf"
+                staged[gguf_type] = Path(scratch) / f"{stem}.{gguf_type}.gguf"
                 if kind == "convert":
-                    _run_converter(converter, weights, gguf_type, target, config.timeout_s)
-                    floats[gguf_type] = target
+                    if converter is None or weights is None:  # both are set whenever a step converts
+                        raise GGUFExportError(f"cannot convert to {gguf_type}: the plan {steps} found no converter or weights")
+                    _run_converter(converter, weights, gguf_type, staged[gguf_type], config.timeout_s)
+                    floats[gguf_type] = staged[gguf_type]
                 else:
-                    _run_quantizer(floats[config.quantize_from], gguf_type, target, config)
-                if keep:
-                    written[gguf_type] = ExportedFile(target, gguf_type, sha256_file(target), target.stat().st_size)
+                    _run_quantizer(floats[config.quantize_from], gguf_type, staged[gguf_type], config)
+                if gguf_type in config.types:
+                    written[gguf_type] = ExportedFile(output_dir / staged[gguf_type].name, gguf_type,
+                                                      sha256_file(staged[gguf_type]), staged[gguf_type].stat().st_size)
                 bar.update(1)
+            files = [written[t] for t in config.types]
+            if registry is not None and folder is not None and config.record:
+                doing = "recording the export in the manifest"
+                _record(registry, model, folder, files, config)
+            for exported in files:  # renames: they need no space
+                os.replace(staged[exported.quantization], exported.path)
+    except Exception as exc:
+        if not out_of_space(exc, output_dir):
+            raise
+        names = ", ".join(f"{stem}.{t}.gguf" for t in config.types)
+        raise GGUFExportError(
+            f"no space left on the device of {output_dir} while {doing}: {names} not written (the partial files "
+            "were removed; earlier exports and the manifest are unchanged); free space and run the export again"
+        ) from exc
     finally:
         bar.close()
-    files = [written[t] for t in config.types]
-    if registry is not None and config.record:
-        _record(registry, model, folder, files, config)
     return files
 
 
@@ -264,8 +284,11 @@ def _run(command: list[str], what: str, timeout_s: int, partial: Path) -> None:
     try:
         subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=True)
     except subprocess.CalledProcessError as exc:
+        full = text_says_out_of_space(exc.stderr or "") or device_is_full(partial.parent)  # before freeing it
         partial.unlink(missing_ok=True)
         tail = "\n".join((exc.stderr or exc.stdout or "").strip().splitlines()[-15:])
+        if full:
+            raise OSError(errno.ENOSPC, f"{what}: {os.strerror(errno.ENOSPC)}\n{tail}", str(partial)) from None
         raise GGUFExportError(f"{what} failed (exit status {exc.returncode}):\n{tail}") from None
     except subprocess.TimeoutExpired:
         partial.unlink(missing_ok=True)
@@ -300,7 +323,9 @@ def quantize_file(source: str, target: str, gguf_type: str, threads: int = 0) ->
     params = lib.llama_model_quantize_default_params()
     params.ftype = _FTYPES[gguf_type]
     params.nthread = threads
-    status = lib.llama_model_quantize(source.encode(), target.encode(), params)
+    # llama-cpp-python annotates `params` as a pointer, but the function's ctypes argtypes
+    # (POINTER(llama_model_quantize_params)) pass a structure by reference, as its own code does.
+    status = lib.llama_model_quantize(source.encode(), target.encode(), params)  # pyright: ignore[reportArgumentType]
     if status != 0:
         raise GGUFExportError(f"llama_model_quantize returned {status} for {source} -> {gguf_type}")
 
