@@ -8,7 +8,8 @@ the `Guard` (keys, rate limits, body size, request metrics).
 The model loads in the background after the port opens: `/health` answers 503 with
 `{"status": "loading"}` until it is ready (then 200, `"ok"`), and generation routes
 answer 503 meanwhile; a model that fails to load makes `/health` say `"failed"` and calls
-`on_fatal` (the CLI stops the server). Routes hold no logic: they validate (pydantic),
+`on_fatal` (the CLI stops the server). On SIGTERM every generation gets the shutdown
+grace to finish, then ends with a 503 (`safecoder.server.shutdown`). Routes hold no logic: they validate (pydantic),
 hand over to `Serving`, and turn every exception into OpenAI error JSON.
 """
 
@@ -39,6 +40,7 @@ from safecoder.server.model_slot import EngineFactory, ModelSlot, ServedModel
 from safecoder.server.protocol import ChatCompletionRequest, CompletionRequest, Limits
 from safecoder.server.responses import ChatWire, CompletionWire, FimWire, Wire
 from safecoder.server.serving import ClientGone, Serving, cancel_on_disconnect
+from safecoder.server.shutdown import ShutdownGrace
 from safecoder.suggest import SecurityGate, load_analyzer
 
 logger = logging.getLogger(__name__)
@@ -49,8 +51,9 @@ class ServerState:
 
     def __init__(self, config: ServerConfig, reference: str, metrics: ServerMetrics,
                  on_ready: Callable[[ServedModel], object] | None, on_fatal: Callable[[BaseException], None] | None,
-                 engine_factory: EngineFactory = create_engine):
+                 engine_factory: EngineFactory = create_engine, shutdown: ShutdownGrace | None = None):
         self.config = config
+        self.shutdown = shutdown or ShutdownGrace(config.shutdown_grace_s)
         self.metrics = metrics
         self.status = "loading"
         self.error: str | None = None
@@ -94,11 +97,12 @@ class ServerState:
 def create_app(config: ServerConfig, keys: KeyRing, reference: str,
                on_ready: Callable[[ServedModel], object] | None = None,
                on_fatal: Callable[[BaseException], None] | None = None,
-               engine_factory: EngineFactory = create_engine) -> Guard:
+               engine_factory: EngineFactory = create_engine, shutdown: ShutdownGrace | None = None) -> Guard:
     """The app, wrapped in its `Guard`. `engine_factory` builds engines (`create_engine`; the
-    load test passes one that returns an engine it already measured)."""
+    load test passes one that returns an engine it already measured); `shutdown` is the grace
+    the server starts on SIGTERM (`safecoder.server.shutdown`)."""
     metrics = ServerMetrics()
-    state = ServerState(config, reference, metrics, on_ready, on_fatal, engine_factory)
+    state = ServerState(config, reference, metrics, on_ready, on_fatal, engine_factory, shutdown)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -212,7 +216,8 @@ async def _answer(state: ServerState, body, request: Request, wire: Wire):
     state.require_ready()
     if body.stream:
         headers = state.serving.check_admissible(body, wire)
-        return StreamingResponse(state.serving.stream(body, wire), media_type="text/event-stream",
+        return StreamingResponse(state.shutdown.bounded_stream(state.serving.stream(body, wire), wire.done),
+                                 media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **headers})
 
     async def disconnected():
@@ -220,7 +225,8 @@ async def _answer(state: ServerState, body, request: Request, wire: Wire):
             pass
 
     try:
-        answer, headers = await cancel_on_disconnect(state.serving.complete(body, wire), disconnected)
+        answer, headers = await cancel_on_disconnect(state.shutdown.bounded(state.serving.complete(body, wire)),
+                                                     disconnected)
         return JSONResponse(answer, headers=headers)
     except ClientGone:
         state.metrics.cancelled.labels(wire.kind).inc()

@@ -4,7 +4,9 @@ With no options it serves on 127.0.0.1:8000 the registry's `production` model (o
 embedded default when there is none), on the engine `auto` picks, with the gate in
 `rerank` mode, and prints the URL and a first request to try once the model is ready.
 Every `ServerConfig` field is a flag (`--gate block`, `--max-queue 16`, ...) and can come
-from `--config server.yaml`. Registering the command imports nothing heavy.
+from `--config server.yaml`. On SIGTERM it stops accepting connections, gives running
+generations `--shutdown-grace-s` to finish, ends the rest with a 503 and exits (see
+`safecoder.server.shutdown`). Registering the command imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
     from safecoder.server.app import create_app
     from safecoder.server.config import ServerConfig
     from safecoder.server.model_slot import choose_reference
+    from safecoder.server.shutdown import BACKSTOP_S, ShutdownGrace
 
     logger = logging.getLogger("safecoder.server")
     config = build(ServerConfig, args)
@@ -95,12 +98,21 @@ def _serve(args: argparse.Namespace) -> int:
         if server is not None:
             server.should_exit = True
 
-    app = create_app(config, keys, reference, on_ready=on_ready, on_fatal=on_fatal)
+    grace = ShutdownGrace(config.shutdown_grace_s)
+    app = create_app(config, keys, reference, on_ready=on_ready, on_fatal=on_fatal, shutdown=grace)
     uvicorn_config = uvicorn.Config(
         app, host=config.host, port=config.port, log_level=config.log_level,
-        access_log=config.log_level == "debug", timeout_graceful_shutdown=30, lifespan="on",
+        access_log=config.log_level == "debug", lifespan="on",
+        timeout_graceful_shutdown=config.shutdown_grace_s + BACKSTOP_S,
     )
-    server = uvicorn.Server(uvicorn_config)
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets=None) -> None:
+            # The grace starts as uvicorn starts its shutdown: sockets closed, then the wait.
+            grace.begin()
+            await super().shutdown(sockets)
+
+    server = Server(uvicorn_config)
     server.run()
     if fatal:
         raise ServeError(f"the model {reference!r} could not be served: {fatal[0]}")

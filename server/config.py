@@ -70,6 +70,9 @@ class ServerConfig:
         "help": "seconds between SSE keep-alive comments while the gate holds a stream (rerank, block)"})
     watch_interval_s: float = field(default=2.0, metadata={
         "help": "seconds between checks of the registry alias being served (promotions and rollbacks)"})
+    shutdown_grace_s: float = field(default=30.0, metadata={
+        "help": "on SIGTERM, seconds running generations get to finish; then they end with a 503 "
+                "(server_shutting_down) and the server exits"})
     log_level: Literal["debug", "info", "warning", "error"] = field(default="info", metadata={"help": "server log level"})
 
     def __post_init__(self) -> None:
@@ -88,6 +91,8 @@ class ServerConfig:
             raise ConfigError("max_queue and rate_limit_rpm must not be negative (0 disables the rate limit)")
         if self.keep_alive_s <= 0:
             raise ConfigError(f"keep_alive_s must be positive, got {self.keep_alive_s}")
+        if self.shutdown_grace_s < 0:
+            raise ConfigError(f"shutdown_grace_s must be 0 or more, got {self.shutdown_grace_s}")
         if self.watch_interval_s <= 0:
             raise ConfigError(f"watch_interval_s must be positive, got {self.watch_interval_s}")
         if self.api_key_file is not None:

@@ -3,7 +3,9 @@
 - The alias file torn, then the alias moved to a version whose manifest is torn: the server
   keeps serving the last good model, says why in its log and in /health (`warning`), and
   switches once the manifest is whole again.
-- SIGTERM with requests in flight: they are drained (answered) and the process exits 0.
+- SIGTERM with requests in flight: they are drained (answered) and the process exits 0;
+  past the shutdown grace, those still running end with a 503 `server_shutting_down`
+  (a stream: an error event, then `[DONE]`) and the process exits all the same.
 """
 
 from __future__ import annotations
@@ -105,3 +107,58 @@ def test_sigterm_with_requests_in_flight_drains_them_and_exits_cleanly(tmp_path,
         assert status in (200, 503), text
         if "data:" in text:
             assert text.rstrip().endswith("data: [DONE]"), text[-300:]
+
+
+def test_sigterm_past_the_grace_ends_running_generations_with_a_503_and_exits(tmp_path, embedded_model,
+                                                                              wait_for) -> None:
+    # Two long generations (2,000 tokens, EOS ignored) cannot finish in a 2 s grace: both must end
+    # with the server's own error, the stream after what it had sent, and the process must exit.
+    server = start_serve(["--model", "default", "--engine", "transformers", "--gate", "off", "--max-concurrent", "2",
+                          "--shutdown-grace-s", "2", "--log-level", "info"], tmp_path / "serve.log")
+    answers: dict[bool, object] = {}
+    streaming = threading.Event()
+
+    def ask(stream: bool) -> None:
+        body = {"prompt": "def fibonacci(n):", "max_tokens": 2000, "ignore_eos": True, "temperature": 0,
+                "stream": stream}
+        try:
+            with httpx.stream("POST", f"{server.url}/v1/completions", json=body, timeout=300) as response:
+                lines = []
+                for line in response.iter_lines():
+                    lines.append(line)
+                    if '"text"' in line:
+                        streaming.set()
+                answers[stream] = (response.status_code, "\n".join(lines))
+        except httpx.HTTPError as exc:
+            answers[stream] = exc
+
+    try:
+        threads = [threading.Thread(target=ask, args=(stream,)) for stream in (False, True)]
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: httpx.get(f"{server.url}/health", timeout=30).json()["queue"]["running"] == 2,
+                 "both generations running", every_s=0.05)
+        wait_for(streaming.is_set, "the stream's first text", every_s=0.05)
+        server.process.send_signal(signal.SIGTERM)
+        for thread in threads:
+            thread.join(120)
+        exit_code = server.process.wait(timeout=60)
+    finally:
+        server.stop()
+    log = " ".join(server.log.read_text(errors="replace").split())  # rich wraps long lines
+    assert exit_code in (0, -signal.SIGTERM), server.log_tail()
+    assert "waiting up to 2 s for 2 running generation(s)" in log, server.log_tail()
+    assert "shutdown grace of 2 s ran out: ending 2 unfinished generation(s) with 503 server_shutting_down" in log
+    assert "Traceback" not in log and "timeout graceful shutdown exceeded" not in log, server.log_tail()
+    assert "Finished server process" in log, server.log_tail()
+
+    status, text = answers[False]
+    assert status == 503, text
+    error = json.loads(text)["error"]
+    assert error["code"] == "server_shutting_down" and "2 s grace period" in error["message"]
+    status, text = answers[True]
+    assert status == 200, text
+    events = [line[len("data: "):] for line in text.splitlines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    assert json.loads(events[-2])["error"]["code"] == "server_shutting_down"
+    assert any("choices" in json.loads(event) for event in events[:-2]), text[:3000]
