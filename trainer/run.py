@@ -58,6 +58,11 @@ def run_training(config: SafeCoderConfig) -> RunResult:
     resolved = resolve(config.model)
     lineage = lineage_of(resolved)
     network, tokenizer = load_for_training(resolved, dtype=config.model_dtype)
+    # LoRA's A matrices are drawn here, before the Trainer seeds itself: seeding now makes two
+    # runs of one configuration start from the same adapter (they did not: found by the kill test).
+    from transformers import set_seed
+
+    set_seed(config.seed)
     network, adapter = _prepare_weights(network, resolved, config)
     settings = LossSettings.from_config(config)
     reference = None
