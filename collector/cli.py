@@ -15,7 +15,6 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from safecoder.collector.config import CollectConfig, InstructConfig
-
     from safecoder.config import add_arguments
 
     collect = subparsers.add_parser("collect", help="mine vulnerability fixes from git history into security pairs")
@@ -127,7 +126,6 @@ def _instruct(args: argparse.Namespace) -> int:
     from safecoder.collector.config import InstructConfig
     from safecoder.collector.instructions import fill_instructions
     from safecoder.collector.keywords import load_keywords
-
     from safecoder.config import ConfigError
 
     (config,) = _configs(args, (InstructConfig,))
@@ -149,7 +147,6 @@ def _instruct(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from safecoder.collector import report
     from safecoder.collector.state import PipelineState
-
     from safecoder.data.loaders import DataNotFoundError, load_security_pairs
 
     path: Path = args.path

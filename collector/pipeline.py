@@ -40,6 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from tqdm import tqdm
+
+from safecoder.atomic import atomic_open, write_json, write_jsonl
 from safecoder.collector import git_repos, sources
 from safecoder.collector.commits import CommitInfo
 from safecoder.collector.config import CollectConfig, InstructConfig
@@ -49,9 +52,6 @@ from safecoder.collector.filter import CommitFilter, FilterDecision
 from safecoder.collector.keywords import KeywordMatcher, load_keywords
 from safecoder.collector.state import PipelineState, StageCount
 from safecoder.collector.tasks import TaskSettings, WorkBatch, WorkItem
-from tqdm import tqdm
-
-from safecoder.atomic import atomic_open, write_json, write_jsonl
 from safecoder.config import to_dict
 from safecoder.data.records import SecurityPair
 from safecoder.disk_space import out_of_space

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from safecoder.collector.tasks import CommitOutcome
-
 from safecoder.disk_space import out_of_space
 from safecoder.errors import SafeCoderError
 
