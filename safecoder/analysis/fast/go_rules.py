@@ -34,15 +34,18 @@ def _operand(node):
 
 def request_input(ctx, node) -> bool:
     """Semgrep: `$R.Form`, `$R.PostForm`, `$R.URL.Query()`, `$R.URL.RawQuery`, `$R.URL.Path`,
-    `$R.FormValue(...)`, `$R.PostFormValue(...)`, `$R.Header.Get(...)`."""
+    `$R.FormValue(...)`, `$R.PostFormValue(...)`, `$R.Header.Get(...)`, `$R.PathValue(...)`,
+    `mux.Vars($R)`."""
     if node.type == "selector_expression":
         field = _field(ctx, node)
         return field in ("Form", "PostForm") or (field in ("RawQuery", "Path") and _field(ctx, _operand(node)) == "URL")
     if node.type == "call_expression":
         function = node.child_by_field_name("function")
         field = _field(ctx, function)
-        if field in ("FormValue", "PostFormValue"):
+        if field in ("FormValue", "PostFormValue", "PathValue"):
             return True
+        if ctx.text(function) == "mux.Vars":
+            return len(ctx.positional(call_at(ctx, node))) == 1
         if field == "Query" and _field(ctx, _operand(function)) == "URL":
             return not ctx.positional(call_at(ctx, node))
         return field == "Get" and _field(ctx, _operand(function)) == "Header"
@@ -65,6 +68,7 @@ def reflected_xss(ctx):
             if call.name.startswith("fmt.") and ctx.text(arguments[0]) in ("os.Stdout", "os.Stderr"):
                 continue
             yield call.node
+        yield from (call.node for call in ctx.calls if call.raw_name == "template.HTML")
     spec = TaintSpec(sinks=sinks, is_source=request_input,
                      is_sanitizer=lambda c, n: is_call_to(c, n, "html.EscapeString", "template.HTMLEscapeString",
                                                           "url.QueryEscape", "strconv.Itoa"))
@@ -75,11 +79,23 @@ def reflected_xss(ctx):
 
 @rule("cwe-089-go-built-query", LANGUAGE)
 def built_query(ctx):
-    sinks = chain(argument_sinks("*.Query", "*.QueryRow", "*.Exec"),
+    sinks = chain(argument_sinks("*.Query", "*.QueryRow", "*.Exec", "*.Queryx", "*.QueryRowx", "*.MustExec", "*.Raw",
+                                 "*.Where"),
                   argument_sinks("*.Prepare", exact=1),
-                  argument_sinks("*.QueryContext", "*.QueryRowContext", "*.ExecContext", position=1))
+                  argument_sinks("*.QueryContext", "*.QueryRowContext", "*.ExecContext", position=1),
+                  _destination_query_sinks)
     spec = TaintSpec(sinks=sinks, is_source=lambda c, n: c.is_built_string(n) or request_input(c, n))
     return tainted_sinks(ctx, spec)
+
+
+def _destination_query_sinks(ctx):
+    """Semgrep: `$DB.Select(&$DEST, $Q, ...)`, `$DB.Get(&$DEST, $Q, ...)` (sqlx), focused on $Q."""
+    for call in ctx.calls_to("*.Select", "*.Get"):
+        arguments = ctx.positional(call)
+        if call.receiver is not None and len(arguments) >= 2 and arguments[0].type == "unary_expression" and \
+                ctx.text(arguments[0]).startswith("&") and \
+                arguments[0].named_children and arguments[0].named_children[0].type == "identifier":
+            yield arguments[1]
 
 
 # --- CWE-295 ---------------------------------------------------------------------------------------
@@ -110,9 +126,57 @@ def insecure_skip_verify(ctx):
 def weak_rsa_key(ctx):
     for call in ctx.calls_to("rsa.GenerateKey"):
         arguments = ctx.positional(call)
-        value = int_value(ctx, arguments[1]) if len(arguments) == 2 and arguments[1].type == "int_literal" else None
+        value = constant_int(ctx, arguments[1]) if len(arguments) == 2 else None
         if value is not None and value < 2048:
             yield call.node
+
+
+def constant_int(ctx, node) -> int | None:
+    """An integer literal's value, or that of a name Semgrep's constant propagation resolves:
+    a local assigned an integer literal once in the function (`bits := 512`, `var bits = 512`)
+    or a package-level `const`."""
+    if node.type == "int_literal":
+        return int_value(ctx, node)
+    if node.type != "identifier":
+        return None
+    name = ctx.text(node)
+    function = ctx.enclosing_function(node)
+    if function is not None:
+        values = list(_local_assignments(ctx, function, name))
+        if values:
+            return int_value(ctx, values[0]) if len(values) == 1 and values[0].type == "int_literal" else None
+    for spec in ctx.nodes("const_spec"):
+        if ctx.enclosing_function(spec) is None and [ctx.text(n) for n in spec.children_by_field_name("name")] == [name]:
+            value = spec.child_by_field_name("value")
+            literals = value.named_children if value is not None else []
+            if len(literals) == 1 and literals[0].type == "int_literal":
+                return int_value(ctx, literals[0])
+    return None
+
+
+def _local_assignments(ctx, function, name: str):
+    """The values assigned to `name` in `function` (a `var` without a value or `x++` counts as unknown)."""
+    for node in ctx.nodes("short_var_declaration", "assignment_statement", "var_spec", "inc_statement",
+                          "dec_statement"):
+        if ctx.enclosing_function(node) != function:
+            continue
+        if node.type in ("inc_statement", "dec_statement"):
+            if ctx.text(node.named_children[0]) == name:
+                yield node
+            continue
+        if node.type == "var_spec":
+            names = [ctx.text(n) for n in node.children_by_field_name("name")]
+            value = node.child_by_field_name("value")
+            if name in names:
+                yield value.named_children[names.index(name)] if value is not None and \
+                    len(value.named_children) == len(names) else node
+            continue
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None or right is None:
+            continue
+        targets = [ctx.text(n) for n in left.named_children]
+        if name in targets:
+            yield right.named_children[targets.index(name)] if len(right.named_children) == len(targets) else node
 
 
 # --- CWE-327 ---------------------------------------------------------------------------------------
@@ -133,6 +197,36 @@ def weak_tls_version(ctx):
             if any(_OLD_TLS.match(ctx.text(value)) for value in _keyed(ctx, literal, key)):
                 yield literal
                 break
+
+
+_INSECURE_SUITES = re.compile(
+    r"^TLS_(RSA_WITH_RC4_128_SHA|RSA_WITH_3DES_EDE_CBC_SHA|RSA_WITH_AES_128_CBC_SHA256|ECDHE_ECDSA_WITH_RC4_128_SHA"
+    r"|ECDHE_RSA_WITH_RC4_128_SHA|ECDHE_RSA_WITH_3DES_EDE_CBC_SHA|ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"
+    r"|ECDHE_RSA_WITH_AES_128_CBC_SHA256)$")
+
+
+@rule("cwe-327-go-insecure-cipher-suite", LANGUAGE)
+def insecure_cipher_suite(ctx):
+    """Semgrep: `tls.$SUITE` inside `$T{..., CipherSuites: $L, ...}` or `$C.CipherSuites = $L`."""
+    lists = [value for literal in ctx.nodes("composite_literal") for value in _keyed(ctx, literal, "CipherSuites")]
+    for assignment in ctx.nodes("assignment_statement"):
+        left, right = assignment.child_by_field_name("left"), assignment.child_by_field_name("right")
+        if left is not None and right is not None and len(left.named_children) == 1 and \
+                _field(ctx, left.named_children[0]) == "CipherSuites":
+            lists.append(right)
+    seen = set()
+    for suites in lists:
+        for node in _descendants(suites):
+            if node.type == "selector_expression" and node.id not in seen and \
+                    ctx.text(_operand(node)) == "tls" and _INSECURE_SUITES.match(_field(ctx, node)):
+                seen.add(node.id)
+                yield node
+
+
+def _descendants(node):
+    yield node
+    for child in node.named_children:
+        yield from _descendants(child)
 
 
 @rule("cwe-327-go-weak-crypto", LANGUAGE)
@@ -182,7 +276,7 @@ def _collect_parse(ctx, statement, name: str, widths: set) -> bool:
         widths.add("wide")
     elif re.match(r"^strconv\.\w+$", call.raw_name) and len(arguments) == 3:
         bits = ctx.text(arguments[2])
-        if bits == "64":
+        if bits in ("64", "0"):
             widths.add("wide")
         elif bits == "32":
             widths.add("32")

@@ -101,6 +101,43 @@ def zip_slip(ctx):
     return tainted_sinks(ctx, TaintSpec(sinks=sinks, is_source=_entry_name))
 
 
+_PATH_REQUEST_GETTERS = re.compile(r"^(getParameter|getHeader|getPathInfo|getRequestURI|getServletPath)$")
+_FILES_ACCESS = ("readAllBytes", "readString", "readAllLines", "lines", "newInputStream", "newBufferedReader",
+                 "newOutputStream", "newBufferedWriter", "write", "writeString", "delete", "deleteIfExists", "copy",
+                 "move")
+_FILE_CONSTRUCTORS = ("FileInputStream", "FileReader", "FileOutputStream", "FileWriter", "RandomAccessFile")
+
+
+@rule("cwe-022-java-path-injection", LANGUAGE)
+def path_injection(ctx):
+    def source(ctx, node) -> bool:
+        return node.type == "method_invocation" and node.child_by_field_name("object") is not None and \
+            bool(_PATH_REQUEST_GETTERS.match(_method(ctx, node)))
+
+    def sanitizer(ctx, node) -> bool:
+        """Semgrep: `$P.getFileName()`, `FilenameUtils.getName(...)`."""
+        if node.type != "method_invocation" or node.child_by_field_name("object") is None:
+            return False
+        call = call_at(ctx, node)
+        if _method(ctx, node) == "getFileName":
+            return call is not None and not ctx.positional(call)
+        return call is not None and call.raw_name == "FilenameUtils.getName"
+
+    def sinks(ctx):
+        for call in ctx.calls:
+            arguments = ctx.positional(call)
+            if not arguments or _starts_with_guard(ctx, call.node):
+                continue
+            if call.name in {f"new {name}" for name in _FILE_CONSTRUCTORS} | \
+                    {f"new java.io.{name}" for name in _FILE_CONSTRUCTORS}:
+                yield arguments[0]
+            elif call.raw_name.startswith("Files.") and call.raw_name[len("Files."):] in _FILES_ACCESS:
+                yield arguments[0]
+                if call.raw_name == "Files.copy" and len(arguments) > 1:
+                    yield arguments[1]
+    return tainted_sinks(ctx, TaintSpec(sinks=sinks, is_source=source, is_sanitizer=sanitizer))
+
+
 # Semgrep: `$A.getCanonicalPath().startsWith($B.getCanonicalPath())`.
 @rule("cwe-022-java-partial-path-traversal", LANGUAGE)
 def partial_path_traversal(ctx):
@@ -121,6 +158,7 @@ def partial_path_traversal(ctx):
 _REQUEST_GETTERS = re.compile(r"^(getParameter|getParameterValues|getHeader|getQueryString|getPathInfo"
                               r"|getRequestURI|getCookies)$")
 _PRINTS = ("print", "println", "write", "append", "printf", "format")
+_FILE_READS = ("readAllBytes", "readString", "readAllLines", "lines", "newInputStream", "newBufferedReader")
 
 
 @rule("cwe-079-java-servlet-xss", LANGUAGE)
@@ -130,8 +168,14 @@ def servlet_xss(ctx):
             bool(_REQUEST_GETTERS.match(_method(ctx, node)))
 
     def sanitizer(ctx, node) -> bool:
-        return node.type == "method_invocation" and node.child_by_field_name("object") is not None and \
-            bool(re.search(r"(?i)(escape|encode|sanitize)", _method(ctx, node)))
+        """Semgrep: `$C.$M(...)` with an escaping name, `Encode.$M(...)`, `Files.$READ(...)` (what a file
+        holds is not the request's data)."""
+        if node.type != "method_invocation" or node.child_by_field_name("object") is None:
+            return False
+        if re.search(r"(?i)(escape|encode|sanitize)", _method(ctx, node)):
+            return True
+        receiver = ctx.text(node.child_by_field_name("object"))
+        return receiver == "Encode" or (receiver == "Files" and _method(ctx, node) in _FILE_READS)
 
     def sinks(ctx):
         for call in ctx.calls:
@@ -142,7 +186,7 @@ def servlet_xss(ctx):
             receiver = node.child_by_field_name("object")
             if receiver is None:
                 continue
-            if receiver.type == "method_invocation" and _method(ctx, receiver) == "getWriter" and \
+            if receiver.type == "method_invocation" and _method(ctx, receiver) in ("getWriter", "getOutputStream") and \
                     receiver.child_by_field_name("object") is not None and not ctx.positional(call_at(ctx, receiver)):
                 yield arguments[0]
             elif receiver.type == "identifier" and _writer_variable(ctx, node, ctx.text(receiver)):
@@ -169,13 +213,43 @@ def weak_key_size(ctx):
         receiver = node.child_by_field_name("object") if node.type == "method_invocation" else None
         if _method(ctx, node) != "initialize" or receiver is None or receiver.type != "identifier" or not arguments:
             continue
-        size = int_value(ctx, arguments[0]) if arguments[0].type == "decimal_integer_literal" else None
+        size = _constant_int(ctx, arguments[0])
         if size is None or size >= 2048:
             continue
         name = ctx.text(receiver)
         if preceded_by(ctx, node, lambda s, name=name: any(
                 _is_generator(ctx, value) for _, value in _assigned(ctx, s, name))):
             yield node
+
+
+def _constant_int(ctx, node) -> int | None:
+    """An integer literal's value, or that of a name Semgrep's constant propagation resolves: a
+    local assigned an integer literal once in the method, or a `static final` field."""
+    if node.type == "decimal_integer_literal":
+        return int_value(ctx, node)
+    if node.type != "identifier":
+        return None
+    name = ctx.text(node)
+    method = ctx.enclosing(node, "method_declaration", "constructor_declaration", "lambda_expression")
+    if method is not None:
+        values = [value for statement in _walk(method) for _, value in _assigned(ctx, statement, name)]
+        updates = [n for n in _walk(method) if n.type == "update_expression" and name in ctx.text(n)]
+        declared = _declared_type(ctx, node, name) is not None
+        if values or declared:
+            if len(values) == 1 and not updates and values[0].type == "decimal_integer_literal":
+                return int_value(ctx, values[0])
+            return None
+    for field in ctx.nodes("field_declaration"):
+        modifiers = next((c for c in field.children if c.type == "modifiers"), None)
+        words = ctx.text(modifiers).split() if modifiers is not None else []
+        if "static" not in words or "final" not in words:
+            continue
+        for declarator in field.children_by_field_name("declarator"):
+            value = declarator.child_by_field_name("value")
+            if ctx.text(declarator.child_by_field_name("name")) == name and value is not None and \
+                    value.type == "decimal_integer_literal":
+                return int_value(ctx, value)
+    return None
 
 
 def _is_generator(ctx, value) -> bool:
@@ -201,6 +275,10 @@ def spring_csrf_disabled(ctx):
                 _method(ctx, receiver) == "csrf" and receiver.child_by_field_name("object") is not None and \
                 not ctx.positional(call_at(ctx, receiver)):
             yield node
+        elif _method(ctx, node) in ("ignoringAntMatchers", "ignoringRequestMatchers") and receiver is not None and \
+                [ctx.text(a) for a in arguments] == ['"/**"'] and _method(ctx, receiver) == "csrf" and \
+                receiver.child_by_field_name("object") is not None and not ctx.positional(call_at(ctx, receiver)):
+            yield node
         elif _method(ctx, node) == "csrf" and receiver is not None and len(arguments) == 1:
             argument = arguments[0]
             if argument.type == "method_reference" and ctx.text(argument).replace(" ", "") in (
@@ -211,14 +289,18 @@ def spring_csrf_disabled(ctx):
 
 
 def _disabling_lambda(ctx, lambda_node) -> bool:
+    """Semgrep: `$C -> $C.disable()`, `$C -> $C.ignoringAntMatchers("/**")` (or ignoringRequestMatchers)."""
     parameters = lambda_node.child_by_field_name("parameters")
     body = lambda_node.child_by_field_name("body")
     if parameters is None or body is None or body.type != "method_invocation":
         return False
     names = [ctx.text(p) for p in _walk(parameters) if p.type == "identifier"]
     receiver = body.child_by_field_name("object")
-    return len(names) == 1 and _method(ctx, body) == "disable" and receiver is not None and \
-        ctx.text(receiver) == names[0] and not ctx.positional(call_at(ctx, body))
+    if len(names) != 1 or receiver is None or ctx.text(receiver) != names[0]:
+        return False
+    arguments = [ctx.text(a) for a in ctx.positional(call_at(ctx, body))]
+    return (_method(ctx, body) == "disable" and not arguments) or \
+        (_method(ctx, body) in ("ignoringAntMatchers", "ignoringRequestMatchers") and arguments == ['"/**"'])
 
 
 # --- CWE-611 ---------------------------------------------------------------------------------------
@@ -237,8 +319,22 @@ def xxe(ctx):
             continue
         factories = []
         preceded_by(ctx, node, lambda s, found=factories: _collect_factory(ctx, s, found))
-        if any(not _secured(ctx, statement, name) for statement, name in factories):
+        if any(not _secured(ctx, statement, name) for statement, name in factories) or _unconfigured_chain(ctx, node):
             yield node
+
+
+def _unconfigured_chain(ctx, node) -> bool:
+    """Semgrep: `$FACTORY.newInstance().$NEW(...).parse(...)` (and `.transform(...)`),
+    `$FACTORY.newInstance().createXMLStreamReader(...)`."""
+    receiver = node.child_by_field_name("object")
+    if _method(ctx, node) != "createXMLStreamReader":
+        if receiver is None or receiver.type != "method_invocation":
+            return False
+        receiver = receiver.child_by_field_name("object")
+    if receiver is None or receiver.type != "method_invocation" or _method(ctx, receiver) != "newInstance":
+        return False
+    factory = receiver.child_by_field_name("object")
+    return factory is not None and ctx.text(factory) in _FACTORIES and not ctx.positional(call_at(ctx, receiver))
 
 
 def _collect_factory(ctx, statement, found: list) -> bool:

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import re
 
-from safecoder.analysis.fast.operators import argument_sinks, chain, is_call_to
+from safecoder.analysis.fast.operators import (
+    argument_sinks,
+    chain,
+    inside,
+    is_call_to,
+    keyword_has_text,
+    preceded_by,
+)
 from safecoder.analysis.fast.registry import rule
 from safecoder.analysis.fast.taint import TaintSpec, tainted_sinks
 
@@ -51,9 +58,35 @@ def path_traversal(ctx):
             arguments = ctx.positional(call)
             if arguments and pattern.match(call.name):
                 yield arguments[0]
-    spec = TaintSpec(sinks=chain(file_sinks, _receiverless(ctx, "send_file")), is_source=request_data,
+            elif call.receiver is None and call.name == "render" and ctx.keyword(call, "file") is not None:
+                yield ctx.keyword(call, "file")
+
+    def unguarded(ctx):
+        return (node for node in chain(file_sinks, _receiverless(ctx, "send_file"))(ctx)
+                if not _containment_checked(ctx, node))
+    spec = TaintSpec(sinks=unguarded, is_source=request_data,
                      is_sanitizer=lambda c, n: is_call_to(c, n, "File.basename"))
     return tainted_sinks(ctx, spec)
+
+
+def _start_with_check(ctx, node) -> bool:
+    """Semgrep: `$A.start_with?(...)` as the whole condition."""
+    condition = node.child_by_field_name("condition")
+    if condition is None or condition.type != "call" or condition.child_by_field_name("receiver") is None:
+        return False
+    method = condition.child_by_field_name("method")
+    return method is not None and ctx.text(method) == "start_with?"
+
+
+def _containment_checked(ctx, node) -> bool:
+    """Semgrep's `pattern-not-inside`: `$S unless $A.start_with?(...)` or an `unless $A.start_with?(...)`
+    block before the access (or around it), or an `if $A.start_with?(...)` block around it."""
+    def before(candidate) -> bool:
+        return candidate.type in ("unless_modifier", "unless") and _start_with_check(ctx, candidate)
+
+    def around(candidate) -> bool:
+        return candidate.type in ("unless_modifier", "unless", "if") and _start_with_check(ctx, candidate)
+    return preceded_by(ctx, node, before) or inside(ctx, node, around)
 
 
 # --- CWE-078 ---------------------------------------------------------------------------------------
@@ -65,7 +98,8 @@ def shell_command(ctx):
     sinks = chain(_receiverless(ctx, "system", "exec", "spawn", exact=1),
                   _receiverless(ctx, "open"),
                   argument_sinks("IO.popen"),
-                  argument_sinks("Open3.*", "Kernel.system", exact=1),
+                  argument_sinks("Open3.*", "Kernel.system", "Kernel.exec", "Kernel.spawn", "Process.spawn",
+                                 "PTY.spawn", exact=1),
                   backticks)
     spec = TaintSpec(sinks=sinks, is_source=request_data,
                      is_sanitizer=lambda c, n: is_call_to(c, n, "Shellwords.escape", "Shellwords.shellescape",
@@ -83,6 +117,9 @@ def unsafe_html(ctx):
             if call.receiver is not None and call.name.endswith(".html_safe") and call.arguments is None:
                 yield call.receiver
         yield from _receiverless(ctx, "raw", exact=1)(ctx)
+        for call in ctx.calls:
+            if call.receiver is None and call.name == "render" and ctx.keyword(call, "inline") is not None:
+                yield ctx.keyword(call, "inline")
     spec = TaintSpec(sinks=sinks, is_source=request_data,
                      is_sanitizer=lambda c, n: is_call_to(c, n, "ERB::Util.html_escape", "ERB::Util.h",
                                                           "CGI.escapeHTML", "Rack::Utils.escape_html") or (
@@ -95,7 +132,9 @@ def unsafe_html(ctx):
 # --- CWE-089 ---------------------------------------------------------------------------------------
 
 _QUERY_METHODS = re.compile(r"^(where|not|find_by_sql|order|group|having|joins|select|pluck|exists\?|execute"
-                            r"|exec_query|count_by_sql|from|delete_all|update_all|find_by|lock|reorder)$")
+                            r"|exec_query|count_by_sql|from|delete_all|update_all|find_by|lock|reorder|select_all"
+                            r"|select_one|select_value|select_values|select_rows|exec_update|exec_delete|exec_insert"
+                            r"|exec|async_exec|query|get_first_row|get_first_value)$")
 
 
 @rule("cwe-089-ruby-built-query", LANGUAGE)
@@ -103,11 +142,28 @@ def built_query(ctx):
     def sinks(ctx):
         for call in ctx.calls:
             arguments = ctx.positional(call)
-            if call.receiver is not None and arguments and _QUERY_METHODS.match(call.name.rsplit(".", 1)[-1]):
+            if call.receiver is not None and arguments and _QUERY_METHODS.match(call.name.rsplit(".", 1)[-1]) \
+                    and not _prepared_statement(ctx, call):
                 yield arguments[0]
     spec = TaintSpec(sinks=sinks, is_source=request_data, is_sanitizer=_sql_sanitizer,
                      parameters_are_sources=True, parameter_functions=_METHODS)
     return tainted_sinks(ctx, spec)
+
+
+def _prepared_statement(ctx, call) -> bool:
+    """Semgrep: `pattern-not-inside: $M = $C.prepare(...) ...` (the receiver holds a prepared statement)."""
+    name = ctx.text(call.receiver)
+
+    def prepares(statement) -> bool:
+        if statement.type != "assignment":
+            return False
+        left, right = statement.child_by_field_name("left"), statement.child_by_field_name("right")
+        if left is None or right is None or ctx.text(left) != name or right.type != "call":
+            return False
+        method = right.child_by_field_name("method")
+        return right.child_by_field_name("receiver") is not None and method is not None and \
+            ctx.text(method) == "prepare"
+    return preceded_by(ctx, call.node, prepares)
 
 
 def _sql_sanitizer(ctx, node) -> bool:
@@ -126,15 +182,21 @@ def _sql_sanitizer(ctx, node) -> bool:
 # --- CWE-116 ---------------------------------------------------------------------------------------
 
 _META_REPLACEMENT = re.compile(r"""^(["'](\\\\|\\?['"<>&])["']|/\\?['"<>&]/[imx]*)$""")
+_QUOTE = re.compile(r"""^["']\\?['"]["']$""")
+_QUOTES = re.compile(r"""^["'](\\?['"]){2,}["']$""")
 
 
 @rule("cwe-116-ruby-incomplete-sanitization", LANGUAGE)
 def incomplete_sanitization(ctx):
     for call in ctx.calls:
         arguments = ctx.positional(call)
-        if call.receiver is not None and call.name.rsplit(".", 1)[-1] in ("sub", "sub!") and len(arguments) == 2 \
-                and _META_REPLACEMENT.match(ctx.text(arguments[0])):
+        method = call.name.rsplit(".", 1)[-1]
+        if call.receiver is None or len(arguments) != 2:
+            continue
+        if method in ("sub", "sub!") and _META_REPLACEMENT.match(ctx.text(arguments[0])):
             yield call.node
+        elif method in ("tr", "tr!") and _QUOTE.match(ctx.text(arguments[0])) and _QUOTES.match(ctx.text(arguments[1])):
+            yield call.node  # String#tr maps one character to one: it cannot double a quote
 
 
 # --- CWE-502 ---------------------------------------------------------------------------------------
@@ -143,4 +205,5 @@ def incomplete_sanitization(ctx):
 def unsafe_deserialization(ctx):
     return [call.node for call in ctx.calls_to(
         "YAML.load", "YAML.unsafe_load", "YAML.load_documents", "Psych.load", "Psych.unsafe_load", "Marshal.load",
-        "Marshal.restore", "JSON.load", "JSON.restore", "Oj.load", "Oj.object_load")]
+        "Marshal.restore", "JSON.load", "JSON.restore", "Oj.load", "Oj.object_load")] + [
+        call.node for call in ctx.calls_to("JSON.parse") if keyword_has_text(ctx, call, "create_additions", "true")]

@@ -22,4 +22,35 @@ class UserController < ActionController::Base
         # ruleid: cwe-022-ruby-path-traversal
         send_file "/var/www/files/#{params[:name]}"
     end
+
+    def page
+        # ruleid: cwe-022-ruby-path-traversal
+        render file: "#{Rails.root}/app/views/pages/#{params[:page]}"
+    end
+
+    def checked_download
+        path = File.expand_path(params[:name], BASE_DIR)
+        return head :forbidden unless path.start_with?(BASE_DIR + File::SEPARATOR)
+        # ok: cwe-022-ruby-path-traversal
+        send_file path
+    end
+
+    def checked_read
+        full = File.expand_path(params[:path], BASE_DIR)
+        unless full.start_with?("#{BASE_DIR}/")
+            raise ArgumentError, "invalid path"
+        end
+        # ok: cwe-022-ruby-path-traversal
+        render plain: File.read(full)
+    end
+
+    def guarded_read
+        full = File.expand_path(params[:path], BASE_DIR)
+        if full.start_with?("#{BASE_DIR}/")
+            # ok: cwe-022-ruby-path-traversal
+            File.read(full)
+        end
+        # ok: cwe-022-ruby-path-traversal
+        render plain: "ok"
+    end
 end

@@ -36,4 +36,14 @@ class Pods
         # ok: cwe-078-ruby-shell-command
         File.open(path).read
     end
+
+    def spawn_download(link)
+        # ruleid: cwe-078-ruby-shell-command
+        pid = Process.spawn("wget -q " + link)
+        # ok: cwe-078-ruby-shell-command
+        other = Process.spawn("wget", "-q", link)
+        # ruleid: cwe-078-ruby-shell-command
+        Kernel.exec("curl #{link}")
+        Process.wait(pid)
+    end
 end

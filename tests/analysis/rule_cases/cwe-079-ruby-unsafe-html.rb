@@ -18,4 +18,14 @@ class User
         # ruleid: cwe-079-ruby-unsafe-html
         raw("<p>" + params[:comment] + "</p>")
     end
+
+    def inline_greeting
+        # ruleid: cwe-079-ruby-unsafe-html
+        render inline: "<h1>Hello #{params[:name]}</h1>"
+    end
+
+    def escaped_greeting
+        # ok: cwe-079-ruby-unsafe-html
+        render html: "<h1>Hello #{params[:name]}</h1>"
+    end
 end

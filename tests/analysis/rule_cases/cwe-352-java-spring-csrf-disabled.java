@@ -10,4 +10,13 @@ public class MyTestClass {
         // ok: cwe-352-java-spring-csrf-disabled
         http.csrf().csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse());
     }
+
+    protected void configureIgnoringAll(HttpSecurity http) throws Exception {
+        // ruleid: cwe-352-java-spring-csrf-disabled
+        http.csrf().ignoringAntMatchers("/**");
+        // ruleid: cwe-352-java-spring-csrf-disabled
+        http.csrf(csrf -> csrf.ignoringRequestMatchers("/**"));
+        // ok: cwe-352-java-spring-csrf-disabled
+        http.csrf(csrf -> csrf.ignoringRequestMatchers("/api/webhook"));
+    }
 }

@@ -19,4 +19,13 @@ class UserController < ActionController::Base
         obj = JSON.parse(json_str)
         obj
     end
+
+    def load_json_additions
+        json_str = params[:json_str]
+        # ruleid: cwe-502-ruby-unsafe-deserialization
+        obj = JSON.parse(json_str, create_additions: true)
+        # ok: cwe-502-ruby-unsafe-deserialization
+        plain = JSON.parse(json_str, create_additions: false)
+        [obj, plain]
+    end
 end

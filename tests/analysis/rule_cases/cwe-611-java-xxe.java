@@ -22,4 +22,14 @@ public class MyTestClass {
         // ok: cwe-611-java-xxe
         Document doc = builder.parse(new InputSource(socketStream));
     }
+
+    public Document parseChained(Socket socket) throws Exception {
+        // ruleid: cwe-611-java-xxe
+        return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(socket.getInputStream());
+    }
+
+    public Document parseOther(InputStream in, javax.xml.parsers.DocumentBuilder builder) throws Exception {
+        // ok: cwe-611-java-xxe
+        return builder.parse(in);
+    }
 }

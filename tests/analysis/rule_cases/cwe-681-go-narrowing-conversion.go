@@ -40,3 +40,12 @@ func convertAtoi(s string) uint16 {
 	// ruleid: cwe-681-go-narrowing-conversion
 	return uint16(value)
 }
+
+func convertPlatformInt(s string) int32 {
+	parsed, err := strconv.ParseInt(s, 10, 0)
+	if err != nil {
+		panic(err)
+	}
+	// ruleid: cwe-681-go-narrowing-conversion
+	return int32(parsed)
+}
