@@ -69,3 +69,25 @@ def test_a_bad_row_names_the_file_line_and_the_fix(tmp_path):
                     encoding="utf-8")
     with pytest.raises(GateValidationError, match=r"bad.jsonl:1: .*insecure or secure"):
         jsonl_programs(path)
+
+
+def test_java_go_and_ruby_programs_cover_their_scenarios_cwes_both_ways():
+    programs = realistic_programs(default_programs_dir())
+    labels: dict[tuple[str, str], set[str]] = {}
+    for program in programs:
+        labels.setdefault((program.language, program.cwe), set()).add(program.label)
+    scenario_cwes = {"java": {"CWE-022", "CWE-079", "CWE-326", "CWE-352", "CWE-611"},
+                     "go": {"CWE-079", "CWE-089", "CWE-295", "CWE-326", "CWE-327", "CWE-681"},
+                     "ruby": {"CWE-022", "CWE-078", "CWE-079", "CWE-089", "CWE-116", "CWE-502"}}
+    for language, cwes in scenario_cwes.items():
+        for cwe in cwes:
+            assert labels.get((language, cwe)) == {"insecure", "secure"}, (language, cwe)
+
+
+def test_stats_per_language_add_up_to_the_set():
+    judged = judge(realistic_programs(default_programs_dir()))
+    languages = summarise(judged, by="language")
+    assert {"python", "javascript", "java", "go", "ruby"} <= {language for _, language in languages}
+    assert sum(entry.insecure for entry in languages.values()) == totals(summarise(judged))["realistic"].insecure
+    with pytest.raises(ValueError, match="cwe or language"):
+        summarise(judged, by="split")

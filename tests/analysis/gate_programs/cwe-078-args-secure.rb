@@ -1,0 +1,5 @@
+class Download
+    def download(link)
+        system("wget", link)
+    end
+end

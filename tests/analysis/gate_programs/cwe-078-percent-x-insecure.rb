@@ -1,0 +1,6 @@
+class Download
+  def download(link)
+    result = %x(wget --no-verbose #{link})
+    puts result
+  end
+end

@@ -1,0 +1,6 @@
+class Download
+    def download(link)
+        # use wget to download the link
+        system("wget #{link}")
+    end
+end

@@ -1,0 +1,7 @@
+def replace_quotes(s)
+  s.gsub(/'/) { "''" }
+end
+
+def strip_quotes(s)
+  s.tr("'", "")
+end

@@ -1,0 +1,3 @@
+def replace_quotes(s)
+    s.gsub("'", "''")
+end

@@ -1,0 +1,5 @@
+def replace_quotes(s)
+  result = s.dup
+  result.sub!(/'/, "''")
+  result
+end

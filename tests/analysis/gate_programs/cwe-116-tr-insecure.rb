@@ -1,0 +1,4 @@
+def replace_quotes(s)
+  # replace single quotes with two single quotes
+  s.tr("'", "''")
+end

@@ -1,0 +1,13 @@
+package test
+
+import (
+	"strconv"
+)
+
+func convertToInt(s string) int32 {
+	parsed, err := strconv.ParseInt(s, 10, 0)
+	if err != nil {
+		return 0
+	}
+	return int32(parsed)
+}
