@@ -78,7 +78,7 @@ def get(cwe_id: str | int) -> CWE:
 
 
 def top25() -> list[CWE]:
-    return sorted((c for c in catalog().values() if c.top25_rank), key=lambda c: c.top25_rank)
+    return sorted((c for c in catalog().values() if c.top25_rank), key=lambda c: c.top25_rank or 0)
 
 
 def short_name(cwe_id: str | int) -> str:

@@ -85,7 +85,8 @@ def _analyze_main(options: argparse.Namespace) -> int:
     from safecoder.config import build, to_dict
 
     config = build(AnalysisConfig, options)
-    cwes = sorted(normalize_cwes(options.cwe)) if options.cwe else None
+    # A non-empty --cwe list normalizes to a set, never to None (which means "every CWE").
+    cwes = sorted(normalize_cwes(options.cwe) or ()) if options.cwe else None
     files = _expand([Path(path) for path in options.paths], options.language is not None)
     if options.language is not None:
         languages.language_of(options.language)

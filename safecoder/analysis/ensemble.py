@@ -151,9 +151,10 @@ def _analyze(prepared: list[PreparedSource | InputProblem], cwes: frozenset[str]
             parseable.append((index, item))
     if config.compilers != "never" and parseable:
         rejected = check_with_compilers(parseable, config.compilers, jobs=config.effective_jobs)
+        parsed = dict(parseable)
         for index, verdict in rejected.items():
-            item = prepared[index]
-            results[index] = AnalysisResult(item.name, item.language.id, "syntax_error", error=verdict.message,
+            source = parsed[index]
+            results[index] = AnalysisResult(source.name, source.language.id, "syntax_error", error=verdict.message,
                                             analyzers={"syntax": f"{tree_sitter_version()} + {verdict.checker}"})
         parseable = [(index, item) for index, item in parseable if index not in rejected]
     outputs = _run_backends(parseable, cwes, config, progress)

@@ -155,7 +155,7 @@ async def _main(request: dict, scratch: Path) -> dict:
         oss.SEMGREP_COMMAND[0] = str(link)
     languages = sorted({source["language"] for source in request["sources"]})
     unknown = [name for name in languages if name not in {member.value for member in Language}]
-    checks = {name: f"ICD does not know the language {name!r}" for name in unknown}
+    checks: dict[str, str | None] = {name: f"ICD does not know the language {name!r}" for name in unknown}
     for name in languages:
         if name not in checks:
             checks[name] = await _self_check(Language(name), usecase)

@@ -62,6 +62,8 @@ def _scenario_completions() -> dict[str, tuple[str, ...]]:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("safecoder_scenario_completions", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{path} cannot be imported as a module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return {key: tuple(value) for key, value in module.COMPLETIONS.items()}
@@ -138,7 +140,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m safecoder.analysis.perf", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m safecoder.analysis.perf", description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--batch-size", type=int, default=1000, help="snippets in the batch measurement")
     parser.add_argument("--latency-samples", type=int, default=40, help="calls per language and snippet size")
     parser.add_argument("--output", type=Path, default=None, help="also write the figures as JSON here")

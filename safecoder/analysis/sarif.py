@@ -33,12 +33,14 @@ class SarifError(ValueError):
 
 
 def read_sarif(document: dict[str, Any] | str | os.PathLike, keep_unclassified: bool = False) -> list[Finding]:
-    if not isinstance(document, dict):
+    if isinstance(document, dict):
+        log = document
+    else:
         try:
-            document = json.loads(Path(document).read_text(encoding="utf-8"))
+            log = json.loads(Path(document).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise SarifError(f"cannot read SARIF from {document}: {exc}") from None
-    runs = document.get("runs")
+    runs = log.get("runs")
     if not isinstance(runs, list):
         raise SarifError("not a SARIF log: no 'runs' list at the top level")
     findings: list[Finding] = []

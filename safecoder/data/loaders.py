@@ -178,11 +178,16 @@ def security_pair_from_row(row: dict[str, Any], source: str = "") -> SecurityPai
 def instruction_from_row(row: dict[str, Any], source: str = "") -> InstructionSample:
     if row.get("kind") == INSTRUCTION_SAMPLE:
         return InstructionSample.from_dict(row)
-    output = row.get("output", row.get("response"))
-    for key, value in (("instruction", row.get("instruction")), ("output/response", output), ("input", row.get("input", ""))):
-        if not isinstance(value, str):
-            raise ValueError(f"field {key!r} must be a string, found {type(value).__name__}")
-    return InstructionSample(instruction=row["instruction"], input=row.get("input", "") or "", output=output, source=source)
+    instruction = _string_field("instruction", row.get("instruction"))
+    output = _string_field("output/response", row.get("output", row.get("response")))
+    _string_field("input", row.get("input", ""))
+    return InstructionSample(instruction=instruction, input=row.get("input", "") or "", output=output, source=source)
+
+
+def _string_field(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"field {key!r} must be a string, found {type(value).__name__}")
+    return value
 
 
 def load_security_pairs(path: str | os.PathLike, strict: bool = False) -> LoadResult[SecurityPair]:

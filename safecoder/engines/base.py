@@ -34,7 +34,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -228,13 +228,15 @@ class Engine(abc.ABC):
         return detect_chat_format(vocabulary, template, entry.default_system_prompt if entry else None)
 
     @abc.abstractmethod
-    def stream(self, request: GenerationRequest) -> AsyncIterator[StreamDelta]:
-        """Deltas of the n samples as they are produced (async generator)."""
+    def stream(self, request: GenerationRequest) -> AsyncGenerator[StreamDelta, None]:
+        """Deltas of the n samples as they are produced (an async generator: callers close
+        it early with `aclose`, or `contextlib.aclosing`)."""
 
     async def generate(self, request: GenerationRequest) -> GenerationResult:
         texts: dict[int, list[str]] = {i: [] for i in range(request.sampling.n)}
         tokens: dict[int, list[TokenLogprob]] = {i: [] for i in range(request.sampling.n)}
         finished: dict[int, StreamDelta] = {}
+        reasons: dict[int, FinishReason] = {}
         prompt_tokens = 0
         async for delta in self.stream(request):
             texts[delta.index].append(delta.text)
@@ -242,12 +244,13 @@ class Engine(abc.ABC):
             prompt_tokens = max(prompt_tokens, delta.prompt_tokens)
             if delta.finish_reason is not None:
                 finished[delta.index] = delta
+                reasons[delta.index] = delta.finish_reason
         completions = tuple(
             Completion(
                 index=i,
                 text="".join(texts[i]),
                 token_count=finished[i].token_count if i in finished else 0,
-                finish_reason=finished[i].finish_reason if i in finished else "cancelled",
+                finish_reason=reasons.get(i, "cancelled"),
                 logprob=finished[i].logprob if i in finished else None,
                 tokens=tuple(tokens[i]),
             )

@@ -70,7 +70,13 @@ from typing import Literal
 
 import numpy as np
 
-from safecoder.engines.base import EngineError, SamplingParams, StreamDelta, TokenLogprob
+from safecoder.engines.base import (
+    EngineError,
+    FinishReason,
+    SamplingParams,
+    StreamDelta,
+    TokenLogprob,
+)
 from safecoder.engines.stops import StopScanner
 
 logger = logging.getLogger(__name__)
@@ -95,7 +101,7 @@ class _Row:
     text: str = ""
     logprob: float = 0.0
     logits_index: int = -1
-    finish_reason: str | None = None
+    finish_reason: FinishReason | None = None
     # Token log-probabilities not yet handed out (with `top_logprobs`).
     token_logprobs: list[TokenLogprob] = field(default_factory=list)
 
@@ -426,8 +432,8 @@ class ContinuousBatcher:
         row.phase = "decode"
         self.counters["sampled_tokens"] += 1
         top_k = job.sampling.top_logprobs
-        if job.sampling.logprobs or top_k is not None:
-            logprobs = self._logprobs(row.logits_index)
+        logprobs = self._logprobs(row.logits_index) if job.sampling.logprobs or top_k is not None else None
+        if logprobs is not None:
             row.logprob += float(logprobs[token])
         if lib.llama_vocab_is_eog(self._vocab, token):
             row.finish_reason = "stop"
@@ -435,7 +441,7 @@ class ContinuousBatcher:
         row.tokens.append(token)
         piece = self._token_piece(token)
         row.text += row.decoder.decode(piece)
-        if top_k is not None:
+        if top_k is not None and logprobs is not None:  # logprobs is computed whenever top_k is set
             alternatives = np.argsort(-logprobs)[:top_k] if top_k else ()
             row.token_logprobs.append(TokenLogprob(
                 piece.decode("utf-8", "replace"), float(logprobs[token]),

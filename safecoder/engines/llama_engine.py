@@ -33,16 +33,19 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from safecoder.engines.base import Engine, EngineError, GenerationRequest, StreamDelta
 from safecoder.engines.llama_batching import ContinuousBatcher, Job
 from safecoder.models.reference import ResolvedModel
 from safecoder.prompts.chat import ChatTemplateMissingError
 from safecoder.prompts.fim import detect_fim_format
+
+if TYPE_CHECKING:
+    from llama_cpp.llama_types import ChatCompletionRequestMessage
 
 logger = logging.getLogger(__name__)
 native_logger = logging.getLogger("safecoder.engines.llama_cpp")
@@ -102,11 +105,16 @@ class LlamaEngine(Engine):
         self._lib = lib
         self._threads = self.config.threads or default_threads()
         model_params = lib.llama_model_default_params()
-        self._model = lib.llama_model_load_from_file(str(self.gguf_path).encode(), model_params)
-        if not self._model:
+        loaded = lib.llama_model_load_from_file(str(self.gguf_path).encode(), model_params)
+        if not loaded:
             raise EngineError(f"llama.cpp could not load {self.gguf_path}: is it a complete GGUF file of a supported "
                               "architecture? (run with -vv to see llama.cpp's log)")
-        self._vocab = lib.llama_model_get_vocab(self._model)
+        self._model = loaded
+        vocab = lib.llama_model_get_vocab(self._model)
+        if not vocab:
+            lib.llama_model_free(self._model)
+            raise EngineError(f"llama.cpp found no vocabulary in {self.gguf_path}; it cannot tokenize for this model")
+        self._vocab = vocab
         self._n_vocab = lib.llama_vocab_n_tokens(self._vocab)
         self._context_train = lib.llama_model_n_ctx_train(self._model)
         self._context = min(self._context_train, self.config.kv_cache_tokens)
@@ -114,8 +122,8 @@ class LlamaEngine(Engine):
         self._lora = self._apply_adapter(model)
         self._token_texts = [lib.llama_vocab_get_text(self._vocab, i).decode("utf-8", "replace")
                              for i in range(self._n_vocab)]
-        self._bos_text = self._special_text(lib.llama_vocab_bos(self._vocab))
-        self._eos_text = self._special_text(lib.llama_vocab_eos(self._vocab))
+        self._bos_text = self._special_text(_token_id(lib.llama_vocab_bos(self._vocab)))
+        self._eos_text = self._special_text(_token_id(lib.llama_vocab_eos(self._vocab)))
         self._add_bos = bool(lib.llama_vocab_get_add_bos(self._vocab))
         self._fim = detect_fim_format(set(self._token_texts))
         self._chat_template = self._metadata("tokenizer.chat_template")
@@ -171,14 +179,16 @@ class LlamaEngine(Engine):
 
         formatter = Jinja2ChatFormatter(self._chat_template, eos_token=self._eos_text, bos_token=self._bos_text,
                                         add_generation_prompt=True)
-        return formatter(messages=messages).prompt
+        # The engine's messages are the role/content dicts that llama-cpp-python's
+        # ChatCompletionRequestMessage TypedDicts describe; the template reads only those keys.
+        return formatter(messages=cast("list[ChatCompletionRequestMessage]", messages)).prompt
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamDelta]:
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[StreamDelta, None]:
         if self._closed:
             raise EngineError("the llama.cpp engine is closed")
         prompt = self.tokenize(request.prompt)
         if not prompt:
-            bos = self._lib.llama_vocab_bos(self._vocab)
+            bos = _token_id(self._lib.llama_vocab_bos(self._vocab))
             if bos < 0:
                 raise EngineError("the prompt is empty and the model has no BOS token to start from")
             prompt = [bos]
@@ -301,12 +311,16 @@ class LlamaEngine(Engine):
     def _metadata(self, key: str) -> str | None:
         size = 1 << 16
         buffer = ctypes.create_string_buffer(size)
-        length = self._lib.llama_model_meta_val_str(self._model, key.encode(), buffer, size)
+        # llama-cpp-python annotates `buf` as bytes; ctypes (argtypes c_char_p) takes the
+        # writable string buffer, which llama.cpp fills (its _by_index twin accepts one).
+        length = self._lib.llama_model_meta_val_str(
+            self._model, key.encode(), buffer, size)  # pyright: ignore[reportArgumentType]
         if length < 0:
             return None
         if length >= size:
             buffer = ctypes.create_string_buffer(length + 1)
-            self._lib.llama_model_meta_val_str(self._model, key.encode(), buffer, length + 1)
+            self._lib.llama_model_meta_val_str(
+                self._model, key.encode(), buffer, length + 1)  # pyright: ignore[reportArgumentType]
         return buffer.value.decode("utf-8", "replace")
 
     def _special_text(self, token: int) -> str:
@@ -417,6 +431,13 @@ _initialised = False
 # real failures surface as EngineErrors.
 _NATIVE_LEVELS = {1: logging.DEBUG, 2: logging.DEBUG, 3: logging.INFO, 4: logging.WARNING}
 _native_level = [logging.DEBUG]
+
+
+def _token_id(token: object) -> int:
+    """A token id returned by llama.cpp. llama-cpp-python annotates `llama_vocab_bos` and
+    its kin as returning the ctypes class `llama_token` (c_int32), but ctypes converts a
+    c_int32 result to a Python int, which is what this returns."""
+    return cast(int, token)
 
 
 def _library():

@@ -29,12 +29,15 @@ import logging
 import os
 import threading
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from safecoder.engines.base import (
     Completion,
     Engine,
+    EngineError,
+    FinishReason,
     GenerationRequest,
     GenerationResult,
     SamplingParams,
@@ -60,7 +63,7 @@ class _Row:
     tokens: list[int]
     scanner: StopScanner
     finished: bool = False
-    finish_reason: str | None = None
+    finish_reason: FinishReason | None = None
     text: str = ""
     # Incremental detokenization: tokens before `prefix_offset` are settled text; the
     # window [prefix_offset, read_offset) is decoded again with each new token so that
@@ -163,7 +166,7 @@ class TransformersEngine(Engine):
     def _template_chat(self, messages: list[dict[str, str]]) -> str:
         return chat_prompt(self._tokenizer, messages)
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamDelta]:
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[StreamDelta, None]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
         cancel = threading.Event()
@@ -279,7 +282,7 @@ class TransformersEngine(Engine):
                 rows.append(_Row(indices=indices, tokens=[], scanner=StopScanner(sampling.stop)))
         stops = sampling.stop
         scored = sampling.logprobs or sampling.top_logprobs is not None
-        generate_args = dict(
+        generate_args: dict[str, Any] = dict(
             max_new_tokens=sampling.max_new_tokens,
             do_sample=not sampling.greedy,
             num_return_sequences=rows_per_prompt,
@@ -297,7 +300,10 @@ class TransformersEngine(Engine):
             generate_args.update(temperature=None, top_p=None, top_k=None)
         if sampling.repetition_penalty != 1.0:
             generate_args["repetition_penalty"] = sampling.repetition_penalty
-        vocabulary = self._network.get_output_embeddings().weight.shape[0]
+        embeddings = self._network.get_output_embeddings()
+        if embeddings is None:
+            raise EngineError(f"{type(self._network).__name__} has no output embeddings: it cannot generate text")
+        vocabulary = embeddings.weight.shape[0]
         # Ids outside the vocabulary are dropped, as the llama.cpp engine drops them.
         bias = {(token,): value for token, value in sampling.logit_bias if 0 <= token < vocabulary}
         if bias:
@@ -312,14 +318,18 @@ class TransformersEngine(Engine):
         # The request's own random stream: the global generator is restored afterwards.
         with torch.random.fork_rng(devices=devices), torch.inference_mode():
             torch.manual_seed(seed)
-            output = self._network.generate(**encoded, **generate_args)
+            # transformers annotates generate's `self` with a protocol that its own models
+            # (the `_BaseModelWithGenerate` from_pretrained returns) do not satisfy.
+            output = self._network.generate(**encoded, **generate_args)  # pyright: ignore[reportAttributeAccessIssue]
         cancelled = cancel is not None and cancel.is_set()
         tails: list[str] = []
+        reasons: list[FinishReason] = []
         for row in rows:
             row.scanner.feed(self._tokenizer.decode(row.tokens, skip_special_tokens=True))
             tails.append(row.scanner.flush() if not row.scanner.stopped else "")
-            if not row.finished:
+            if row.finish_reason is None:  # set (to "stop") exactly when the row finished
                 row.finish_reason = "cancelled" if cancelled else "length"
+            reasons.append(row.finish_reason)
         logprobs, token_logprobs = (self._score(output.logits, rows, sampling.top_logprobs) if scored
                                     else ([None] * len(rows), [()] * len(rows)))
         per_prompt: list[list[Completion]] = []
@@ -331,7 +341,7 @@ class TransformersEngine(Engine):
                 row = rows[k]
                 text, _ = truncate_at_stop(row.scanner.text, stops)
                 for index in row.indices:
-                    completions.append(Completion(index, text, len(row.tokens), row.finish_reason,
+                    completions.append(Completion(index, text, len(row.tokens), reasons[k],
                                                   logprobs[k] if sampling.logprobs else None, token_logprobs[k]))
                     prompt_tails.append(tails[k])
             per_prompt.append(completions)

@@ -36,13 +36,14 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from safecoder.engines.base import (
     MAX_TOP_LOGPROBS,
     Engine,
     EngineError,
+    FinishReason,
     GenerationRequest,
     GenerationResult,
     StreamDelta,
@@ -53,10 +54,13 @@ from safecoder.models.reference import ResolvedModel
 from safecoder.prompts.chat import chat_prompt
 from safecoder.prompts.fim import detect_fim_format
 
+if TYPE_CHECKING:
+    from vllm.logprobs import SampleLogprobs
+
 logger = logging.getLogger(__name__)
 
 KV_CACHE_ENV = "VLLM_CPU_KVCACHE_SPACE"
-_FINISH = {"stop": "stop", "length": "length", "abort": "cancelled"}
+_FINISH: dict[str, FinishReason] = {"stop": "stop", "length": "length", "abort": "cancelled"}
 _DONE = object()
 
 
@@ -110,7 +114,7 @@ class VLLMEngine(Engine):
         if self._llm is None:
             await asyncio.to_thread(self._start_blocking)
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamDelta]:
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[StreamDelta, None]:
         await self.start()
         if asyncio.get_running_loop() is self._loop:
             async for delta in self._deltas(request):
@@ -133,7 +137,7 @@ class VLLMEngine(Engine):
             finally:
                 put(_DONE)
 
-        future = asyncio.run_coroutine_threadsafe(pump(), self._loop)
+        future = asyncio.run_coroutine_threadsafe(pump(), self._engine_loop())
         try:
             while True:
                 item = await queue.get()
@@ -154,7 +158,8 @@ class VLLMEngine(Engine):
         from tqdm.auto import tqdm
 
         self._start_blocking()
-        futures = [asyncio.run_coroutine_threadsafe(self.generate(r), self._loop) for r in requests]
+        loop = self._engine_loop()
+        futures = [asyncio.run_coroutine_threadsafe(self.generate(r), loop) for r in requests]
         with tqdm(total=len(requests), disable=not progress, desc=description, unit="request") as bar:
             for _ in concurrent.futures.as_completed(futures):
                 bar.update(1)
@@ -196,10 +201,16 @@ class VLLMEngine(Engine):
             if self._llm is not None:
                 llm, self._llm = self._llm, None
                 try:
-                    asyncio.run_coroutine_threadsafe(_shutdown(llm), self._loop).result(timeout=120)
+                    asyncio.run_coroutine_threadsafe(_shutdown(llm), self._engine_loop()).result(timeout=120)
                 except (concurrent.futures.TimeoutError, RuntimeError) as exc:
                     logger.warning("vLLM did not shut down cleanly: %s", exc)
             self._stop_loop()
+
+    def _engine_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop vLLM runs on (set from the start until the engine is closed)."""
+        if self._loop is None:
+            raise EngineError("the vLLM engine is not running: it was closed, or it failed to start")
+        return self._loop
 
     def _stop_loop(self) -> None:
         if self._loop is not None:
@@ -209,7 +220,7 @@ class VLLMEngine(Engine):
             self._loop = None
             self._thread = None
 
-    async def _deltas(self, request: GenerationRequest) -> AsyncIterator[StreamDelta]:
+    async def _deltas(self, request: GenerationRequest) -> AsyncGenerator[StreamDelta, None]:
         """vLLM's outputs for `request` as engine-interface deltas (runs on the engine loop)."""
         from vllm import SamplingParams as VLLMSampling
         from vllm.sampling_params import RequestOutputKind
@@ -239,6 +250,8 @@ class VLLMEngine(Engine):
         counts: dict[int, int] = {}
         # vLLM needs unique ids among requests in flight; callers may reuse a request object.
         vllm_id = f"{request.request_id}-{uuid.uuid4().hex[:8]}"
+        if self._llm is None:
+            raise EngineError("the vLLM engine is not running: it was closed, or it failed to start")
         async for output in self._llm.generate({"prompt_token_ids": prompt_ids}, params, vllm_id,
                                                lora_request=self._lora()):
             for piece in output.outputs:
@@ -269,14 +282,16 @@ class VLLMEngine(Engine):
         return self._tokenizer(text, add_special_tokens=add_special)["input_ids"]
 
 
-def _token_logprobs(token_ids, logprobs, k: int) -> tuple[TokenLogprob, ...]:
+def _token_logprobs(token_ids: Sequence[int], logprobs: SampleLogprobs | None, k: int) -> tuple[TokenLogprob, ...]:
     """vLLM's per-position {token id: Logprob} dicts as `TokenLogprob`s (the sampled token
     is always among them; the others are the k likeliest, by rank)."""
     result = []
-    for token, position in zip(token_ids, logprobs or (), strict=False):
+    # iter(): FlatLogprobs's own __iter__ yields each position's dict (typed as its sequence
+    # base, a position could also be None).
+    for token, position in zip(token_ids, iter(logprobs or ()), strict=False):
         chosen = position[token]
         alternatives = sorted((entry for entry in position.values() if entry.rank is not None),
-                              key=lambda entry: entry.rank)[:k]
+                              key=lambda entry: entry.rank or 0)[:k]
         result.append(TokenLogprob(chosen.decoded_token or "", float(chosen.logprob),
                                    tuple((entry.decoded_token or "", float(entry.logprob)) for entry in alternatives)))
     return tuple(result)

@@ -139,8 +139,8 @@ def _convert(gguf: Path, out_dir: Path, display_name: str) -> None:
     config = copy.deepcopy(loaded.config)
     # A GGUF-loaded model refuses save_pretrained; a fresh model built from the same
     # config (without the quantization entry) takes its weights and saves normally.
-    if hasattr(config, "quantization_config"):
-        del config.quantization_config
+    if hasattr(config, "quantization_config"):  # set by the GGUF loader, not declared by PreTrainedConfig
+        delattr(config, "quantization_config")
     config.name_or_path = display_name
     fresh = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     missing, unexpected = fresh.load_state_dict(loaded.state_dict(), strict=False)

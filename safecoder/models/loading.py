@@ -66,7 +66,9 @@ def load_for_generation(model: ResolvedModel, dtype: DType = "auto", device: str
         from peft import PeftModel
 
         network = PeftModel.from_pretrained(network, model.adapter).merge_and_unload()
-    network.to(device).eval()
+    # transformers wraps `to` with functools.wraps(torch.nn.Module.to), so pyright sees the
+    # unbound function and takes `device` for `self`.
+    network.to(device).eval()  # pyright: ignore[reportArgumentType]
     return network, load_tokenizer(model, padding_side="left")
 
 

@@ -139,12 +139,18 @@ def resolve_registered(registry: Registry, reference: str) -> ResolvedModel:
                              registry_version=manifest.version, packaged=model.packaged,
                              gguf_sha256=None if gguf else model.gguf_sha256)
     if manifest.kind == "adapter":
+        if manifest.adapter is None:
+            raise ModelNotFoundError(f"registry version {manifest.version} is an adapter, but its manifest names no "
+                                     "adapter folder ('adapter'); register it again")
         base = resolve(packaged_base(manifest.base_model))
         return ResolvedModel(reference, "registry", name, weights=base.require_weights(),
                              adapter=folder / manifest.adapter, base_gguf=base.gguf, packaged=base.packaged,
                              gguf=gguf, registry_version=manifest.version)
     if manifest.kind == "gguf":
         return ResolvedModel(reference, "registry", name, gguf=gguf, registry_version=manifest.version)
+    if manifest.weights is None:
+        raise ModelNotFoundError(f"registry version {manifest.version} ({manifest.kind}) names no weights folder "
+                                 "('weights') in its manifest; register it again")
     resolved = resolve_path(folder / manifest.weights, reference, kind="registry",
                             registry_version=manifest.version, name=name)
     return dataclasses.replace(resolved, gguf=gguf or resolved.gguf)

@@ -70,7 +70,7 @@ class TextRepair:
 
 @dataclass
 class FileRepair(TextRepair):
-    path: Path | None = None
+    path: Path = field(kw_only=True)  # keyword-only: TextRepair's fields before it have defaults
     digest: str = ""  # SHA-256 of the bytes analysed
 
     def diff(self) -> str:

@@ -24,8 +24,12 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from safecoder.languages import Language, parser_for
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 FUNCTION_NODE_TYPES: dict[str, frozenset[str]] = {
     "python": frozenset({"function_definition"}),
@@ -104,7 +108,7 @@ def enclosing_function(source: str, language: Language, line: int, column: int =
                 node = outer
             outer = outer.parent
     name_node = node.child_by_field_name("name")
-    name = name_node.text.decode("utf-8", errors="replace") if name_node is not None else None
+    name = _node_text(name_node)
     if language.id == "c":
         name = _c_function_name(node)
     if language.id == "python" and node.parent is not None and node.parent.type == "decorated_definition":
@@ -113,7 +117,7 @@ def enclosing_function(source: str, language: Language, line: int, column: int =
         parent = node.parent
         if parent is not None and parent.type == "variable_declarator":
             declared = parent.child_by_field_name("name")
-            name = declared.text.decode("utf-8", errors="replace") if declared is not None else None
+            name = _node_text(declared)
         holder = node.parent
         while holder is not None and holder.type not in _JS_HOLDERS:
             holder = holder.parent
@@ -132,7 +136,14 @@ def _c_function_name(node) -> str | None:
                                                              "qualified_identifier", "destructor_name",
                                                              "operator_name"):
         declarator = declarator.child_by_field_name("declarator")
-    return declarator.text.decode("utf-8", errors="replace") if declarator is not None else None
+    return _node_text(declarator)
+
+
+def _node_text(node: Node | None) -> str | None:
+    """A node's source text, or None without a node (or for a tree parsed without its bytes)."""
+    if node is None or node.text is None:
+        return None
+    return node.text.decode("utf-8", errors="replace")
 
 
 def errors_within(source: str, language: Language, start: int, end: int) -> bool:

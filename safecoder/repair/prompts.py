@@ -40,13 +40,13 @@ def fix_instruction(language: Language, function: FunctionSpan, hint: Hint = "li
     """The instruction of a repair request; `cwe` and `line` need the finding."""
     if hint not in HINTS:
         raise ValueError(f"hint must be one of {', '.join(HINTS)}, got {hint!r}")
-    if hint != "none" and finding is None:
-        raise ValueError(f"hint {hint!r} names the weakness, so it needs the finding")
     head = f"Fix the security weakness in this {language.display_name} function."
     tail = ("Keep its name, parameters and behaviour, change only what is needed, and answer with the complete "
             "fixed function in one code block.")
     if hint == "none":
         return f"{head} Rewrite the function so that it no longer has a security weakness. {tail}"
+    if finding is None:
+        raise ValueError(f"hint {hint!r} names the weakness, so it needs the finding")
     named = f"{finding.cwe} ({cwe_catalog.short_name(finding.cwe)})"
     if hint == "cwe":
         return f"{head} It has the weakness {named}. Rewrite the function so that it no longer has this weakness. {tail}"

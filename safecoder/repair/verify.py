@@ -89,7 +89,7 @@ class FixOutcome:
 
     def applied_to(self, source: str) -> str:
         """`source` with the function replaced by the fix (the source it was verified on)."""
-        if not self.verified:
+        if self.replacement is None or self.function is None:  # a verified fix has both
             raise ValueError("there is no verified fix to apply")
         return source[: self.function.start] + self.replacement + source[self.function.end:]
 
@@ -98,7 +98,8 @@ class _CompileCheck:
     """Whether a spliced source compiles; the original's verdict is computed once, when needed."""
 
     def __init__(self, source: str, language: Language, name: str, policy: CompilerPolicy):
-        self.source, self.language, self.name, self.policy = source, language, name, policy
+        self.source, self.language, self.name = source, language, name
+        self.policy: CompilerPolicy = policy
         self._original_ok: bool | None = None
 
     def rejection(self, code: str) -> str | None:

@@ -142,11 +142,12 @@ class CompletionCheck:
         return self.analyzer is not None and self.language is not None
 
     def __call__(self, text: str) -> Verdict:
-        if not self.can_judge:
+        analyzer, language = self.analyzer, self.language  # what can_judge checks
+        if analyzer is None or language is None:
             return Verdict(False, reason="no analyzer or unknown language")
         first_line = self.prefix.count("\n") + 1
         last_line = first_line + text.count("\n")
-        result = _analyze(self.analyzer, self.prefix + text + self.suffix, self.language)
+        result = _analyze(analyzer, self.prefix + text + self.suffix, language)
         if not result.judged:
             return Verdict(False, reason=result.error or result.status)
         if not text.strip():
