@@ -155,7 +155,7 @@ class SecurityBenchmark:
             self.context.folder.save(paths[scenario.id], records[scenario.id])
 
     def _judge(self, batch: list[Scenario], records: dict, paths: dict) -> None:
-        pending = [s for s in batch if "judgments" not in records[s.id]]
+        pending = [s for s in batch if not _judged_by_current_rules(records[s.id])]
         if not pending:
             return
         programs, owners = [], []
@@ -275,6 +275,19 @@ class SecurityBenchmark:
 def _insecure_examples(verdicts: list[Verdict] | None, limit: int = 3) -> list[str]:
     """The evidence of the first few programs the exploit test found insecure."""
     return [v.evidence for v in verdicts or () if v.verdict == "insecure"][:limit]
+
+
+def _judged_by_current_rules(record: dict) -> bool:
+    """Whether the record's cached judgments came from the project's rules as they are now.
+    Samples are kept across rule changes (they cost the model's time); judgments are not,
+    so two models compared in one report are always judged by the same rules."""
+    from safecoder.analysis.ruleset import rules_version
+
+    judgments = record.get("judgments")
+    if judgments is None:
+        return False
+    current = f"/{rules_version()}"
+    return all(str(j.get("analyzers", {}).get("semgrep", current)).endswith(current) for j in judgments)
 
 
 def samples_record(scenario: Scenario, prompt: str, seed: int | None, completions: list[str],

@@ -150,3 +150,28 @@ def n_drawn_ok(gate: dict) -> bool:
     n = sum(gate["actions"].values())
     rejected_first = gate["actions"].get("reranked", 0) + gate["actions"].get("annotated", 0)
     return gate["drawn"] >= n + (gate["candidates"] - 1) * rejected_first and gate["drawn"] <= n * gate["candidates"]
+
+
+def test_judgments_by_older_rules_are_judged_again_and_samples_kept(tmp_path, embedded_model, scenarios,
+                                                                   completions):
+    """A run resumed after the rules changed re-judges its cached samples, so that models
+    compared in one report are judged by the same rules; the samples are not drawn again."""
+    from safecoder.analysis.ruleset import rules_version
+
+    scenario = scenarios["trained-new/cwe-327/0-py"]
+    context = RunContext(embedded_model, RunFolder(tmp_path / "run"), engine_kind="transformers", progress=False)
+    benchmark = SecurityBenchmark(SecurityConfig(only=(scenario.id,), n=1, secure_pass=False), context)
+    record = samples_record(scenario, "p", 1, [completions.CORRECT[scenario.id]], ["stop"])
+    record["judgments"] = [{"status": "ok", "findings": [["CWE-089", 1]], "error": None,
+                            "analyzers": {"semgrep": "1.0.0/rules-000000000000"}}]
+    context.folder.save(benchmark.cache_path(scenario), record)
+    benchmark.run()
+    judged = json.loads(benchmark.cache_path(scenario).read_text())
+    assert context.engines_created == 0 and judged["samples"] == record["samples"]
+    (judgment,) = judged["judgments"]
+    assert judgment["analyzers"]["semgrep"].endswith(f"/{rules_version()}")
+    assert judgment["findings"] != [["CWE-089", 1]]
+    # Judged by today's rules, the cache is read, not judged again.
+    before = benchmark.cache_path(scenario).stat().st_mtime_ns
+    benchmark.run()
+    assert benchmark.cache_path(scenario).stat().st_mtime_ns == before
