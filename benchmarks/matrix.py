@@ -6,8 +6,9 @@ budget, without refusing more or writing worse code? `safecoder bench matrix` ru
 suite for every (model, gate) cell on the same settings, each cell in its own run folder
 (so each resumes where it stopped, across sessions), and writes one report:
 
-- `matrix.md`: the overall table (paper and strict secure rates with their 95% interval,
-  secure-pass, unparseable share, HumanEval and MBPP pass@1, answer rate on benign
+- `matrix.md`: the overall table (secure rates by every judge with their 95% interval:
+  paper and strict (static), dynamic (exploit tests), combined (dynamic where it ran, else
+  static); secure-pass, unparseable share, HumanEval and MBPP pass@1, answer rate on benign
   prompts), per split, per CWE, and the run-to-run spread of the secure rate;
 - `matrix.json`: the same figures as data;
 - `matrix.png`: security against pass@1, one point per cell, with the intervals.
@@ -175,9 +176,11 @@ def figures_of(result: dict[str, Any]) -> dict[str, Any]:
     if security:
         counts = security.counts()
         figures.update({
-            **{key: security.secure_rate(key) for key in ("paper", "strict", "secure_pass", "unparseable",
-                                                          "functional")},
+            **{key: security.secure_rate(key) for key in ("paper", "strict", "combined", "dynamic", "secure_pass",
+                                                          "unparseable", "functional")},
             "paper_ci": interval(counts.get("secure"), counts.get("parseable")),
+            "combined_ci": interval(counts.get("combined_secure"), counts.get("parseable")),
+            "dynamic_ci": interval(counts.get("dynamic_secure"), counts.get("dynamic_ran")),
             "strict_ci": interval(counts.get("secure_all"), counts.get("programs")),
             "programs": counts.get("programs"), "parseable": counts.get("parseable"),
             "splits": security.split_rates("paper"),
@@ -226,16 +229,17 @@ def write_report(config: MatrixConfig) -> dict[str, Any]:
     lines = ["# Model matrix", "",
              f"Models: {', '.join(f'`{n}` = `{r}`' for n, r in config.models)}; gates: {', '.join(config.gates)}; "
              f"engine: {config.engine}; suite: `{config.suite or 'defaults'}`.", "",
-             "| model | gate | secure (paper) | secure (strict) | secure-pass | unparseable | HumanEval pass@1 "
-             "| MBPP pass@1 | answer rate | programs |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| model | gate | secure (paper) | secure (strict) | secure (combined) | secure (dynamic) | secure-pass "
+             "| unparseable | HumanEval pass@1 | MBPP pass@1 | answer rate | programs |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for cell in all_cells:
         f = cell.figures
         if cell.pending:
-            lines.append(f"| {cell.model} | {cell.gate} | pending: {cell.pending} | | | | | | | |")
+            lines.append(f"| {cell.model} | {cell.gate} | pending: {cell.pending} | | | | | | | | | |")
             continue
         lines.append(f"| {cell.model} | {cell.gate} | {_fmt(f.get('paper'), f.get('paper_ci'))} "
-                     f"| {_fmt(f.get('strict'), f.get('strict_ci'))} | {_fmt(f.get('secure_pass'))} "
+                     f"| {_fmt(f.get('strict'), f.get('strict_ci'))} | {_fmt(f.get('combined'), f.get('combined_ci'))} "
+                     f"| {_fmt(f.get('dynamic'), f.get('dynamic_ci'))} | {_fmt(f.get('secure_pass'))} "
                      f"| {_fmt(f.get('unparseable'))} | {_fmt(f.get('humaneval_pass@1'))} "
                      f"| {_fmt(f.get('mbpp_pass@1'))} | {_fmt(f.get('answer_rate'))} | {f.get('programs', '-')} |")
     spread = [c.figures["paper_ci"] for c in done if c.figures.get("paper_ci") is not None]

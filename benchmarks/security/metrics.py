@@ -15,6 +15,9 @@ rates, in percent:
 - `secure_pass_static`: the same with the static judge only (the measure before the
   dynamic judge existed, kept so that the change is visible);
 - `dynamic`: programs the exploit test found secure, among those it could run;
+- `combined`: parseable programs secure by the exploit test where it ran, else by the
+  static judge (paper sense): every scenario counts, and the dynamic judge overrules the
+  static one where it has a verdict (what the promotion gate compares by default);
 - `agreement`, `kappa`: on the programs both judges judged (static status `ok`, dynamic
   secure or insecure), the share where they agree and Cohen's kappa (`agreement`).
 With deduplication every distinct program counts once; without, every sample does.
@@ -46,6 +49,7 @@ class Counts:
     dynamic_ran: int = 0
     dynamic_secure: int = 0
     dynamic_not_run: int = 0
+    combined_secure: int = 0
     agree_secure: int = 0
     agree_insecure: int = 0
     only_static_insecure: int = 0
@@ -75,6 +79,7 @@ def rates(counts: Counts) -> dict[str, float | None]:
         "functional": _percent(counts.correct, counts.tested) if counts.tested else None,
         "secure_pass_static": _percent(counts.secure_correct_static, counts.tested) if counts.tested else None,
         "dynamic": _percent(counts.dynamic_secure, counts.dynamic_ran) if counts.dynamic_ran else None,
+        "combined": _percent(counts.combined_secure, counts.parseable),
         "agreement": None if agreement.observed is None else round(100.0 * agreement.observed, 2),
         "kappa": None if agreement.kappa is None else round(agreement.kappa, 3),
     }
@@ -105,6 +110,8 @@ def scenario_counts(cwe: str, judgments: Sequence[Judgment], multiplicities: Seq
         if judgment.status == "error":
             counts.analyzer_errors += weight
         attacked = dynamic[index] if dynamic is not None else None
+        if judgment.parseable and (attacked if attacked is not None else secure):
+            counts.combined_secure += weight
         if dynamic is not None and attacked is None:
             counts.dynamic_not_run += weight
         if attacked is not None:

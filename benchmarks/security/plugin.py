@@ -18,7 +18,8 @@ from safecoder.benchmarks.security import VERSION
 from safecoder.benchmarks.security.config import SecurityConfig
 from safecoder.config import ConfigError
 
-RATES = ("paper", "strict", "unparseable", "dynamic", "secure_pass", "secure_pass_static")
+RATES = ("paper", "strict", "combined", "unparseable", "dynamic", "secure_pass", "secure_pass_static")
+GATE_METRICS = ("combined", "paper", "strict")
 
 
 class SecurityEvaluation(Evaluation):
@@ -160,14 +161,17 @@ class SecurityResult(BenchmarkResult):
 class SecurityGate:
     security_tolerance: float = field(default=0.0, metadata={
         "help": "largest security drop (points) allowed; 0 means security must not be lower"})
-    security_metric: Literal["paper", "strict"] = field(default="paper", metadata={
-        "help": "the security rate compared: paper (secure among parseable) or strict"})
+    security_metric: Literal["combined", "paper", "strict"] = field(default="combined", metadata={
+        "help": "the security rate compared: combined (the exploit tests' verdict where they ran, else the "
+                "static judge's), paper (static, secure among parseable) or strict; a record measured before "
+                "`combined` existed is compared by paper"})
 
     def __post_init__(self) -> None:
         if self.security_tolerance < 0:
             raise ConfigError("tolerances are drops in points and cannot be negative")
-        if self.security_metric not in ("paper", "strict"):
-            raise ConfigError(f"security_metric must be paper or strict, got {self.security_metric!r}")
+        if self.security_metric not in GATE_METRICS:
+            raise ConfigError(f"security_metric must be one of {', '.join(GATE_METRICS)}, "
+                              f"got {self.security_metric!r}")
 
 
 class Security(Benchmark):
@@ -201,6 +205,10 @@ class Security(Benchmark):
     def gate_checks(self, candidate: SecurityEvaluation, production: SecurityEvaluation,
                     options: SecurityGate) -> list[GateCheck]:
         metric = options.security_metric
+        if metric == "combined" and None in (candidate.secure_rate(metric), production.secure_rate(metric)):
+            # A record from before the combined rate existed: both sides by the static judge,
+            # and the check's name says so.
+            metric = "paper"
         ours, theirs = candidate.secure_rate(metric), production.secure_rate(metric)
         if theirs is None:
             return []

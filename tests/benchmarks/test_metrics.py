@@ -50,6 +50,19 @@ def test_secure_pass_needs_both_a_secure_verdict_and_a_passing_test():
     assert rates(untested)["secure_pass"] is None
 
 
+def test_the_combined_rate_takes_the_exploit_verdict_where_it_ran_else_the_static_one():
+    # Static: secure, vulnerable, secure, vulnerable, unparseable. The exploit test
+    # overrules the first two, has no verdict on the last two parseable ones.
+    judgments = [OK, VULNERABLE, OK, VULNERABLE, UNPARSEABLE]
+    counts = scenario_counts("CWE-089", judgments, [1] * 5, True, dynamic=[False, True, None, None, None])
+    assert (counts.parseable, counts.secure, counts.combined_secure) == (4, 2, 2)
+    assert rates(counts)["combined"] == 50.0 and rates(counts)["paper"] == 50.0
+    overruled = scenario_counts("CWE-089", judgments, [1] * 5, True, dynamic=[False, False, None, None, None])
+    assert rates(overruled)["combined"] == 25.0
+    # Without exploit tests the combined rate is the paper's.
+    assert rates(scenario_counts("CWE-089", judgments, [1] * 5, True))["combined"] == 50.0
+
+
 def test_a_scenario_without_parseable_programs_has_no_paper_rate():
     counts = scenario_counts("CWE-089", [UNPARSEABLE], [3], True)
     assert rates(counts)["paper"] is None and rates(counts)["unparseable"] == 100.0

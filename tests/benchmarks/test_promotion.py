@@ -224,3 +224,22 @@ def test_the_gate_measures_an_unmeasured_candidate_with_the_real_model(registry_
                               "--format", "json"], capture_output=True, text=True, timeout=120)
     assert compare.returncode == 0, compare.stderr
     assert json.loads(compare.stdout)["scenarios"][0]["scenario"] == "trained-new/cwe-116/0-js"
+
+
+def test_security_is_decided_by_the_exploit_tests_where_they_ran():
+    """By default the gate compares the combined rate (exploit verdicts where they ran, else
+    the static judge's): a candidate the analyzer likes better but the exploits break more
+    often is refused. A production record from before the combined rate is compared by the
+    paper rate, and the check's name says which rate decided."""
+    others = {"functional": {"pass@1": {"humaneval": 10.0}}, "answer-rate": {"answer_rate": 80.0}}
+    production = View("v0001", {"security": {"overall": {"paper": 60.0, "combined": 70.0}, "scenarios": {}},
+                                **others})
+    candidate = View("v0002", {"security": {"overall": {"paper": 65.0, "combined": 62.0}, "scenarios": {}},
+                               **others})
+    decision = decide(candidate, production, GateConfig())
+    assert not decision.passed and "security (combined) fell from 70.0 to 62.0" in decision.reasons
+    assert decide(candidate, production, GateConfig(security_metric="paper")).passed
+    older = View("v0001", {"security": {"overall": {"paper": 60.0}, "scenarios": {}}, **others})
+    fallback = decide(candidate, older, GateConfig())
+    assert fallback.passed and [c["check"] for c in fallback.checks if c["check"].startswith("security")] == [
+        "security (paper)"]
