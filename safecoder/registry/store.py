@@ -23,7 +23,6 @@ supports rename and locks).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -113,30 +112,6 @@ class Registry:
             return aliases[reference]
         known = ", ".join(sorted(aliases)) or "none set"
         raise RegistryError(f"{reference!r} is neither a version (like v0001) nor an alias (set: {known})")
-
-    def resolve_model(self, reference: str):
-        """The `ResolvedModel` for a version or alias."""
-        from safecoder.models.reference import ResolvedModel, resolve, resolve_path
-
-        manifest = self.get(reference)
-        folder = self.version_dir(manifest.version)
-        name = f"safecoder-{manifest.version}"
-        gguf = folder / manifest.gguf[-1]["file"] if manifest.gguf else None
-        if manifest.kind == "embedded":
-            model = resolve(packaged_base(manifest.base_model))
-            return ResolvedModel(reference, "registry", name, weights=model.weights, gguf=gguf or model.gguf,
-                                 registry_version=manifest.version, packaged=model.packaged,
-                                 gguf_sha256=None if gguf else model.gguf_sha256)
-        if manifest.kind == "adapter":
-            base = resolve(packaged_base(manifest.base_model))
-            return ResolvedModel(reference, "registry", name, weights=base.require_weights(),
-                                 adapter=folder / manifest.adapter, base_gguf=base.gguf, packaged=base.packaged,
-                                 gguf=gguf, registry_version=manifest.version)
-        if manifest.kind == "gguf":
-            return ResolvedModel(reference, "registry", name, gguf=gguf, registry_version=manifest.version)
-        resolved = resolve_path(folder / manifest.weights, reference, kind="registry",
-                                registry_version=manifest.version, name=name)
-        return dataclasses.replace(resolved, gguf=gguf or resolved.gguf)
 
     # ----- writing -------------------------------------------------------------------
     def register(
