@@ -18,6 +18,7 @@ import hmac
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +75,7 @@ class KeyRing:
 
     @classmethod
     def load(cls, key_file: Path | None, default_rate_per_minute: int,
-             environ: dict[str, str] | None = None) -> KeyRing:
+             environ: Mapping[str, str] | None = None) -> KeyRing:
         environ = os.environ if environ is None else environ
         keys: list[ApiKey] = []
         if key_file is not None:

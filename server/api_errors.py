@@ -14,6 +14,7 @@ before `[DONE]`. This module decides status codes only; it does not log keys or 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class APIError(Exception):
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
 
-def from_validation_errors(errors: list[dict[str, Any]]) -> APIError:
+def from_validation_errors(errors: Sequence[Mapping[str, Any]]) -> APIError:
     """A pydantic / FastAPI validation failure as one 400 that names the fields."""
     parts, first_param = [], None
     for error in errors[:5]:

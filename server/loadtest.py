@@ -59,11 +59,14 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from safecoder.models.reference import ResolvedModel
+
+if TYPE_CHECKING:
+    from llama_cpp.llama_types import CreateCompletionStreamResponse
 
 logger = logging.getLogger(__name__)
 
@@ -399,7 +402,7 @@ def bench_engine(kind: str, settings: LoadSettings, prompts: list[str], progress
 
 
 # ----- report ------------------------------------------------------------------------------
-def report(rows: list[Row], keystrokes: list[KeystrokeRow] = ()) -> None:
+def report(rows: list[Row], keystrokes: Sequence[KeystrokeRow] = ()) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -463,7 +466,7 @@ def available_kinds() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m safecoder.server.loadtest", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m safecoder.server.loadtest", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--engines", nargs="+", default=None, help="engine kinds (default: every one installed)")
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 4, 16])
     parser.add_argument("--max-tokens", type=int, default=32)
@@ -508,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _save(settings: LoadSettings, rows: list[Row], keystrokes: list[KeystrokeRow] = ()) -> None:
+def _save(settings: LoadSettings, rows: list[Row], keystrokes: Sequence[KeystrokeRow] = ()) -> None:
     from datetime import datetime, timezone
 
     from safecoder import paths
@@ -559,7 +562,11 @@ class LlamaCppDirect:
     def _complete(self, prompt: str, max_tokens: int):
         started = time.perf_counter()
         first, tokens = None, 0
-        for chunk in self._llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stream=True):
+        # llama-cpp-python annotates create_completion as returning a response or a stream
+        # whatever `stream` is; with stream=True it is always the stream of chunks.
+        stream = cast("Iterator[CreateCompletionStreamResponse]",
+                      self._llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stream=True))
+        for chunk in stream:
             if chunk["choices"][0]["text"]:
                 tokens += 1  # the stream yields one chunk per generated token
                 if first is None:

@@ -211,7 +211,7 @@ class SamplingFields(BaseModel):
         return ignored
 
     @property
-    def gate_override(self) -> str | None:
+    def gate_override(self) -> GateModeField | None:
         return self.safecoder.gate if self.safecoder else None
 
     @property

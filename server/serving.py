@@ -31,7 +31,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 
 from safecoder.engines.base import (
@@ -51,6 +51,7 @@ from safecoder.suggest import (
     Candidate,
     ChatCheck,
     Check,
+    GateMode,
     GateOutcome,
     SecurityGate,
     judge_shown,
@@ -74,7 +75,7 @@ class Prepared:
     prompt: str
     prompt_tokens: int
     sampling: SamplingParams
-    mode: str
+    mode: GateMode
     check: Check
     header: responses.ResponseHeader
     finish: Callable[[str, bool], tuple[str, bool]]
@@ -86,14 +87,14 @@ class Prepared:
 
 class Serving:
     def __init__(self, slot: ModelSlot, gate: SecurityGate, admission: AdmissionControl, metrics: ServerMetrics,
-                 limits: Limits, default_gate: str, gate_override: bool, model_names: str = "any",
+                 limits: Limits, default_gate: GateMode, gate_override: bool, model_names: str = "any",
                  strict_fields: bool = False, keep_alive_s: float = KEEP_ALIVE_S):
         self.slot = slot
         self.gate = gate
         self.admission = admission
         self.metrics = metrics
         self.limits = limits
-        self.default_gate = default_gate
+        self.default_gate: GateMode = default_gate
         self.gate_override = gate_override
         self.model_names = model_names
         self.strict_fields = strict_fields
@@ -120,7 +121,7 @@ class Serving:
                            headers={"Retry-After": "1"})
         return prepared.headers
 
-    async def stream(self, request: Request, wire: responses.Wire) -> AsyncIterator[str]:
+    async def stream(self, request: Request, wire: responses.Wire) -> AsyncGenerator[str, None]:
         header = None
         try:
             async with self.admission.slot(), self.slot.use() as served:
@@ -215,7 +216,7 @@ class Serving:
         choices = [_choice(i, o, prepared.echo) for i, o in enumerate(outcomes)]
         return prepared.wire.body(prepared.header, choices, prepared.prompt_tokens, completion_tokens)
 
-    async def _held(self, prepared: Prepared) -> AsyncIterator[str]:
+    async def _held(self, prepared: Prepared) -> AsyncGenerator[str, None]:
         """rerank/block: nothing is shown before the gate has chosen; SSE comments keep the
         connection visibly alive meanwhile (the first one at once: the first byte)."""
         wire, header = prepared.wire, prepared.header
@@ -248,7 +249,7 @@ class Serving:
             if usage:
                 yield usage
 
-    async def _live(self, prepared: Prepared) -> AsyncIterator[str]:
+    async def _live(self, prepared: Prepared) -> AsyncGenerator[str, None]:
         """off/annotate: text flows as generated; each choice's verdict comes with its last chunk."""
         wire, header = prepared.wire, prepared.header
         engine = prepared.served.engine

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable
 from typing import TypeVar
 
 from safecoder.server.api_errors import APIError
@@ -85,7 +85,8 @@ class ShutdownGrace:
             if not task.done():
                 await _cancel(task)
 
-    async def bounded_stream(self, chunks: AsyncIterator[str], done: str | None) -> AsyncIterator[str]:
+    async def bounded_stream(self, chunks: AsyncGenerator[str, None],
+                             done: str | None) -> AsyncGenerator[str, None]:
         """`chunks` as they come; once the grace has run out, the stream is closed and ends with an
         error chunk (and `done`, the wire's `[DONE]` line)."""
         from safecoder.server.responses import sse

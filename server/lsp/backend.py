@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from safecoder.analysis.findings import Finding
 from safecoder.errors import SafeCoderError
+from safecoder.server.lsp.config import GateMode
 
 GateAction = Literal["passed", "reranked", "annotated", "blocked", "unchecked"]
 
@@ -43,7 +44,7 @@ class GenerationQuery:
     temperature: float = 0.0
     stop: tuple[str, ...] = ()
     # The gate mode, or None when the caller verifies candidates itself (fixes).
-    gate: str | None = None
+    gate: GateMode | None = None
     # Candidates an in-process gate draws to choose one from (the HTTP server uses its own k).
     gate_candidates: int = 1
     seed: int | None = None

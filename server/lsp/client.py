@@ -1,10 +1,11 @@
 """A small LSP client that drives `safecoder lsp` like an editor does (benchmarks, tests).
 
-It is pygls's own client (`BaseLanguageClient`) with what an editor adds: it starts the
-server as a subprocess over stdio (or connects over TCP), keeps the documents it opened
-and applies edits to them (including `workspace/applyEdit` from the server), records
-published diagnostics and shown messages, and can wait for them without sleeping:
-`wait_for_diagnostics` returns as soon as the server publishes for a document version.
+It is pygls's own client (`LanguageClient`, the public name of its `BaseLanguageClient`)
+with what an editor adds: it starts the server as a subprocess over stdio (or connects
+over TCP), keeps the documents it opened and applies edits to them (including
+`workspace/applyEdit` from the server), records published diagnostics and shown
+messages, and can wait for them without sleeping: `wait_for_diagnostics` returns as
+soon as the server publishes for a document version.
 
 Positions are UTF-16 code units, as the client announces. Not a general-purpose editor
 model: one client, one server, full-text document changes.
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 from lsprotocol import types
-from pygls.lsp.client import BaseLanguageClient
+from pygls.lsp.client import LanguageClient
 from pygls.protocol import default_converter
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def _converter():
     return converter
 
 
-class EditorClient(BaseLanguageClient):
+class EditorClient(LanguageClient):
     def __init__(self) -> None:
         super().__init__("safecoder-editor-client", "1", converter_factory=_converter)
         self.texts: dict[str, str] = {}
@@ -114,6 +115,8 @@ class EditorClient(BaseLanguageClient):
                       ) -> types.InitializeResult:
         if tcp is not None:
             await self.start_tcp(*tcp)
+        elif command is None:
+            raise ValueError("connect needs the server's command or a tcp (host, port) to connect to")
         else:
             await self.start_io(command[0], *command[1:], **process_options)
             self._async_tasks.append(asyncio.create_task(self._drain_stderr()))
@@ -274,8 +277,9 @@ def apply_text_edits(text: str, edits: Sequence[types.TextEdit]) -> str:
 
 def _plain(value: Any) -> Any:
     """pygls hands custom results over as namedtuples; turn them back into dicts and lists."""
-    if isinstance(value, tuple) and hasattr(value, "_asdict"):
-        return {key: _plain(item) for key, item in value._asdict().items()}
+    as_dict = getattr(value, "_asdict", None) if isinstance(value, tuple) else None
+    if as_dict is not None:
+        return {key: _plain(item) for key, item in as_dict().items()}
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     return value

@@ -144,7 +144,9 @@ async def compute_fix(ls, uri: str, diagnostic: types.Diagnostic) -> FixOutcome:
 def workspace_edit(ls, uri: str, outcome: FixOutcome) -> types.WorkspaceEdit | None:
     """The edit replacing the function, if the document still holds it where it was found."""
     document = ls.workspace.get_text_document(uri)
-    function = outcome.function
+    function, replacement = outcome.function, outcome.replacement
+    if function is None or replacement is None:
+        raise ValueError(f"only a verified fix has an edit; this one is not ({outcome.reason})")
     source = document.source
     start = function.start
     if source[start:function.end] != function.text:
@@ -153,7 +155,7 @@ def workspace_edit(ls, uri: str, outcome: FixOutcome) -> types.WorkspaceEdit | N
             return None
     start_position = document.client_position_at_offset(start)
     end_position = document.client_position_at_offset(start + len(function.text))
-    edit = types.TextEdit(range=types.Range(start=start_position, end=end_position), new_text=outcome.replacement)
+    edit = types.TextEdit(range=types.Range(start=start_position, end=end_position), new_text=replacement)
     if get_capability(ls.client_capabilities, "workspace.workspace_edit.document_changes", False):
         identifier = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=document.version)
         return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=identifier, edits=[edit])])

@@ -73,6 +73,8 @@ class EngineBackend(CompletionBackend):
 
         await self.start()
         engine = self._engine
+        if engine is None:  # start() loads it or raises
+            raise BackendError(f"model {self._model_reference!r} is not loaded")
         # An editor's document is code, never a FIM template a client rendered: no sentinels are read.
         plan = plan_completion(engine, self._analyzer, query.prompt, query.suffix, query.language)
         sampling = plan.sampling(SamplingParams(

@@ -176,7 +176,7 @@ def render(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m safecoder.server.lsp.perf", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m safecoder.server.lsp.perf", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20, help="inline completions to time")
     parser.add_argument("--edits", type=int, default=20, help="edits of the 500-line file to time")
     parser.add_argument("--model", default="default", help="model reference")

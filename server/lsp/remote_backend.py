@@ -104,8 +104,9 @@ class RemoteBackend(CompletionBackend):
         served = [model.id for model in page.data]
         if not served:
             raise BackendError(f"the SafeCoder server at {self._base_url} serves no model")
-        self._model = served[0]
-        return self._model
+        first: str = served[0]
+        self._model = first
+        return first
 
     async def _call(self, awaitable):
         import openai

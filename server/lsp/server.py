@@ -114,8 +114,9 @@ class SafeCoderProtocol(LanguageServerProtocol):
             return
         method = getattr(message, "method", None)
         if method is not None and self._workspace is None and method not in (types.INITIALIZE, types.EXIT):
-            if getattr(message, "id", None) is not None:
-                self._send_response(message.id, None, JsonRpcServerNotInitialized().to_response_error())
+            message_id = getattr(message, "id", None)
+            if message_id is not None:
+                self._send_response(message_id, None, JsonRpcServerNotInitialized().to_response_error())
             else:
                 logger.warning("dropped %s: it arrived before initialize", method)
             return
