@@ -345,7 +345,7 @@ def _save(model: ResolvedModel, report: dict[str, Any], config: CheckConfig) -> 
     if target is not None:
         write_json(target, report)
         report["path"] = str(target)
-    if registry is not None and config.record:
+    if registry is not None and model.registry_version is not None and config.record:  # set together above
         summary = {"passed": report["verdict"]["passed"]}
         for export in report["exports"]:
             summary[f"{export['quantization']}{'_control' if export['control'] else ''}_agreement"] = export["agreement"]

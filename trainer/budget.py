@@ -70,7 +70,8 @@ class TimeBudget(TrainerCallback):
         return control
 
     def on_save(self, args, state, control, **kwargs):
-        if not state.is_world_process_zero:
+        # output_dir is never None here: TrainingArguments.__post_init__ fills it in.
+        if not state.is_world_process_zero or args.output_dir is None:
             return
         checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         if checkpoint.is_dir():

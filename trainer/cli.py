@@ -37,8 +37,9 @@ def train(args: argparse.Namespace) -> int:
 
     if not arguments or any(flag in arguments for flag in ("-h", "--help")):
         from transformers import HfArgumentParser
+        from transformers.hf_argparser import DataClassType
 
-        HfArgumentParser(SafeCoderConfig, prog="safecoder train").print_help()
+        HfArgumentParser(DataClassType(SafeCoderConfig), prog="safecoder train").print_help()
         return 0 if arguments else 2
     config = parse_config(arguments)
     from safecoder.trainer.run import run_training

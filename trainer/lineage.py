@@ -42,7 +42,7 @@ def lineage_of(resolved: ResolvedModel) -> Lineage:
     else:
         trained_from = str(Path(resolved.reference).expanduser().resolve())
     weights_base = trained_from
-    if resolved.is_adapter:
+    if resolved.adapter is not None:  # resolved.is_adapter
         if resolved.registry_version:
             weights_base = Registry().get(resolved.registry_version).base_model
         else:

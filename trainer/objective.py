@@ -122,7 +122,7 @@ def compute(logits: torch.Tensor, batch: dict[str, torch.Tensor], settings: Loss
 
     row_kl = torch.zeros(len(kinds), device=logits.device)
     kl_sum = logits.new_zeros((), dtype=torch.float32)
-    if settings.uses_kl:
+    if settings.uses_kl and reference_logits is not None:  # uses_kl needs the reference, checked above
         kl_rows, kl_columns = (batch["unchanged_mask"][:, 1:] & (kinds != STANDARD)[:, None]).nonzero(as_tuple=True)
         current = torch.log_softmax(shifted[kl_rows, kl_columns].float(), dim=-1)
         reference = torch.log_softmax(reference_logits[:, :-1][kl_rows, kl_columns].float(), dim=-1)

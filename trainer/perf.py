@@ -34,13 +34,14 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 LABELS = {"plain": "plain instruction tuning", "safecoder": "SafeCoder (NLL + unlikelihood)",
           "sven": "SVEN-adapted (+KL)", "dpo": "localized DPO (+KL)"}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m safecoder.trainer.perf", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m safecoder.trainer.perf", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=16, help="security pairs from the shared data")
     parser.add_argument("--instructions", type=int, default=16, help="standard samples from the shared data")
     parser.add_argument("--batch-size", type=int, default=4, help="items per batch (one optimizer step each)")
@@ -186,11 +187,14 @@ class _Bench:
             train_sampling_strategy="sequential",
         )
         timer = StepTimer()
-        common = dict(model=self.model, args=config, train_dataset=batches, data_collator=_first, callbacks=[timer])
+        common: dict[str, Any] = dict(model=self.model, args=config, train_dataset=batches, data_collator=_first, callbacks=[timer])
         if method == "plain":
             trainer = Trainer(**common)
         else:
-            settings = LossSettings(objective="safecoder" if method.startswith("lora-") else method)
+            objective = "safecoder" if method.startswith("lora-") else method
+            if objective not in ("safecoder", "sven", "dpo", "simpo"):
+                raise ValueError(f"method {method!r} is not plain, lora-N or a training objective")
+            settings = LossSettings(objective=objective)
             trainer = SafeCoderTrainer(**common, loss_settings=settings, reference=self._reference(settings))
         trainer.remove_callback(PrinterCallback)
         trainer.train()
@@ -223,6 +227,8 @@ def _lora_variants(model, counts: list[int]):
             peft_model = get_peft_model(model, config, adapter_name=f"lora-{count}")
         else:
             peft_model.add_adapter(f"lora-{count}", config)
+    if peft_model is None:
+        raise ValueError("no LoRA variant to make: give at least one layer count")
     return peft_model
 
 

@@ -11,7 +11,12 @@ each process).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
+
+if TYPE_CHECKING:
+    from safecoder.models.loading import DType
 
 
 class ReferenceModel:
@@ -22,7 +27,7 @@ class ReferenceModel:
             frozen.eval().requires_grad_(False)
 
     @classmethod
-    def load(cls, resolved, dtype: str, use_adapter_switch: bool) -> ReferenceModel:
+    def load(cls, resolved, dtype: DType, use_adapter_switch: bool) -> ReferenceModel:
         if use_adapter_switch:
             return cls(None)
         from safecoder.models.loading import load_for_generation

@@ -26,7 +26,7 @@ from safecoder.trainer.collator import ItemDataset, SecurityCollator
 from safecoder.trainer.lineage import Lineage, lineage_of, register_run
 from safecoder.trainer.objective import LossSettings
 from safecoder.trainer.run_folder import RunFolder, RunFolderError
-from safecoder.trainer.safecoder_config import SafeCoderConfig
+from safecoder.trainer.safecoder_config import SafeCoderConfig, TrainerConfigError
 from safecoder.trainer.training_data import TrainingData, build_training_data
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,11 @@ def run_training(config: SafeCoderConfig) -> RunResult:
     from safecoder.trainer.reference_model import ReferenceModel
     from safecoder.trainer.safecoder_trainer import SafeCoderTrainer
 
-    folder = RunFolder(config.output_dir)
+    output_dir = config.output_dir
+    if output_dir is None:  # SafeCoderConfig.__post_init__ refuses it already; TrainingArguments types it optional
+        raise TrainerConfigError("--output_dir is required: the run folder that receives checkpoints, "
+                                 "the final model and the run's provenance")
+    folder = RunFolder(output_dir)
     resume = folder.checkpoint_to_resume(config.resume_from_checkpoint)
     if config.eval_strategy != "no" and config.validation_fraction == 0:
         raise RunFolderError(f"--eval_strategy {config.eval_strategy} needs a validation split: "
@@ -102,10 +106,10 @@ def run_training(config: SafeCoderConfig) -> RunResult:
         "budget": budget.record() if budget else None,
         "log_history": trainer.state.log_history,
     }
-    result = RunResult(Path(config.output_dir), folder.final_dir, adapter, metrics, data, lineage=lineage)
+    result = RunResult(Path(output_dir), folder.final_dir, adapter, metrics, data, lineage=lineage)
     if main_process:
         files = {"safecoder-run.json": {
-            "run_dir": str(Path(config.output_dir).resolve()), "trained_from": lineage.trained_from,
+            "run_dir": str(Path(output_dir).resolve()), "trained_from": lineage.trained_from,
             "objective": config.objective, "loss_normalization": config.loss_normalization,
         }}
         if adapter:
@@ -116,7 +120,7 @@ def run_training(config: SafeCoderConfig) -> RunResult:
         if config.register:
             manifest = register_run(
                 folder.final_dir, adapter=adapter, lineage=lineage, config=effective, data_files=data.files,
-                run_dir=Path(config.output_dir), notes=config.registry_notes,
+                run_dir=Path(output_dir), notes=config.registry_notes,
                 extra={"objective": config.objective, "loss_normalization": config.loss_normalization,
                        "data": _data_summary(data), "train_metrics": train_output.metrics,
                        "validation_metrics": evaluation},

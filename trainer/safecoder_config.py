@@ -26,10 +26,11 @@ import os
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import yaml
 from transformers import HfArgumentParser, TrainingArguments
+from transformers.hf_argparser import DataClassType
 
 from safecoder.errors import SafeCoderError
 
@@ -205,7 +206,10 @@ class SafeCoderConfig(TrainingArguments):
                 raise TrainerConfigError(message)
 
 
-Settings = TypeVar("Settings")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Settings = TypeVar("Settings", bound="DataclassInstance")
 
 
 def option(name: str) -> Any:
@@ -227,7 +231,7 @@ def parse_config(argv: list[str]) -> SafeCoderConfig:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--config", type=Path, default=None)
     known, rest = pre.parse_known_args(argv)
-    parser = HfArgumentParser(SafeCoderConfig)
+    parser = HfArgumentParser(DataClassType(SafeCoderConfig))
     if known.config is not None:
         parser.set_defaults(**load_config_file(known.config))
     try:

@@ -22,7 +22,10 @@ Not here: building data, loading models, writing the run folder (`safecoder.trai
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import defaultdict
+from typing import Any
 
 import torch
 from transformers import Trainer
@@ -56,16 +59,22 @@ class SafeCoderTrainer(Trainer):
                 break
         if not batches:
             return batches, None
-        counts = sum(objective.batch_normalizers(batch, self.loss_settings) for batch in batches).to(device)
+        counts = functools.reduce(operator.add, (objective.batch_normalizers(b, self.loss_settings) for b in batches))
+        counts = counts.to(device)
         if self.accelerator.num_processes > 1:
             counts = self.accelerator.reduce(counts, reduction="sum")
         return batches, counts
 
-    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch: torch.Tensor | None = None):
+        # num_items_in_batch is the step's normalizer vector from get_batch_samples (None in evaluation).
+        loss, outputs = self._loss(model, inputs, num_items_in_batch)
+        return (loss, outputs) if return_outputs else loss
+
+    def _loss(self, model, inputs, num_items_in_batch: torch.Tensor | None = None) -> tuple[torch.Tensor, Any]:
         model_inputs = {"input_ids": inputs["input_ids"], "attention_mask": inputs["attention_mask"]}
         outputs = model(**model_inputs, use_cache=False)
         reference_logits = None
-        if self.loss_settings.needs_reference:
+        if self.loss_settings.needs_reference and self.reference is not None:  # __init__ checks they go together
             policy = self.accelerator.unwrap_model(model)
             reference_logits = self.reference.logits(policy, **model_inputs)
         training = num_items_in_batch is not None
@@ -77,12 +86,12 @@ class SafeCoderTrainer(Trainer):
         mode = "train" if model.training else "eval"
         for name, value in terms.items():
             self._metrics[mode][name].append(value)
-        return (loss, outputs) if return_outputs else loss
+        return loss, outputs
 
     def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
         inputs = self._prepare_inputs(inputs)
         with torch.no_grad(), self.compute_loss_context_manager():
-            loss = self.compute_loss(model, inputs)
+            loss, _ = self._loss(model, inputs)
         return loss.detach(), None, None
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
