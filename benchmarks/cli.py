@@ -80,6 +80,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     matrix.add_argument("--no-progress", action="store_true")
     matrix.set_defaults(handler=_matrix)
 
+    record = commands.add_parser(
+        "record", help="record a finished run's evaluation in a registry version's manifest",
+        description="Record RUN's results (a run folder or its result.json) as VERSION's evaluation, so that "
+        "`safecoder promote` reuses them instead of measuring again. Refused unless the run measured exactly "
+        "that version: through the version itself, the same adapter files (SHA-256) on the same base, or the "
+        "same packaged model.")
+    record.add_argument("run", type=Path, help="a finished run folder (a `bench matrix` cell, a --run-dir)")
+    record.add_argument("version", help="the registry version or alias it measured")
+    record.set_defaults(handler=_record)
+
     report = commands.add_parser("report", help="rewrite a run folder's report.md and plots")
     report.add_argument("run", type=Path, help="a run folder (holding result.json)")
     report.add_argument("--no-registry", action="store_true", help="plot this run alone, not the registry's versions")
@@ -127,8 +137,9 @@ def _register_promote(subparsers: argparse._SubParsersAction) -> None:
     promote.add_argument("--force", action="store_true", help="promote even if the gate refuses (needs --reason)")
     promote.add_argument("--reason", default="", help="why (required with --force; recorded)")
     for benchmark in gated:  # --security-tolerance, --security-metric, --pass1-tolerance, --answer-rate-share, ...
-        add_arguments(promote.add_argument_group(f"{benchmark.name} gate"), benchmark.gate_options,
-                      with_config_file=False)
+        if benchmark.gate_options is not None:  # always, for a gated benchmark
+            add_arguments(promote.add_argument_group(f"{benchmark.name} gate"), benchmark.gate_options,
+                          with_config_file=False)
     promote.add_argument("--engine", choices=ENGINE_CHOICES, default="auto")
     promote.add_argument("--allow-code-execution", action="store_true",
                          help="allow running generated code (needed to measure pass@1)")
@@ -231,6 +242,14 @@ def _matrix(args: argparse.Namespace) -> int:
     return 0
 
 
+def _record(args: argparse.Namespace) -> int:
+    from safecoder.benchmarks.record import record_run
+
+    record = record_run(args.run, args.version)
+    print(f"recorded {', '.join(sorted(record['benchmarks']))} from {args.run} in {args.version}'s manifest")
+    return 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     from safecoder.benchmarks.reports.compare import compare, load_view, to_markdown
 
@@ -295,8 +314,8 @@ def _promote(args: argparse.Namespace) -> int:
 
     if args.force and not args.reason.strip():
         raise GateError("--force needs --reason: say why this version goes to production without passing the gate")
-    thresholds = {f: getattr(args, f) for b in catalog.gated() for f in b.gate_options.__dataclass_fields__
-                  if hasattr(args, f)}
+    thresholds = {f: getattr(args, f) for b in catalog.gated() if b.gate_options is not None
+                  for f in b.gate_options.__dataclass_fields__ if hasattr(args, f)}
     gate = GateConfig(**thresholds)
     suite = load_suite_config(args.config, n=args.n, scenarios=args.scenarios, limit=args.limit,
                               benchmarks=gate_benchmarks())

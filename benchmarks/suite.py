@@ -215,11 +215,12 @@ def evaluation_record(result: dict[str, Any], result_path: Path | None = None) -
             "summary": summary, "benchmarks": benchmarks}
 
 
-def record_evaluation(version: str, result: dict[str, Any], result_path: Path | None = None) -> dict[str, Any]:
+def record_evaluation(version: str, result: dict[str, Any], result_path: Path | None = None,
+                      registry=None) -> dict[str, Any]:
     from safecoder.registry import Registry
 
     record = evaluation_record(result, result_path)
-    Registry().add_evaluation(version, record)
+    (registry or Registry()).add_evaluation(version, record)
     logger.info("recorded the evaluation in %s's manifest", version)
     return record
 
