@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safecoder.benchmarks.run_folder import RunFolder, model_identity
 from safecoder.models.reference import ResolvedModel
+
+if TYPE_CHECKING:
+    from safecoder.benchmarks.sandbox.executor import Isolation
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +66,7 @@ class RunContext:
             return engine.describe()
         return {"engine": self.resolved_engine_kind, "model": self.model.describe()}
 
-    def sandbox(self, limits=None, isolation: str = "auto"):
+    def sandbox(self, limits=None, isolation: Isolation = "auto"):
         from safecoder.benchmarks.sandbox import Sandbox, SandboxLimits
 
         limits = limits or SandboxLimits()

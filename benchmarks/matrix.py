@@ -205,11 +205,12 @@ def _load(cell: Cell) -> None:
         cell.pending = "not run yet"
         return
     try:
-        cell.result = json.loads(path.read_text())
+        result = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         cell.pending = f"unreadable result.json ({exc})"
         return
-    cell.figures = figures_of(cell.result)
+    cell.result = result
+    cell.figures = figures_of(result)
     if "paper" not in cell.figures:
         cell.pending = "no security result yet"
 

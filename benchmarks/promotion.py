@@ -74,8 +74,11 @@ class GateConfig:
             if options and benchmark.name in options:
                 self.options[benchmark.name] = options[benchmark.name]
                 continue
-            names = {f.name for f in dataclasses.fields(benchmark.gate_options)}
-            self.options[benchmark.name] = benchmark.gate_options(
+            options_class = benchmark.gate_options
+            if options_class is None:  # catalog.gated() holds only benchmarks with gate options
+                continue
+            names = {f.name for f in dataclasses.fields(options_class)}
+            self.options[benchmark.name] = options_class(
                 **{key: given.pop(key) for key in list(given) if key in names})
         if given:
             raise ConfigError(f"unknown gate options {sorted(given)}; known: {sorted(self.to_dict())}")

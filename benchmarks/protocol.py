@@ -85,8 +85,8 @@ class BenchmarkResult(Record):
         """The compact record for a manifest (its version and settings hash, then the figures)."""
         return self.evaluation_class({"version": self.version, "config_hash": self.config_hash})
 
-    def summary(self) -> dict[str, float]:
-        """The headline figures of the manifest record's `summary`."""
+    def summary(self) -> dict[str, float | None]:
+        """The headline figures of the manifest record's `summary` (None: not measured in this run)."""
         return {}
 
     def header(self) -> list[str]:

@@ -47,7 +47,7 @@ class AnswerRateResult(BenchmarkResult):
                                      "answer_rate": record["answer_rate"], "refusal_rate": record["refusal_rate"],
                                      "counts": record["counts"], "samples": record["samples"]})
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, float | None]:
         return {"answer_rate": self.answer_rate}
 
     def table(self) -> str:

@@ -38,7 +38,7 @@ class ClassifyResult(BenchmarkResult):
         return ClassifyEvaluation({"version": self.version, "config_hash": self.config_hash,
                                    **{who: {key: self.record[who][key] for key in SCORES} for who in PREDICTORS}})
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, float | None]:
         return {"classify_accuracy": self.scores("model")["accuracy"]}
 
     def table(self) -> str:

@@ -45,7 +45,7 @@ class CyberSecEvalResult(BenchmarkResult):
                 sets[set_name][f"insecure_rate_{judge}"] = verdicts["insecure_rate"]
         return CyberSecEvalEvaluation({"version": self.version, "config_hash": self.config_hash, "sets": sets})
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, float | None]:
         return {"cyberseceval_frr_answer_rate": self.answer_rate("frr")} if "frr" in self.sets else {}
 
     def table(self) -> str:

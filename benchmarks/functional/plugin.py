@@ -43,7 +43,7 @@ class FunctionalResult(BenchmarkResult):
         return FunctionalEvaluation({"version": self.version, "config_hash": self.config_hash,
                                      "pass@1": self.pass_at(1), "pass@10": self.pass_at(10)})
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, float | None]:
         return {f"{dataset}@1": value for dataset, value in self.pass_at(1).items()}
 
     def table(self) -> str:

@@ -44,7 +44,7 @@ class KnowledgeResult(BenchmarkResult):
         return KnowledgeEvaluation({"version": self.version, "config_hash": self.config_hash,
                                     "mmlu": self.mmlu, "truthfulqa": self.truthfulqa})
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, float | None]:
         return {key: value for key, value in (("mmlu", self.mmlu), ("truthfulqa", self.truthfulqa))
                 if value is not None}
 

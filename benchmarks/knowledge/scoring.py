@@ -19,14 +19,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from safecoder.benchmarks.knowledge.questions import Question
-from safecoder.models.loading import context_length, load_for_generation
+from safecoder.models.loading import DType, context_length, load_for_generation
 from safecoder.models.reference import ResolvedModel
 
 logger = logging.getLogger(__name__)
 
 
 class LetterScorer:
-    def __init__(self, model: ResolvedModel, dtype: str = "auto", device: str = "auto"):
+    def __init__(self, model: ResolvedModel, dtype: DType = "auto", device: str = "auto"):
         self.network, self.tokenizer = load_for_generation(model, dtype=dtype, device=device)
         self.device = next(self.network.parameters()).device
         self.context = context_length(self.network)
@@ -67,7 +67,7 @@ class LetterScorer:
                         scores[letter] = float(next_logprobs[offset][letter_ids[0]])
                     else:
                         scores[letter] = self._continuation_logprob(ids[offset], letter_ids)
-                prediction = max(scores, key=scores.get)
+                prediction = max(scores, key=scores.__getitem__)
                 results.append({"index": question.index, "answer": question.answer, "prediction": prediction,
                                 "correct": prediction == question.answer, "shots": prepared[start + offset][1],
                                 "scores": {k: round(v, 4) for k, v in scores.items()}})

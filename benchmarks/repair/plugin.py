@@ -48,7 +48,7 @@ class RepairResult(BenchmarkResult):
                                  "settings": {hint: {"single": values["single"], "loop": values["loop"]}
                                               for hint, values in self.settings.items()}})
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, float | None]:
         if "cwe" not in self.settings:
             return {}
         return {"repair_fixed_and_correct_cwe": self.fixed_and_correct("cwe", "single"),

@@ -28,7 +28,7 @@ from safecoder.benchmarks.repair.tasks import (
 )
 from safecoder.config import to_dict
 from safecoder.languages import get
-from safecoder.repair.prompts import STOP, fix_prompt
+from safecoder.repair.prompts import STOP, Hint, fix_prompt
 
 BENCHMARK = "repair"
 NOT_RESULT_AFFECTING = ("prompts_per_batch",)
@@ -42,7 +42,7 @@ def rate(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 2) if whole else None
 
 
-def prompt_items(tasks: list[RepairTask], hint: str) -> list[PromptItem]:
+def prompt_items(tasks: list[RepairTask], hint: Hint) -> list[PromptItem]:
     return [PromptItem(hint, task.name, fix_prompt(get(task.pair.language), task.function, hint, task.finding,
                                                    task.text), STOP) for task in tasks]
 

@@ -212,6 +212,8 @@ def set_limits(limits: dict) -> None:
 
 def drop_privileges(uid: int | None, gid: int | None) -> None:
     if uid is not None:
+        if gid is None:
+            raise ValueError(f"cannot drop privileges to uid {uid} without a gid")
         os.setgroups([])
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)

@@ -155,7 +155,7 @@ class Job:
 
 
 @functools.cache
-def backend_available(backend: str) -> bool:
+def backend_available(backend: Backend) -> bool:
     """Whether `namespace` isolation works here through `backend` (probed once per process)."""
     if sys.platform != "linux" or shutil.which("bwrap" if backend == "bwrap" else "unshare") is None:
         return False
@@ -208,9 +208,9 @@ class Sandbox:
         results: list[ExecutionResult | None] = [None] * len(jobs)
 
         def one(index: int) -> None:
-            results[index] = self.run(jobs[index])
+            result = results[index] = self.run(jobs[index])
             if on_done is not None:
-                on_done(index, results[index])
+                on_done(index, result)
 
         with ThreadPoolExecutor(max_workers=max(1, min(workers, _MAX_CONCURRENT))) as pool:
             for future in [pool.submit(one, i) for i in range(len(jobs))]:

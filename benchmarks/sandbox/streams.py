@@ -34,15 +34,18 @@ def collect(process: subprocess.Popen, stdin: bytes, timeout_s: float, limit: in
     head, tail = bytearray(), bytearray()
     seen = {"stdout": 0, "stderr": 0}
     timed_out = False
+    stdin_pipe, stdout_pipe, stderr_pipe = process.stdin, process.stdout, process.stderr
+    if stdin_pipe is None or stdout_pipe is None or stderr_pipe is None:
+        raise ValueError("collect needs a process started with stdin, stdout and stderr as pipes")
     selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ, "stdout")
-    selector.register(process.stderr, selectors.EVENT_READ, "stderr")
+    selector.register(stdout_pipe, selectors.EVENT_READ, "stdout")
+    selector.register(stderr_pipe, selectors.EVENT_READ, "stderr")
     pending = memoryview(stdin)
     if pending:
-        os.set_blocking(process.stdin.fileno(), False)
-        selector.register(process.stdin, selectors.EVENT_WRITE, "stdin")
+        os.set_blocking(stdin_pipe.fileno(), False)
+        selector.register(stdin_pipe, selectors.EVENT_WRITE, "stdin")
     else:
-        process.stdin.close()
+        stdin_pipe.close()
     try:
         while selector.get_map():
             remaining = deadline - time.monotonic()
@@ -56,15 +59,15 @@ def collect(process: subprocess.Popen, stdin: bytes, timeout_s: float, limit: in
             for key, _ in selector.select(timeout=min(remaining, 1.0)):
                 if key.data == "stdin":
                     try:
-                        written = os.write(key.fileobj.fileno(), pending[:_CHUNK])
+                        written = os.write(key.fd, pending[:_CHUNK])
                     except (BrokenPipeError, OSError):
                         written = len(pending)
                     pending = pending[written:]
                     if not pending:
                         selector.unregister(key.fileobj)
-                        key.fileobj.close()
+                        stdin_pipe.close()  # the key's file object
                     continue
-                chunk = os.read(key.fileobj.fileno(), _CHUNK)
+                chunk = os.read(key.fd, _CHUNK)
                 if not chunk:
                     selector.unregister(key.fileobj)
                     continue

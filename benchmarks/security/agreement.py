@@ -44,7 +44,8 @@ class Agreement:
         expected = static_secure * dynamic_secure + (1 - static_secure) * (1 - dynamic_secure)
         if expected >= 1.0:
             return None
-        return (self.observed - expected) / (1.0 - expected)
+        observed = (self.both_secure + self.both_insecure) / n  # self.observed, never None here
+        return (observed - expected) / (1.0 - expected)
 
 
 def agreement(pairs: list[tuple[bool, bool]]) -> Agreement:

@@ -18,7 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from safecoder.analysis.compilers import CompilerPolicy
 
 _JAVA_PUBLIC_CLASS = re.compile(r"^\s*public\s+(?:final\s+|abstract\s+)*class\s+(\w+)", re.MULTILINE)
 
@@ -73,7 +76,7 @@ class Program:
 
 
 def judge_programs(programs: Sequence[Program], analyzers: Sequence[str] = (),
-                   compile_check: str = "always", progress: bool = False) -> list[Judgment]:
+                   compile_check: CompilerPolicy = "always", progress: bool = False) -> list[Judgment]:
     """Judge all programs in one batch of analyzer runs; results in input order.
 
     `compile_check` is the analysis' compiler policy: `always` (default) also compiles C

@@ -86,7 +86,7 @@ class SecurityResult(BenchmarkResult):
             "analyzers": record["analyzers"],
         })
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, float | None]:
         return {"security": self.secure_rate("paper"), "strict": self.secure_rate("strict")}
 
     def header(self) -> list[str]:

@@ -5,11 +5,12 @@ import os
 import re
 import subprocess
 import sys
+from typing import NoReturn
 
 PROGRAM = next(name for name in sorted(os.listdir(".")) if name.startswith("program."))
 
 
-def fail(message):
+def fail(message) -> NoReturn:
     print(f"FAILED: {message}", file=sys.stderr)
     sys.exit(1)
 
@@ -51,6 +52,8 @@ def has_number(text, number):
 
 def load_python_program():
     spec = importlib.util.spec_from_file_location("program", PROGRAM)
+    if spec is None or spec.loader is None:
+        fail(f"{PROGRAM} cannot be loaded as a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
