@@ -111,7 +111,10 @@ class Wire(Protocol):
     """One endpoint's answer format (see the module docstring)."""
 
     kind: str
-    done: str | None  # the stream's last event ("data: [DONE]"), or None
+
+    @property
+    def done(self) -> str | None:  # the stream's last event ("data: [DONE]"), or None
+        ...
 
     def opening(self, header: ResponseHeader, index: int) -> list[str]: ...
 

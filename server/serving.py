@@ -31,7 +31,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from safecoder.engines.base import (
@@ -320,7 +320,7 @@ def _unchanged(text: str, stopped: bool = False) -> tuple[str, bool]:
     return text, False
 
 
-async def cancel_on_disconnect(coroutine, is_disconnected: Callable[[], asyncio.Future]):
+async def cancel_on_disconnect(coroutine, is_disconnected: Callable[[], Awaitable[object]]):
     """Run `coroutine`, cancelling it when `is_disconnected` resolves first (the client left)."""
     work = asyncio.ensure_future(coroutine)
     watcher = asyncio.ensure_future(is_disconnected())
