@@ -1,11 +1,13 @@
 """`make lint`'s layer and type checks fail on a forbidden import and on a type error.
 
 Each test runs `scripts/lint.py` (the step `make lint` runs) on a scratch copy of the tree:
-unchanged it passes, with one forbidden import or one type error it fails and names why.
+unchanged it passes, with one forbidden import or one type error it fails and names why;
+`types --update-baseline` lowers the counted baseline and never raises it.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -16,8 +18,8 @@ SCRIPT = REPO / "scripts" / "lint.py"
 PACKAGE_FOLDERS = ("safecoder", "server", "trainer", "collector", "benchmarks", "tools")
 
 
-def _lint(check: str, root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), "--root", str(root), check],
+def _lint(check: str, root: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), "--root", str(root), check, *options],
                           capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -73,3 +75,21 @@ def test_pyright_passes_on_typed_code_and_fails_on_a_type_error(tmp_path):
     broken = _lint("types", _small_tree(tmp_path / "broken", "def double(x: int) -> int:\n    return str(x)\n"))
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "safecoder/sample.py:2" in broken.stdout and "reportReturnType" in broken.stdout
+
+
+def test_update_baseline_only_ever_lowers_counts(tmp_path):
+    root = _small_tree(tmp_path / "tree", "def double(x: int) -> int:\n    return str(x)\n\n"
+                                          "def triple(x: int) -> int:\n    return str(x)\n")
+    (root / "scripts").mkdir()
+    baseline = root / "scripts" / "pyright_baseline.json"
+    sample = str(root / "safecoder" / "sample.py")  # a tree other than this checkout: paths stay absolute
+
+    baseline.write_text(json.dumps({sample: {"reportReturnType": 3}, "gone.py": {"reportCallIssue": 1}}))
+    lowered = _lint("types", root, "--update-baseline")
+    assert lowered.returncode == 0, lowered.stdout + lowered.stderr
+    assert json.loads(baseline.read_text()) == {sample: {"reportReturnType": 2}}
+
+    baseline.write_text(json.dumps({sample: {"reportReturnType": 1}}))
+    refused = _lint("types", root, "--update-baseline")
+    assert refused.returncode == 1 and "the baseline allows 1" in refused.stdout
+    assert json.loads(baseline.read_text()) == {sample: {"reportReturnType": 1}}
