@@ -72,16 +72,20 @@ class RunFolder:
         """The checkpoint to continue from, after checking the folder can take this run."""
         if self.final_dir.exists():
             raise RunFolderError(f"{self.root} already holds a finished run ({FINAL}/); choose another --output_dir")
-        self.remove_torn_checkpoints()
-        last_path = self.last_checkpoint()
-        last = str(last_path) if last_path is not None else None
         if requested is None:
-            if last is not None:
+            # Torn checkpoints count too: the folder holds an interrupted run either way, and
+            # starting over would overwrite its config and data records. They are removed only
+            # when the run is resumed.
+            found = self.checkpoints()
+            if found:
                 raise RunFolderError(
-                    f"{self.root} holds checkpoints of an interrupted run ({Path(last).name}); continue it with "
+                    f"{self.root} holds checkpoints of an interrupted run ({found[-1].name}); continue it with "
                     "--resume_from_checkpoint latest, or choose another --output_dir"
                 )
             return None
+        self.remove_torn_checkpoints()
+        last_path = self.last_checkpoint()
+        last = str(last_path) if last_path is not None else None
         if requested == "latest":
             if last is None:
                 raise RunFolderError(f"--resume_from_checkpoint latest: {self.root} holds no complete checkpoint-* folder")

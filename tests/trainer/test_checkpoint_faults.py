@@ -90,14 +90,19 @@ def test_a_torn_checkpoint_is_never_resumed_from_and_is_removed(tmp_path, torn, 
     assert "removing" in caplog.text and "checkpoint-3" in caplog.text
 
 
-def test_a_folder_holding_only_a_torn_checkpoint_takes_a_new_run(tmp_path):
+def test_a_folder_holding_only_a_torn_checkpoint_takes_a_new_run_once_resuming_cleared_it(tmp_path):
+    """A new run never starts over an interrupted one, torn checkpoints included (it would
+    overwrite the run's records); resuming removes the torn one and says nothing is left to
+    resume, after which the folder takes a new run."""
     from safecoder.trainer.run_folder import RunFolder, RunFolderError
 
-    _checkpoint(tmp_path, 1, state=None)
-    assert RunFolder(tmp_path).checkpoint_to_resume(None) is None
-    _checkpoint(tmp_path, 1, state=None)
+    torn = _checkpoint(tmp_path, 1, state=None)
+    with pytest.raises(RunFolderError, match="interrupted run"):
+        RunFolder(tmp_path).checkpoint_to_resume(None)
     with pytest.raises(RunFolderError, match="holds no complete checkpoint"):
         RunFolder(tmp_path).checkpoint_to_resume("latest")
+    assert not torn.exists()
+    assert RunFolder(tmp_path).checkpoint_to_resume(None) is None
 
 
 def test_an_explicit_torn_checkpoint_is_refused(tmp_path):
