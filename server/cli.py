@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     import logging
+    import math
     import socket
     import sys
 
@@ -103,7 +104,8 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn_config = uvicorn.Config(
         app, host=config.host, port=config.port, log_level=config.log_level,
         access_log=config.log_level == "debug", lifespan="on",
-        timeout_graceful_shutdown=config.shutdown_grace_s + BACKSTOP_S,
+        # uvicorn takes whole seconds; rounding up keeps the backstop after the grace.
+        timeout_graceful_shutdown=math.ceil(config.shutdown_grace_s + BACKSTOP_S),
     )
 
     class Server(uvicorn.Server):
