@@ -133,12 +133,15 @@ def test_sigterm_past_the_grace_ends_running_generations_with_a_503_and_exits(tm
             answers[stream] = exc
 
     try:
-        threads = [threading.Thread(target=ask, args=(stream,)) for stream in (False, True)]
-        for thread in threads:
-            thread.start()
+        # The stream first, then the whole answer: an engine that generates one request at a
+        # time would otherwise finish the whole answer before the stream's first text (on a
+        # busy machine, minutes), leaving one generation for the grace instead of two.
+        threads = [threading.Thread(target=ask, args=(stream,)) for stream in (True, False)]
+        threads[0].start()
+        wait_for(streaming.is_set, "the stream's first text", every_s=0.05)
+        threads[1].start()
         wait_for(lambda: httpx.get(f"{server.url}/health", timeout=30).json()["queue"]["running"] == 2,
                  "both generations running", every_s=0.05)
-        wait_for(streaming.is_set, "the stream's first text", every_s=0.05)
         server.process.send_signal(signal.SIGTERM)
         for thread in threads:
             thread.join(120)

@@ -1,7 +1,7 @@
 """`kill -9` at seeded random points of a real `safecoder train`, resumed each time, ends where
 an uninterrupted run ends.
 
-A LoRA run of the embedded model, 4 steps, a checkpoint after every step. Each kill lands
+A LoRA run of the embedded model, 8 steps, a checkpoint after every step. Each kill lands
 after a random number of complete checkpoints plus a random delay (seeded), so some land
 in a step and some inside a checkpoint's writing (a torn checkpoint, which the resumed run
 must remove, never resume from). Each resume takes `--resume_from_checkpoint latest`
@@ -34,7 +34,11 @@ from .conftest import write_jsonl
 
 pytestmark = pytest.mark.slow
 
-STEPS = 4
+STEPS = 8
+# A kill waits for at most STEPS - LEFT complete checkpoints, so that at least LEFT steps are
+# still to run when it lands: a busy machine can starve this process's polling for a while, and
+# a kill after `final/` is published is not what this test measures (docs/reliability.md).
+LEFT = 5
 KILL_SEED = 9
 KILLS = 2
 
@@ -84,10 +88,10 @@ def test_kill_9_at_random_points_then_resume_ends_where_the_uninterrupted_run_en
     kills, torn_seen = [], 0
     for _ in range(KILLS):
         complete = len(_complete_checkpoints(run))
-        if complete > STEPS - 2:
+        if complete > STEPS - LEFT:
             break
-        wait_for = randomness.randint(complete, STEPS - 2)
-        delay = randomness.uniform(0, 2.0)
+        wait_for = randomness.randint(complete, STEPS - LEFT)
+        delay = randomness.uniform(0, 0.5)
         process = _train(config, resume=complete > 0)
         try:
             deadline = time.monotonic() + 300
