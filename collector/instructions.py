@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from safecoder import languages, paths
 from safecoder.atomic import write_json
@@ -41,6 +42,9 @@ from safecoder.collector.keywords import WordList
 from safecoder.data.records import SecurityPair
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import sha256_json
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 logger = logging.getLogger(__name__)
 
@@ -265,7 +269,9 @@ class InstructionWriter:
             return cached
         self.limiter.wait()
         response = self.client.chat.completions.create(
-            model=self.model, messages=messages, temperature=self.config.instruct_temperature,
+            # Plain role/content dicts are what the client sends; its TypedDict union is not
+            # inferred from a list literal.
+            model=self.model, messages=cast("list[ChatCompletionMessageParam]", messages), temperature=self.config.instruct_temperature,
             seed=self.config.instruct_seed, max_tokens=self.config.instruct_max_tokens,
         )
         with self._lock:

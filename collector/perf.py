@@ -24,6 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from safecoder.collector.commits import CommitInfo
 from safecoder.collector.config import CollectConfig, InstructConfig
 from safecoder.collector.filter import CommitFilter
 from safecoder.collector.keywords import KeywordMatcher, load_keywords
@@ -65,14 +66,15 @@ def measure(count: int, pipeline_count: int) -> list[tuple[str, int, float, int]
     with tempfile.TemporaryDirectory() as scratch:
         stream = Path(scratch) / "stream.jsonl"
         stream.write_text("\n".join(rows) + "\n", encoding="utf-8")
-        commits = [c for _, c in read_stream(stream)]
+        # The synthetic rows are all well formed; a malformed one would not be a commit to decide.
+        commits = [c for _, c in read_stream(stream) if isinstance(c, CommitInfo)]
 
         start = time.perf_counter()
         kept = sum(commit_filter.decide(c).kept for c in commits)
         results.append(("filter (parsed commits)", len(commits), time.perf_counter() - start, kept))
 
         start = time.perf_counter()
-        kept = sum(commit_filter.decide(c).kept for _, c in read_stream(stream))
+        kept = sum(commit_filter.decide(c).kept for _, c in read_stream(stream) if isinstance(c, CommitInfo))
         results.append(("parse + filter (JSONL)", len(commits), time.perf_counter() - start, kept))
 
         small = Path(scratch) / "small.jsonl"
@@ -89,7 +91,7 @@ def measure(count: int, pipeline_count: int) -> list[tuple[str, int, float, int]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--commits", type=int, default=300_000, help="synthetic commits for the filter rows")
     parser.add_argument("--pipeline-commits", type=int, default=100_000, help="synthetic commits for the pipeline row")
     args = parser.parse_args(argv)

@@ -92,8 +92,12 @@ class RunInputs:
         self.out = Path(self.out)
         if self.out.is_dir():
             raise RunError(f"--out {self.out} is a folder; give a file name such as {self.out / 'pairs.jsonl'}")
-        if self.state is None:
-            self.state = self.out.with_name(self.out.name + ".state.sqlite")
+        self.state = self.state_file
+
+    @property
+    def state_file(self) -> Path:
+        """The state database: `state` as given, else beside the output."""
+        return Path(self.state) if self.state is not None else self.out.with_name(self.out.name + ".state.sqlite")
 
 
 @dataclass
@@ -115,14 +119,14 @@ def run(inputs: RunInputs, config: CollectConfig, instruct: InstructConfig) -> R
     keywords = load_keywords(config.keywords)
     matcher = KeywordMatcher(keywords)
     commit_filter = CommitFilter(config, matcher)
-    if inputs.fresh and inputs.state.exists():
+    if inputs.fresh and inputs.state_file.exists():
         for suffix in ("", "-wal", "-shm"):
-            Path(str(inputs.state) + suffix).unlink(missing_ok=True)
-    state = PipelineState(inputs.state)
+            Path(str(inputs.state_file) + suffix).unlink(missing_ok=True)
+    state = PipelineState(inputs.state_file)
     try:
         resumed = state.bind(config.pipeline_fingerprint(keywords.fingerprint), to_dict(config))
         if resumed:
-            logger.info("resuming from %s", inputs.state)
+            logger.info("resuming from %s", inputs.state_file)
         writer = None
         if instruct.enabled and inputs.stop_after == "output":
             from safecoder.collector.instructions import InstructionWriter
@@ -130,20 +134,20 @@ def run(inputs: RunInputs, config: CollectConfig, instruct: InstructConfig) -> R
             writer = InstructionWriter(instruct, keywords.instruction_security_words)
             writer.preflight()  # fail now, not after hours of mining
         if inputs.repos:
-            _list_repositories(state, commit_filter, inputs, config)
+            _list_repositories(state, commit_filter, inputs, config, inputs.repos)
         if inputs.commits:
-            _list_commit_file(state, inputs)
+            _list_commit_file(state, inputs.commits)
         if inputs.stream:
-            _list_stream(state, commit_filter, inputs)
+            _list_stream(state, commit_filter, inputs, inputs.stream)
         if inputs.stop_after == "filter":
             written = _write_candidates(state, inputs.out)
-            return RunSummary(inputs.out, inputs.state, state.stage_counts(), written, resumed=resumed)
+            return RunSummary(inputs.out, inputs.state_file, state.stage_counts(), written, resumed=resumed)
         _fetch(state, commit_filter, inputs)
         skipped = state.verified_count()
         if skipped:
             logger.info("%d commits were verified by an earlier run and are skipped", skipped)
         _verify(state, config, inputs, keywords.version)
-        summary = RunSummary(inputs.out, inputs.state, state.stage_counts(), resumed=resumed, skipped=skipped,
+        summary = RunSummary(inputs.out, inputs.state_file, state.stage_counts(), resumed=resumed, skipped=skipped,
                              verified=state.verified_count() - skipped)
         if inputs.stop_after == "extract":
             return summary
@@ -151,7 +155,7 @@ def run(inputs: RunInputs, config: CollectConfig, instruct: InstructConfig) -> R
         return summary
     except Exception as exc:
         # SQLite may report a full disk as "disk I/O error": the device then tells.
-        if out_of_space(exc, inputs.state if isinstance(exc, sqlite3.Error) else inputs.out):
+        if out_of_space(exc, inputs.state_file if isinstance(exc, sqlite3.Error) else inputs.out):
             raise RunError(_out_of_space_message(exc, inputs)) from exc
         raise
     finally:
@@ -160,13 +164,13 @@ def run(inputs: RunInputs, config: CollectConfig, instruct: InstructConfig) -> R
 
 def _out_of_space_message(exc: Exception, inputs: RunInputs) -> str:
     if isinstance(exc, sqlite3.Error):
-        return (f"no space left on the device of the state file {inputs.state}: the batch being recorded was not "
+        return (f"no space left on the device of the state file {inputs.state_file}: the batch being recorded was not "
                 "recorded (every batch recorded before it is kept); free space and run it again: recorded commits "
                 "are skipped")
     target = inputs.out
     return (f"no space left on the device of {target} while writing it: {target.name} and its manifest were not "
             f"written (an earlier {target.name} and its manifest, if any, are unchanged), and every verified commit "
-            f"is kept in {inputs.state}; free space and run it again: only curation and writing are redone")
+            f"is kept in {inputs.state_file}; free space and run it again: only curation and writing are redone")
 
 
 # --- stage 1: list and filter ---------------------------------------------------------------
@@ -185,10 +189,11 @@ def _row(commit: CommitInfo, decision: FilterDecision, repo_path: str = "") -> t
     return (commit.repository, commit.sha, "filter", "kept", "", "", list(decision.cwes), info)
 
 
-def _list_repositories(state: PipelineState, commit_filter: CommitFilter, inputs: RunInputs, config: CollectConfig) -> None:
-    found = git_repos.find_repositories(inputs.repos)
+def _list_repositories(state: PipelineState, commit_filter: CommitFilter, inputs: RunInputs, config: CollectConfig,
+                       repos: Path) -> None:
+    found = git_repos.find_repositories(repos)
     if not found:
-        raise RunError(f"--repos {inputs.repos} holds no git repository")
+        raise RunError(f"--repos {repos} holds no git repository")
     for path in tqdm(found, desc="listing repositories", unit="repo", disable=not inputs.progress):
         name = f"repos:{path}:{config.rev}"
         if state.source_position(name)[0]:
@@ -204,11 +209,11 @@ def _list_repositories(state: PipelineState, commit_filter: CommitFilter, inputs
             state.mark_source(db, name, done=True)
 
 
-def _list_commit_file(state: PipelineState, inputs: RunInputs) -> None:
-    name = f"commits:{Path(inputs.commits).resolve()}"
+def _list_commit_file(state: PipelineState, commits: Path) -> None:
+    name = f"commits:{Path(commits).resolve()}"
     if state.source_position(name)[0]:
         return
-    refs = sources.read_commit_list(inputs.commits)
+    refs = sources.read_commit_list(commits)
     rows = [(ref.repository, ref.sha, "fetch", "pending", "", "", list(ref.cwes),
              {"advisory_cwes": list(ref.cwes)}) for ref in refs]
     with state.transaction() as db:
@@ -216,8 +221,8 @@ def _list_commit_file(state: PipelineState, inputs: RunInputs) -> None:
         state.mark_source(db, name, done=True)
 
 
-def _list_stream(state: PipelineState, commit_filter: CommitFilter, inputs: RunInputs) -> None:
-    name = f"stream:{Path(inputs.stream).resolve()}"
+def _list_stream(state: PipelineState, commit_filter: CommitFilter, inputs: RunInputs, stream: Path) -> None:
+    name = f"stream:{Path(stream).resolve()}"
     done, position = state.source_position(name)
     if done:
         return
@@ -225,9 +230,9 @@ def _list_stream(state: PipelineState, commit_filter: CommitFilter, inputs: RunI
     last_line = position
     progress = tqdm(desc="filtering stream", unit="commit", disable=not inputs.progress, unit_scale=True)
     with progress:
-        for line_no, item in sources.read_stream(inputs.stream, skip_lines=position):
+        for line_no, item in sources.read_stream(stream, skip_lines=position):
             if isinstance(item, sources.MalformedRow):
-                rows.append((f"stream:{inputs.stream}", f"line {line_no}", "fetch", "dropped", MALFORMED, item.reason, [], {}))
+                rows.append((f"stream:{stream}", f"line {line_no}", "fetch", "dropped", MALFORMED, item.reason, [], {}))
             else:
                 rows.append(_row(item, commit_filter.decide(item)))
             progress.update(1)
@@ -283,7 +288,9 @@ def _fetch(state: PipelineState, commit_filter: CommitFilter, inputs: RunInputs)
                     state.update_commit(db, repository, commit.sha, "filter", "dropped", decision.reason, decision.detail)
                     continue
                 state.update_commit(db, repository, commit.sha, "filter", "kept", cwes=list(decision.cwes), info={
-                    "message": info.message, "parent": info.parents[0], "files": list(decision.source_files),
+                    "message": info.message,
+                    # git always lists parents here, and the filter dropped root commits.
+                    "parent": info.parents[0] if info.parents else None, "files": list(decision.source_files),
                     "repo_path": str(path), "sha": info.sha,
                 })
 
@@ -385,7 +392,7 @@ def write_manifest(inputs: RunInputs, config: CollectConfig, instruct: InstructC
         "instruct_config": to_dict(instruct),
         "keywords": {"source": keywords.source, "version": keywords.version, "fingerprint": keywords.fingerprint},
         "inputs": input_files,
-        "state": str(Path(inputs.state).resolve()),
+        "state": str(inputs.state_file.resolve()),
         "stages": [
             {"stage": s.stage, "entered": s.entered, "kept": s.kept, "dropped": s.dropped, "pending": s.pending,
              "reasons": dict(s.reasons.most_common())}

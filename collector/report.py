@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from safecoder.collector.curate import CurationReport
 from safecoder.collector.state import StageCount
 from safecoder.data.records import SecurityPair
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 STAGE_TITLES = {
     "fetch": "fetch metadata",
@@ -28,8 +31,10 @@ STAGE_TITLES = {
 def stage_table(stages: Sequence[StageCount], curation: CurationReport | None = None,
                 instructions: dict[str, Any] | None = None, top_reasons: int = 4) -> Table:
     table = Table(title="collector: commits per stage")
-    for column, justify in (("stage", "left"), ("in", "right"), ("kept", "right"), ("dropped", "right"),
-                            ("pending", "right"), ("why dropped", "left")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("stage", "left"), ("in", "right"), ("kept", "right"), ("dropped", "right"), ("pending", "right"),
+        ("why dropped", "left"))
+    for column, justify in columns:
         table.add_column(column, justify=justify)
     for stage in stages:
         if stage.stage == "fetch" and not (stage.dropped or stage.pending):

@@ -183,10 +183,11 @@ def _outcome(batch: WorkBatch, version: _Versions, files: list[FileJudgement]) -
         return CommitOutcome(item.sha, False, "verify", verdict.reason, verdict.detail)
     analyzers = analyzer_versions(files)
     texts = {path: (before, after) for path, _, before, after in version.files}
-    changed_by_file = {
-        j.path: extract.changed_functions(*texts[j.path], j.language, j.path)
-        for j in files if None not in texts[j.path]
-    }
+    changed_by_file = {}
+    for j in files:
+        before, after = texts[j.path]
+        if before is not None and after is not None:  # an added or deleted file has no function pairs
+            changed_by_file[j.path] = extract.changed_functions(before, after, j.language, j.path)
     any_changed = any(changed_by_file.values())
     pairs: list[dict[str, Any]] = []
     for cwe_id in verdict.fixed:

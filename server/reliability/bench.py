@@ -38,7 +38,7 @@ def serve_args(model: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--http", type=int, default=10_000, help="HTTP requests in all (hostile ones included)")
     parser.add_argument("--lsp", type=int, default=10_000, help="LSP messages")
     parser.add_argument("--soak-minutes", type=float, default=1.0)

@@ -278,7 +278,8 @@ async def fuzz_session(command: Sequence[str], messages: int, seed: int = 0, tim
         tally.fail(f"{client.tracebacks} tracebacks in the server log; its tail:\n" + "\n".join(client.stderr_tail))
     if stop or client._server is None or client._server.returncode is not None:
         tally.crashes += 1
-        tally.fail(f"the server stopped: {stop or client._server.returncode}")
+        exit_code = client._server.returncode if client._server is not None else "no process"
+        tally.fail(f"the server stopped: {stop or exit_code}")
     else:
         await client.close()
     tally.seconds = time.monotonic() - started

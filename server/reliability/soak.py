@@ -172,7 +172,7 @@ DEFAULT_SERVE_ARGS = "--model default --engine transformers --gate rerank --gate
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0, help="how long the measured part runs")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")

@@ -55,13 +55,14 @@ def start_serve(args: list[str], log: Path, env: dict[str, str] | None = None, d
     )
     deadline = time.monotonic() + deadline_s
     seen = []
-    assert process.stdout is not None
-    for line in process.stdout:  # the banner arrives once the model is loaded
+    output = process.stdout  # a pipe: started with stdout=PIPE
+    assert output is not None
+    for line in output:  # the banner arrives once the model is loaded
         seen.append(line)
         match = BANNER.search(line)
         if match:
             # Keep reading what it prints afterwards, so a full pipe never blocks it.
-            threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+            threading.Thread(target=lambda: [None for _ in output], daemon=True).start()
             return Served(process, match.group(1), log)
         if time.monotonic() > deadline:
             break
