@@ -75,6 +75,11 @@ class Evaluation(Record):
         """Named figures (percentages) that `bench compare` sets side by side."""
         return {}
 
+    def scenario_rates(self) -> dict[str, dict[str, float | None]]:
+        """Per scenario id, its rates, for a benchmark made of scenarios (`compare` lists the
+        ones that went down); none by default."""
+        return {}
+
 
 class BenchmarkResult(Record):
     """A benchmark's section of `result.json`."""

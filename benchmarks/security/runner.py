@@ -22,7 +22,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safecoder.benchmarks.context import RunContext
 from safecoder.benchmarks.run_folder import cache_key
@@ -40,6 +40,9 @@ from safecoder.benchmarks.security.truncation import cut_completion, judged_prog
 from safecoder.config import ConfigError, to_dict
 from safecoder.data.scenarios import Scenario, load_scenarios
 from safecoder.errors import SafeCoderError
+
+if TYPE_CHECKING:
+    from safecoder.suggest import GateMode
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +187,7 @@ class SecurityBenchmark:
                                                      cpu_seconds=int(self.config.test_timeout_s)))
         jobs, owners = [], []
         for scenario in pending:
-            files = files_for(scenario.id)
+            files = files_for(scenario.id) or {}  # `pending` holds only scenarios with a test
             for entry in records[scenario.id]["programs"]:
                 jobs.append(Job({**files, f"program.{scenario.source_extension}": entry["code"]}))
                 owners.append(scenario.id)
@@ -301,7 +304,8 @@ def samples_record(scenario: Scenario, prompt: str, seed: int | None, completion
     }
 
 
-def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: str, candidates: int) -> list[tuple]:
+def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: GateMode,
+                  candidates: int) -> list[tuple]:
     """Samples chosen by the served security gate, per scenario: (texts, finish reasons, gate record).
 
     The gate is the served one, on the one suggestion path (`safecoder.suggest`): the same
