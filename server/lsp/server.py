@@ -35,6 +35,18 @@ from safecoder.server.lsp.lifecycle import STATUS_REQUEST
 
 logger = logging.getLogger(__name__)
 
+
+class _UnreadableParamsTraceback(logging.Filter):
+    """pygls logs a traceback for every message whose params cannot be read, then raises
+    InvalidParams, which `SafeCoderProtocol` answers and logs in one line: the traceback says
+    nothing more and reads as a server fault in the log (the fuzzer counts it as one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Unable to deserialize message")
+
+
+logging.getLogger("pygls.protocol.json_rpc").addFilter(_UnreadableParamsTraceback())
+
 NAME = "safecoder-lsp"
 
 
