@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     server = create_server(config)
     if config.tcp:
         host, port = parse_tcp_address(config.tcp)
-        logging.getLogger(__name__).warning("SafeCoder language server listening on %s:%d", host, port)
+        _announce_when_listening(host, port)
         server.start_tcp(host, port)
     else:
         import sys
@@ -97,3 +97,24 @@ def main(argv: list[str] | None = None) -> int:
     except SafeCoderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _announce_when_listening(host: str, port: int) -> None:
+    """Say where the server listens once its socket is open, not before: a client that
+    connects on the announcement must find it. pygls logs "Serving on ..." (INFO) right after
+    binding; that record is turned into the announcement, and pygls's other INFO records stay
+    as quiet as the configured level keeps them."""
+    import logging
+
+    announcer = logging.getLogger(__name__)
+    pygls_server = logging.getLogger("pygls.server")
+    shown = pygls_server.getEffectiveLevel()
+
+    def turn_into_announcement(record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Serving on"):
+            announcer.warning("SafeCoder language server listening on %s:%d", host, port)
+            return False
+        return record.levelno >= shown
+
+    pygls_server.setLevel(min(shown, logging.INFO))
+    pygls_server.addFilter(turn_into_announcement)
