@@ -86,6 +86,10 @@ async def analyse_and_publish(server, uri: str) -> AnalysisResult | None:
 
     if not server.config.diagnostics:
         return None
+    if uri not in server.workspace.text_documents:
+        # Closed while its analysis waited (found by the fuzzer): pygls would read the path
+        # from disk instead, and a closed document has nothing to publish.
+        return None
     document = server.workspace.get_text_document(uri)
     language = document_language(document)
     if language is None:
