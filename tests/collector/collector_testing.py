@@ -4,6 +4,7 @@ start the project's own server for instruction writing."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from serve_process import ServeProcess, start_serve
@@ -28,3 +29,17 @@ def start_project_server(log: Path) -> ServeProcess:
     """`safecoder serve` (the project's own server) on the embedded model, for instruction writing."""
     return start_serve(["--model", "default", "--engine", "transformers", "--gate", "off",
                         "--log-level", "warning"], log)
+
+
+def verified_commits(state: Path) -> int:
+    """Commits a (possibly running) collection has verified so far, read from its state file."""
+    if not state.exists():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=5)
+        try:
+            return db.execute("SELECT COUNT(*) FROM commits WHERE stage IN ('verify', 'extract')").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.OperationalError:
+        return 0  # the writer has not created the tables yet

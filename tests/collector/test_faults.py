@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from collector_testing import run_pipeline
+from collector_testing import run_pipeline, verified_commits
 from small_disk import SmallDisk, small_disk
 
 from safecoder.hashing import sha256_file
@@ -113,17 +113,6 @@ KILL_SEED = 17
 KILLS = 3
 
 
-def _verified(state: Path) -> int:
-    if not state.exists():
-        return 0
-    try:
-        db = sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=5)
-        try:
-            return db.execute("SELECT COUNT(*) FROM commits WHERE stage IN ('verify', 'extract')").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.OperationalError:
-        return 0  # the tables are not there yet
 
 
 def _command(repository: Path, out: Path) -> list[str]:
@@ -143,7 +132,7 @@ def test_kill_9_at_random_points_then_resume_writes_the_uninterrupted_output(rep
     state = tmp_path / "pairs.jsonl.state.sqlite"
     kills = []
     for _ in range(KILLS):
-        done = _verified(state)
+        done = verified_commits(state)
         if done > total - 2:
             break
         wait_for = randomness.randint(done, total - 2)
@@ -152,8 +141,8 @@ def test_kill_9_at_random_points_then_resume_writes_the_uninterrupted_output(rep
                                    start_new_session=True)
         try:
             deadline = time.monotonic() + 120
-            while _verified(state) < wait_for and process.poll() is None:
-                assert time.monotonic() < deadline, f"no progress past {_verified(state)} commits in 120 s"
+            while verified_commits(state) < wait_for and process.poll() is None:
+                assert time.monotonic() < deadline, f"no progress past {verified_commits(state)} commits in 120 s"
                 time.sleep(0.01)
             time.sleep(delay)
         finally:
@@ -162,15 +151,15 @@ def test_kill_9_at_random_points_then_resume_writes_the_uninterrupted_output(rep
             process.wait()
         if process.returncode != -signal.SIGKILL:
             break  # it finished first (a delay past the last commit); the kills before still count
-        kills.append((wait_for, round(delay, 3), _verified(state)))
+        kills.append((wait_for, round(delay, 3), verified_commits(state)))
         assert not out.exists()
     assert len(kills) >= 2, f"too few kills landed: {kills}"
 
-    recorded = _verified(state)
+    recorded = verified_commits(state)
     finished = subprocess.run(_command(repository, out), capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr[-2000:]
     summary = json.loads(finished.stdout)
     assert summary["skipped"] == recorded, f"kills (wanted, delay, recorded): {kills}"
     assert summary["skipped"] + summary["verified"] == total
     assert out.read_bytes() == (tmp_path / "reference.jsonl").read_bytes()
-    assert _verified(state) == total
+    assert verified_commits(state) == total

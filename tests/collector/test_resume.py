@@ -12,19 +12,7 @@ import sys
 import time
 
 import pytest
-
-
-def _verified(state) -> int:
-    if not state.exists():
-        return 0
-    try:
-        db = sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=5)
-        try:
-            return db.execute("SELECT COUNT(*) FROM commits WHERE stage IN ('verify', 'extract')").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.OperationalError:
-        return 0  # the writer has not created the tables yet
+from collector_testing import verified_commits
 
 
 def _command(repository, out):
@@ -41,7 +29,7 @@ def test_killed_run_resumes_to_the_same_output(fixture_repos, reference_run, tmp
                                start_new_session=True)
     try:
         deadline = time.monotonic() + 240
-        while _verified(state) < 2:
+        while verified_commits(state) < 2:
             if process.poll() is not None:
                 pytest.fail(f"the run ended before it could be killed: {process.stderr.read().decode()[-2000:]}")
             if time.monotonic() > deadline:
@@ -50,7 +38,7 @@ def test_killed_run_resumes_to_the_same_output(fixture_repos, reference_run, tmp
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # the run and its analyzer subprocesses
         process.wait()
-    done_at_kill = _verified(state)
+    done_at_kill = verified_commits(state)
     total = sqlite3.connect(reference_run.state).execute(
         "SELECT COUNT(*) FROM commits WHERE stage IN ('verify', 'extract') AND repository = ?",
         (str(repository),)).fetchone()[0]
@@ -63,4 +51,4 @@ def test_killed_run_resumes_to_the_same_output(fixture_repos, reference_run, tmp
                 if json.loads(line)["provenance"]["repository"] == str(repository)]
     assert len(expected) >= 6
     assert out.read_text() == "".join(expected)
-    assert _verified(state) == total
+    assert verified_commits(state) == total
