@@ -18,7 +18,8 @@ under their paths, as llama.cpp does. Streams send `data: {"content": "...", "st
 false}` events and the full body last, with `"stop": true` (no `[DONE]`, like
 llama.cpp's own endpoints).
 
-Not here: llama.cpp's prompt cache (`cache_prompt`), its time limits (`t_max_prompt_ms`,
+Not here: the per-request switch of llama.cpp's prompt cache (`cache_prompt`: the llama.cpp
+engine reuses a shared prefix's KV cache for every request), its time limits (`t_max_prompt_ms`,
 `t_max_predict_ms`), slots, the `samplers` order, `n_indent`, `n_probs`, and
 `input_extra` (other files): accepted and ignored, named in `X-SafeCoder-Ignored-Fields`.
 `timings` reports the whole request as prediction time (the engines do not time
