@@ -13,6 +13,7 @@
     safecoder bench compare A B            (run folders, result files, or registry versions)
     safecoder bench matrix --config M.yaml (models x gate off/on, one report and plot)
     safecoder bench report RUN             (rewrite report.md and the plots of a run folder)
+    safecoder bench labelled-set RUN... --output FILE.jsonl  (programs labelled by the exploit tests)
     safecoder promote VERSION [--force --reason TEXT] [--pass1-tolerance 2]
 
 The benchmark commands come from the catalog (`safecoder.benchmarks.catalog`): each
@@ -94,6 +95,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument("run", type=Path, help="a run folder (holding result.json)")
     report.add_argument("--no-registry", action="store_true", help="plot this run alone, not the registry's versions")
     report.set_defaults(handler=_report)
+
+    labelled = commands.add_parser(
+        "labelled-set", help="the programs security runs wrote, labelled by the exploit tests, as JSONL",
+        description="Export the programs of one or more security-run folders (a `bench security` run folder, a "
+        "`bench matrix` cell) that the dynamic judge decided, as rows {code, language, cwe, label, set} for "
+        "`safecoder analyze validate-gate --labelled FILE`: label insecure where the scenario's exploit test "
+        "succeeded, secure where every attack failed. Left out: programs without a current exploit verdict, "
+        "not_run and error verdicts, functional-test failures, duplicates (same language, CWE and code), and "
+        "programs whose verdicts disagree between runs. A manifest FILE.manifest.json records the sources and "
+        "the counts. The run folders are only read.")
+    labelled.add_argument("runs", nargs="+", type=Path, help="security-run folders (holding security/scenarios/)")
+    labelled.add_argument("--output", type=Path, required=True, help="the JSONL to write (atomically)")
+    labelled.add_argument("--set", dest="set_name", default="model-written",
+                          help="the rows' set name, as validate-gate reports it (default: model-written)")
+    labelled.set_defaults(handler=_labelled_set)
 
     _register_promote(subparsers)
 
@@ -247,6 +263,20 @@ def _record(args: argparse.Namespace) -> int:
 
     record = record_run(args.run, args.version)
     print(f"recorded {', '.join(sorted(record['benchmarks']))} from {args.run} in {args.version}'s manifest")
+    return 0
+
+
+def _labelled_set(args: argparse.Namespace) -> int:
+    from safecoder.benchmarks.security.labelled_set import build_labelled_set, write_labelled_set
+
+    labelled = build_labelled_set(args.runs, args.set_name)
+    command = (f"safecoder bench labelled-set {' '.join(str(run) for run in args.runs)} --output {args.output}"
+               + (f" --set {args.set_name}" if args.set_name != "model-written" else ""))
+    manifest = write_labelled_set(labelled, args.output, command)
+    labels = labelled.labels()
+    left_out = ", ".join(f"{count} {reason}" for reason, count in sorted(labelled.excluded.items()) if count)
+    print(f"wrote {len(labelled.rows)} programs ({labels['insecure']} insecure, {labels['secure']} secure) to "
+          f"{args.output}; left out: {left_out or 'none'}; manifest: {manifest}")
     return 0
 
 
