@@ -181,7 +181,10 @@ def _local_assignments(ctx, function, name: str):
 
 # --- CWE-327 ---------------------------------------------------------------------------------------
 
-_OLD_TLS = re.compile(r"^(tls\.)?Version(SSL30|TLS10|TLS11)$")
+# Named versions below TLS 1.2, or integer literals 1..0x0302 (TLS 1.2 is 0x0303; 0 is Go's
+# default, not a choice), as the Semgrep rule's metavariable-regex.
+_OLD_TLS = re.compile(r"^((tls\.)?Version(SSL30|TLS10|TLS11)|0[xX]0*([1-9a-fA-F][0-9a-fA-F]?|[12][0-9a-fA-F]{2}"
+                      r"|30[0-2])|[1-9][0-9]?|[1-6][0-9]{2}|7[0-6][0-9]|770)$")
 
 
 @rule("cwe-327-go-weak-tls-version", LANGUAGE)

@@ -18,3 +18,30 @@ func literalConfig() *tls.Config {
 	// ruleid: cwe-327-go-weak-tls-version
 	return &tls.Config{MinVersion: tls.VersionTLS11}
 }
+
+// Versions written as numbers, as models write them: TLS 1.2 is 0x0303, TLS 1.0 0x0301.
+func numericVersions() *tls.Config {
+	config := &tls.Config{}
+	// ruleid: cwe-327-go-weak-tls-version
+	config.MinVersion = 0x0301
+	// ruleid: cwe-327-go-weak-tls-version
+	config.MinVersion = 0x0300
+	// ruleid: cwe-327-go-weak-tls-version
+	config.MinVersion = 12
+	// ruleid: cwe-327-go-weak-tls-version
+	config.MinVersion = 770
+	// ok: cwe-327-go-weak-tls-version
+	config.MinVersion = 0x0303
+	// ok: cwe-327-go-weak-tls-version
+	config.MinVersion = 0x0304
+	// ok: cwe-327-go-weak-tls-version
+	config.MinVersion = 771
+	// ok: cwe-327-go-weak-tls-version
+	config.MinVersion = 0
+	return config
+}
+
+func numericLiteral() *tls.Config {
+	// ruleid: cwe-327-go-weak-tls-version
+	return &tls.Config{MinVersion: 0x0302}
+}
