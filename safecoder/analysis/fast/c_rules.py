@@ -436,8 +436,8 @@ def unchecked_copy_size(ctx):
         if len(arguments) != 3:
             continue
         size = arguments[2]
-        if _deep_any(size, lambda n: n.type == "call_expression" and call_at(ctx, n) is not None
-                     and not _SIZE_FUNCTIONS.match(call_at(ctx, n).name)):
+        if _deep_any(size, lambda n: n.type == "call_expression" and (inner := call_at(ctx, n)) is not None
+                     and not _SIZE_FUNCTIONS.match(inner.name)):
             yield call.node
             continue
         names = {ctx.text(n) for n in _identifiers(size)}

@@ -20,17 +20,21 @@ import fnmatch
 import functools
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from safecoder.analysis.fast.grammar import GRAMMARS, GrammarMap
 from safecoder.analysis.inputs import PreparedSource
 
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
 
 @dataclass(frozen=True)
 class Call:
-    node: object
+    node: Node
     name: str          # resolved dotted name; "?" for parts that are not names
-    receiver: object | None
-    arguments: object | None
+    receiver: Node | None
+    arguments: Node | None
     raw_name: str = ""  # the dotted name as written, before import resolution
 
 

@@ -121,8 +121,7 @@ def string_value(ctx, node) -> str | None:
     if node is None or node.type not in ctx.grammar.strings or any(_interpolations(ctx, node)):
         return None
     if ctx.language == "python" and node.type == "concatenated_string":
-        parts = [string_value(ctx, part) for part in node.named_children]
-        return None if any(part is None for part in parts) else "".join(parts)
+        return _joined([string_value(ctx, part) for part in node.named_children])
     text = ctx.text(node)
     if ctx.language == "python":
         try:
@@ -131,9 +130,14 @@ def string_value(ctx, node) -> str | None:
             return None
         return value if isinstance(value, str) else None
     if ctx.language == "c" and node.type == "concatenated_string":
-        parts = [string_value(ctx, part) for part in node.named_children if part.type == "string_literal"]
-        return None if any(part is None for part in parts) else "".join(parts)
+        return _joined([string_value(ctx, part) for part in node.named_children if part.type == "string_literal"])
     for quote in ('"""', "'''", '"', "'", "`"):
         if len(text) >= 2 * len(quote) and text.startswith(quote) and text.endswith(quote):
             return text[len(quote):-len(quote)]
     return text
+
+
+def _joined(parts: list[str | None]) -> str | None:
+    """The parts of a concatenated literal joined, or None when one is not a plain string."""
+    strings = [part for part in parts if part is not None]
+    return "".join(strings) if len(strings) == len(parts) else None

@@ -25,6 +25,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 State = frozenset
 
@@ -72,7 +76,7 @@ class _Walker:
     def __init__(self, ctx, spec: TaintSpec, sinks: dict):
         self.ctx, self.spec, self.sinks = ctx, spec, sinks
         self.grammar = ctx.grammar
-        self.hits: dict[int, object] = {}
+        self.hits: dict[int, Node] = {}
         self._assignments = {kind: (target, value) for kind, target, value in self.grammar.assignments}
 
     # --- statements -------------------------------------------------------------------------
