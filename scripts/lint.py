@@ -11,10 +11,10 @@ setup.py installs, copied to `SCRATCH/safecoder/...`), and runs there:
     python scripts/lint.py types     # pyright, settings in pyproject.toml [tool.pyright]
     python scripts/lint.py --root COPY imports   # another tree (the layer tests use copies)
 
-pyright's messages name the checkout's files again (`server/app.py`, not the scratch
-copy). pyright is not clean yet: the errors it found when the check came in are counted
-per file and rule in `scripts/pyright_baseline.json`, and only errors beyond those counts
-fail (`types --update-baseline` lowers the counts after a fix, and never raises one).
+pyright's settings name the checkout's paths (`benchmarks/security/exploit_tests`); they
+are mapped onto the scratch folder (a folder that is not laid out, such as the exploit
+tests' stand-in frameworks, stays where it is in the checkout), and pyright's messages
+name the checkout's files again (`server/app.py`, not the scratch copy). Any error fails.
 Exit status: the tool's own (0 clean, 1 a broken contract or a type error), or 2 when
 the tree cannot be laid out. Not a packaging tool: it copies Python files only.
 """
@@ -32,7 +32,6 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-BASELINE = "scripts/pyright_baseline.json"
 
 
 def folder_of_package(root: Path) -> dict[str, str]:
@@ -82,19 +81,14 @@ def check_imports(root: Path, scratch: Path) -> int:
     return subprocess.run(command, cwd=scratch, env=env, check=False).returncode
 
 
-def check_types(root: Path, scratch: Path, origins: dict[Path, Path], update_baseline: bool = False) -> int:
-    """pyright over the laid-out namespace; errors beyond the counted baseline fail.
-
-    The baseline (`scripts/pyright_baseline.json`) counts the errors pyright found when
-    the check was introduced, per file and rule; a file may have fewer (lower its count
-    with `--update-baseline`, which only ever lowers counts), never more, and a file not
-    listed may have none.
-    """
+def check_types(root: Path, scratch: Path, origins: dict[Path, Path]) -> int:
+    """pyright over the laid-out namespace, with the project's settings; any error fails."""
     # The project's settings, with the scratch folder as the project root (pyright finds
     # `safecoder.*` there) and this interpreter's environment for third-party packages.
-    shutil.copyfile(root / "pyproject.toml", scratch / "pyproject.toml")
+    config = pyright_settings(root, scratch)
+    (scratch / "pyrightconfig.json").write_text(json.dumps(config, indent=1) + "\n")
     command = [str(_tool("pyright")), "--outputjson", "--pythonpath", sys.executable,
-               "--project", str(scratch / "pyproject.toml")]
+               "--project", str(scratch / "pyrightconfig.json")]
     completed = subprocess.run(command, cwd=scratch, capture_output=True, text=True, check=False)
     try:
         diagnostics = json.loads(completed.stdout)["generalDiagnostics"]
@@ -113,37 +107,44 @@ def check_types(root: Path, scratch: Path, origins: dict[Path, Path], update_bas
                 file = _shown(source, root) + file[len(str(copied)):]
                 break
         line = item["range"]["start"]["line"] + 1
-        errors.append((file, item.get("rule", "error"), f"{file}:{line}: {item['message']} ({item.get('rule', '')})"))
-    counts: dict[str, dict[str, int]] = {}
-    for file, rule, _ in errors:
-        counts.setdefault(file, {}).setdefault(rule, 0)
-        counts[file][rule] += 1
-    baseline_file = root / BASELINE
-    baseline = json.loads(baseline_file.read_text()) if baseline_file.is_file() else {}
-    if update_baseline:
-        # Only ever lower: a count drops to what pyright finds now, an error beyond the
-        # baseline is never recorded (other people's unfinished edits in this working
-        # tree must not slip into it), and a file or rule with no errors left goes.
-        lowered = {file: kept for file, rules in baseline.items()
-                   if (kept := {rule: low for rule, n in rules.items()
-                                if (low := min(n, counts.get(file, {}).get(rule, 0)))})}
-        baseline_file.write_text(json.dumps(dict(sorted(lowered.items())), indent=1, sort_keys=True) + "\n")
-        before, after = (sum(sum(r.values()) for r in b.values()) for b in (baseline, lowered))
-        print(f"pyright: the baseline in {baseline_file} goes from {before} to {after} errors")
-        baseline = lowered
-    over = [(file, rule) for file, rules in counts.items() for rule, n in rules.items()
-            if n > baseline.get(file, {}).get(rule, 0)]
-    for file, rule in over:
-        allowed = baseline.get(file, {}).get(rule, 0)
-        print(f"pyright: {file}: {counts[file][rule]} {rule} errors, the baseline allows {allowed}:")
-        for shown_file, shown_rule, text in errors:
-            if (shown_file, shown_rule) == (file, rule):
-                print("  " + text)
-    fewer = sum(n - counts.get(file, {}).get(rule, 0) for file, rules in baseline.items() for rule, n in rules.items()
-                if counts.get(file, {}).get(rule, 0) < n)
-    print(f"pyright (basic): {len(errors)} errors, {sum(sum(r.values()) for r in baseline.values())} in the baseline"
-          + (f"; {fewer} fixed since: lower it with `python scripts/lint.py types --update-baseline`" if fewer else ""))
-    return 1 if over else 0
+        errors.append(f"{file}:{line}: {item['message']} ({item.get('rule', '')})")
+    for text in errors:
+        print("  " + text)
+    print(f"pyright (basic): {len(errors)} errors")
+    return 1 if errors else 0
+
+
+def pyright_settings(root: Path, scratch: Path) -> dict:
+    """pyproject.toml's [tool.pyright], its paths moved from the checkout to the scratch folder.
+
+    A path inside a package folder goes where the package was laid out (`benchmarks/x` ->
+    `safecoder/benchmarks/x`) when that exists there, else stays in the checkout (absolute).
+    """
+    import tomllib  # Python 3.11's (the project's environment); ruff's py310 target counts it third-party
+
+    with open(root / "pyproject.toml", "rb") as file:
+        config = dict(tomllib.load(file).get("tool", {}).get("pyright", {}))
+    # Longest folder first, so that a package folder nested in another maps to its own package.
+    folders = sorted(folder_of_package(root).items(), key=lambda item: -len(item[1]))
+
+    def moved(path: str) -> str:
+        relative = Path(path).as_posix().strip("/")
+        for package, folder in folders:
+            if relative == folder or relative.startswith(folder + "/"):
+                laid_out = scratch.joinpath(*package.split("."), relative[len(folder):].lstrip("/"))
+                if laid_out.exists():
+                    return str(laid_out)
+                break
+        return str(root / path)
+
+    for key in ("include", "exclude", "ignore", "extraPaths"):
+        if key in config:
+            config[key] = [moved(path) for path in config[key]]
+    config["executionEnvironments"] = [
+        {**environment, "root": moved(environment["root"]),
+         **({"extraPaths": [moved(path) for path in environment["extraPaths"]]} if "extraPaths" in environment else {})}
+        for environment in config.get("executionEnvironments", [])]
+    return config
 
 
 def _shown(source: Path, root: Path) -> str:
@@ -162,8 +163,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("check", choices=("imports", "types"))
     parser.add_argument("--root", type=Path, default=REPO, help="the tree to check (default: this checkout)")
-    parser.add_argument("--update-baseline", action="store_true",
-                        help="types: lower the baseline's counts to the errors found now (never raises one)")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     try:
@@ -171,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             origins = lay_out(root, Path(scratch))
             if args.check == "imports":
                 return check_imports(root, Path(scratch))
-            return check_types(root, Path(scratch), origins, args.update_baseline)
+            return check_types(root, Path(scratch), origins)
     except LayoutError as exc:
         print(f"lint: {exc}", file=sys.stderr)
         return 2

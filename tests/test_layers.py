@@ -1,13 +1,13 @@
 """`make lint`'s layer and type checks fail on a forbidden import and on a type error.
 
 Each test runs `scripts/lint.py` (the step `make lint` runs) on a scratch copy of the tree:
-unchanged it passes, with one forbidden import or one type error it fails and names why;
-`types --update-baseline` lowers the counted baseline and never raises it.
+unchanged it passes, with one forbidden import or one type error it fails and names why.
+pyright's settings name checkout paths, which the script maps onto its laid-out namespace
+(the exploit tests' stand-in frameworks, which are not laid out, are read where they are).
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -77,19 +77,21 @@ def test_pyright_passes_on_typed_code_and_fails_on_a_type_error(tmp_path):
     assert "safecoder/sample.py:2" in broken.stdout and "reportReturnType" in broken.stdout
 
 
-def test_update_baseline_only_ever_lowers_counts(tmp_path):
-    root = _small_tree(tmp_path / "tree", "def double(x: int) -> int:\n    return str(x)\n\n"
-                                          "def triple(x: int) -> int:\n    return str(x)\n")
-    (root / "scripts").mkdir()
-    baseline = root / "scripts" / "pyright_baseline.json"
-    sample = str(root / "safecoder" / "sample.py")  # a tree other than this checkout: paths stay absolute
+def test_pyright_reads_the_exploit_tests_stand_ins_not_typeshed(tmp_path):
+    # typeshed's paramiko has no `paramiko.client.CONNECTED`; the stand-in has, and the
+    # project's settings put `_support/python` first for the exploit tests alone.
+    root = _small_tree(tmp_path / "tree", "")
+    tests = root / "benchmarks" / "security" / "exploit_tests"
+    (tests / "_support" / "python" / "paramiko").mkdir(parents=True)
+    (tests.parent / "__init__.py").write_text("")
+    (tests / "__init__.py").write_text("")
+    (tests / "_support" / "python" / "paramiko" / "__init__.py").write_text("")
+    (tests / "_support" / "python" / "paramiko" / "client.py").write_text("CONNECTED: list[str] = []\n")
+    (tests / "trained_sample.py").write_text("from paramiko.client import CONNECTED\n\nprint(CONNECTED[0])\n")
+    kept = _lint("types", root)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
 
-    baseline.write_text(json.dumps({sample: {"reportReturnType": 3}, "gone.py": {"reportCallIssue": 1}}))
-    lowered = _lint("types", root, "--update-baseline")
-    assert lowered.returncode == 0, lowered.stdout + lowered.stderr
-    assert json.loads(baseline.read_text()) == {sample: {"reportReturnType": 2}}
-
-    baseline.write_text(json.dumps({sample: {"reportReturnType": 1}}))
-    refused = _lint("types", root, "--update-baseline")
-    assert refused.returncode == 1 and "the baseline allows 1" in refused.stdout
-    assert json.loads(baseline.read_text()) == {sample: {"reportReturnType": 1}}
+    (tests / "trained_sample.py").write_text("from paramiko.client import CONNECTED, MISSING\n")
+    broken = _lint("types", root)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "trained_sample.py:1" in broken.stdout and '"MISSING" is unknown import symbol' in broken.stdout

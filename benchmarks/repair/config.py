@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from safecoder.config import ConfigError
-from safecoder.repair.prompts import HINTS
+from safecoder.repair.prompts import HINTS, Hint
 
 JUDGES = ("fast", "ensemble")
 
@@ -17,7 +17,7 @@ class RepairConfig:
         "help": "security-pair files or folders (default: the shared data's security_pairs/safecoder/val)"})
     limit: int = field(default=0, metadata={"help": "a seeded sample of N tasks (0: every flagged pair)"})
     sample_seed: int = field(default=1, metadata={"help": "seed of the task sample"})
-    hints: tuple[str, ...] = field(default=HINTS, metadata={
+    hints: tuple[Hint, ...] = field(default=HINTS, metadata={
         "help": "prompt settings: none (no hint), cwe (the CWE named), line (the CWE and the flagged line)"})
     k: int = field(default=4, metadata={
         "help": "rewrites drawn per task and setting; the single draw is the first, the verified-fix loop keeps "

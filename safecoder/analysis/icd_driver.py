@@ -25,6 +25,10 @@ process per source, `jobs` at a time). This driver does not interpret findings; 
 backend maps them to SafeCoder's records.
 """
 
+# pyright: reportMissingImports=false
+# (`codeshield` is installed in `$VENV/opt/codeshield` alone, never in the project's
+# environment that pyright reads; this file imports nothing else outside the standard library.)
+
 from __future__ import annotations
 
 import asyncio

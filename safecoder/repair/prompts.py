@@ -28,7 +28,7 @@ from safecoder.prompts.instruction import format_instruction
 from safecoder.repair.functions import FunctionSpan
 
 Hint = Literal["none", "cwe", "line"]
-HINTS: tuple[str, ...] = ("none", "cwe", "line")
+HINTS: tuple[Hint, ...] = ("none", "cwe", "line")
 # Generation stops at the fence that closes the primed code block.
 STOP = ("```",)
 
