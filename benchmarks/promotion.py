@@ -18,7 +18,9 @@ down is listed, whatever the decision. The decision and its evidence are recorde
 candidate's manifest (`extra.gate_decisions`), and a promotion carries them into the
 registry's promotion record. `--force` promotes anyway, only with a reason, which is
 recorded; it uses recorded evaluations and runs nothing. `safecoder registry rollback`
-undoes a promotion.
+undoes a promotion. A promotion killed after moving `production` but before recording
+itself in the manifest is completed by running the same command again (from the alias
+history; the gate does not run again).
 
 `decide` is a pure function of two evaluation views; `promote` does the registry work.
 """
@@ -209,7 +211,14 @@ def promote(version: str, suite: SuiteConfig, gate: GateConfig, *, force: bool =
     candidate = registry.version_of(version)
     production = registry.aliases().get("production")
     if production == candidate:
-        raise GateError(f"{candidate} is already in production")
+        event = registry.finish_promotion(candidate, also=_record_decision)
+        if event is None:
+            raise GateError(f"{candidate} is already in production")
+        logger.info("resumed: %s was promoted by an interrupted run (%s) whose record was missing from its "
+                    "manifest; recorded it, the gate did not run again", candidate, event["time"])
+        if event.get("decision"):
+            return GateDecision(**event["decision"])
+        return GateDecision(candidate, event["from"], passed=False, reasons=[event["reason"]], promoted=True)
     options = {"allow_running": not force, "engine": engine, "allow_code_execution": allow_code_execution,
                "progress": progress}
 
@@ -228,9 +237,17 @@ def promote(version: str, suite: SuiteConfig, gate: GateConfig, *, force: bool =
     decision.forced = force
     decision.force_reason = reason if force else ""
     decision.promoted = decision.passed or force
-    registry.update_manifest(candidate, lambda m: m.extra.setdefault("gate_decisions", []).append(
-        decision.to_evidence()))
+    evidence = decision.to_evidence()
     if decision.promoted:
+        # One manifest write records the decision and the promotion, after the alias history
+        # (the commit point): a run killed between them is completed by the next (above).
         why = f"forced: {reason}" if force else (reason or "promotion gate passed: " + "; ".join(decision.reasons))
-        registry.promote(candidate, reason=why, evidence=decision.to_evidence())
+        registry.promote(candidate, reason=why, evidence=evidence, also=lambda m: _record_decision(m, evidence))
+    else:
+        registry.update_manifest(candidate, lambda m: _record_decision(m, evidence))
     return decision
+
+
+def _record_decision(manifest, evidence: dict[str, Any]) -> None:
+    if evidence:  # a promotion made through the registry alone has no gate decision
+        manifest.extra.setdefault("gate_decisions", []).append(evidence)

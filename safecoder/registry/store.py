@@ -10,7 +10,15 @@ Every change is atomic: a version's files are copied into a hidden staging folde
 published with one rename, the manifest written before that rename; `aliases.json` is
 replaced whole. All read-modify-write sequences hold an inter-process file lock, so two
 processes registering or promoting at once both succeed, in some order. Staging folders
-left by a killed process are removed by the next writer, once their process is gone.
+left by a killed process are removed by the next writer, once their process is gone, and
+so are the temporary files of a manifest or `aliases.json` whose writer was killed.
+
+Two changes touch two files. A promotion commits in `aliases.json` (the history event
+holds the whole decision) and then records itself in the manifest; a process killed
+between them leaves a promotion `finish_promotion` completes from the history. A
+registration publishes the version and then sets its aliases; `finish_registration`
+sets the ones a killed process did not (the trainer does, finding its run's version with
+`registered_from`).
 
 `production` moves only by `promote`, which records its decision (the reason and the
 promotion gate's evidence) in the alias history and the version's manifest, and by
@@ -173,6 +181,24 @@ class Registry:
         logger.info("registered %s (%s, base %s)", version, kind, base_model)
         return manifest
 
+    def registered_from(self, run_dir: str | os.PathLike) -> Manifest | None:
+        """The newest version registered from this run folder (`register(run_dir=...)`), if any."""
+        wanted = str(Path(run_dir).resolve())
+        found = [m for m in self.list() if m.run_dir == wanted]
+        return found[-1] if found else None
+
+    def finish_registration(self, version: str, aliases: Iterable[str] = ("candidate",)) -> list[str]:
+        """Set the aliases `register` sets that the history shows were never set to `version` (the
+        registering process was killed between publishing the version and setting them); returns them."""
+        finished = []
+        with self._locked():
+            events = self._read_alias_state()["history"]
+            for alias in aliases:
+                if not any(e["alias"] == alias and e["to"] == version and e["action"] == "register" for e in events):
+                    self._set_alias_locked(alias, version, action="register", reason=f"registered {version}")
+                    finished.append(alias)
+        return finished
+
     def set_alias(self, alias: str, reference: str, reason: str = "") -> str:
         check_settable(alias)
         with self._locked():
@@ -180,21 +206,61 @@ class Registry:
             self._set_alias_locked(alias, version, action="alias", reason=reason)
         return version
 
-    def promote(self, reference: str, reason: str = "", evidence: dict[str, Any] | None = None) -> str:
+    def promote(self, reference: str, reason: str = "", evidence: dict[str, Any] | None = None,
+                also: Callable[[Manifest], None] | None = None) -> str:
         """Point `production` at a version and record the decision: the reason and the gate's
-        evidence, in the alias history and in the version's promotions."""
+        evidence, in the alias history and in the version's promotions.
+
+        The alias history is the commit point: the manifest's record (with `also`, a further
+        change of the manifest made in the same write) follows it, and a promotion killed
+        between the two is completed by `finish_promotion`, from the history alone."""
         if not reason.strip():
             raise RegistryError("a promotion needs a reason: it is recorded with the decision in the alias history")
         with self._locked():
             version = self.version_of(reference)
             previous = self._read_alias_state()["aliases"].get(PRODUCTION)
-            self._set_alias_locked(PRODUCTION, version, action="promote", reason=reason, decision=evidence or {})
-            record = {
-                "time": _now(), "from": previous, "to": version, "reason": reason,
-                "evidence": evidence or {},
-            }
-            self._update_manifest_locked(version, lambda m: m.promotions.append(record))
+            event = {"time": _now(), "alias": PRODUCTION, "action": "promote", "from": previous, "to": version,
+                     "reason": reason, "decision": evidence or {}}
+            self._set_alias_locked(PRODUCTION, version, action="promote", reason=reason, decision=evidence or {},
+                                   time=event["time"])
+            self._record_promotion_locked(version, event, also)
         return version
+
+    def unfinished_promotion(self, reference: str) -> dict[str, Any] | None:
+        """The alias-history event of a promotion to this version that its manifest does not record
+        (the promoting process was killed between the two writes), or None."""
+        version = self.version_of(reference)
+        events = self.history(PRODUCTION)
+        if not events or events[-1].get("action") != "promote" or events[-1].get("to") != version:
+            return None
+        event = events[-1]
+        recorded = any(p.get("time") == event.get("time") and p.get("to") == version
+                       for p in self.get(version).promotions)
+        return None if recorded else event
+
+    def finish_promotion(self, reference: str,
+                         also: Callable[[Manifest, dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
+        """Record in the manifest a promotion the alias history holds but the manifest lacks
+        (see `promote`), with `also(manifest, evidence)` in the same write; returns its history
+        event, or None when nothing was unfinished."""
+        with self._locked():
+            event = self.unfinished_promotion(reference)
+            if event is not None:
+                evidence = event.get("decision") or {}
+                self._record_promotion_locked(event["to"], event, (lambda m: also(m, evidence)) if also else None)
+        return event
+
+    def _record_promotion_locked(self, version: str, event: dict[str, Any],
+                                 also: Callable[[Manifest], None] | None) -> None:
+        record = {"time": event["time"], "from": event["from"], "to": event["to"], "reason": event["reason"],
+                  "evidence": event.get("decision") or {}}
+
+        def change(manifest: Manifest) -> None:
+            manifest.promotions.append(record)
+            if also is not None:
+                also(manifest)
+
+        self._update_manifest_locked(version, change)
 
     def rollback(self, alias: str = "production", reason: str = "") -> str:
         """Return `alias` to the version it pointed at before its last change."""
@@ -241,7 +307,7 @@ class Registry:
                 pid = int(entry.name.split("-")[1])
             except (IndexError, ValueError):
                 continue
-            if pid != os.getpid() and not _process_alive(pid):
+            if pid != os.getpid() and not process_alive(pid):
                 logger.info("removing %s, left by an interrupted registration", entry.name)
                 shutil.rmtree(entry, ignore_errors=True)
 
@@ -294,10 +360,11 @@ class Registry:
         return state
 
     def _write_alias_state(self, state: dict[str, Any]) -> None:
+        _remove_stale_temporaries(self.aliases_file)
         write_json(self.aliases_file, state)
 
     def _set_alias_locked(self, alias: str, version: str, action: str, reason: str,
-                          decision: dict[str, Any] | None = None) -> None:
+                          decision: dict[str, Any] | None = None, time: str | None = None) -> None:
         if not ALIAS_PATTERN.match(alias) or VERSION_PATTERN.match(alias):
             raise RegistryError(f"invalid alias {alias!r}: use lower-case letters, digits, '-' or '_', not a version id")
         state = self._read_alias_state()
@@ -307,7 +374,8 @@ class Registry:
         if current is not None:
             state["stacks"].setdefault(alias, []).append(current)
         state["aliases"][alias] = version
-        event = {"time": _now(), "alias": alias, "action": action, "from": current, "to": version, "reason": reason}
+        event = {"time": time or _now(), "alias": alias, "action": action, "from": current, "to": version,
+                 "reason": reason}
         if decision is not None:
             event["decision"] = decision
         state["history"].append(event)
@@ -316,6 +384,7 @@ class Registry:
     def _update_manifest_locked(self, version: str, change: Callable[[Manifest], None]) -> Manifest:
         manifest = self.get(version)
         change(manifest)
+        _remove_stale_temporaries(self.version_dir(version) / MANIFEST_FILE)
         write_json(self.version_dir(version) / MANIFEST_FILE, manifest.to_dict())
         return manifest
 
@@ -339,11 +408,21 @@ def _ordinary_modes(folder: Path) -> None:
         path.chmod((0o777 if executable else 0o666) & ~mask)
 
 
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporary siblings of `target` that a killed writer left (`safecoder.atomic` names
+    them `.NAME.*.tmp`). Called under the registry lock, which every writer of these files holds,
+    so none of them is being written."""
+    for entry in target.parent.glob(f".{target.name}.*.tmp"):
+        logger.info("removing %s, left by an interrupted write", entry)
+        entry.unlink(missing_ok=True)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (it may be another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
