@@ -20,6 +20,16 @@ of the `quantize_from` type (hash checked) instead of converting again. The regi
 serves the last entry (`ResolvedModel.gguf`), so the last type of
 an export is the one the CPU engine loads: `--type f16 --type q4_0` serves q4_0.
 
+A killed export (`kill -9`, a power cut) leaves its scratch folder, `.export-<pid>-*`,
+never a partial file at a final path. The next export into the same folder removes the
+scratch folders of processes that are gone. The manifest is the commit point: an export
+killed after recording its files but before moving all of them into place is completed
+by the next export (its recorded files, hash checked, are moved from the scratch folder;
+"resumed: ..." in the log), which converts nothing again when it asks for the same
+types. An export killed before recording starts over: the conversion is one step with
+no partial result worth keeping, and the converter is deterministic, so the files come
+out byte-identical.
+
 Not here: checking that an export behaves like its weights (`safecoder.tools.gguf_check`).
 """
 
@@ -28,6 +38,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,6 +62,7 @@ GGUF_TYPES = FLOAT_TYPES + QUANTIZED_TYPES
 # llama.cpp's `enum llama_ftype` values for the quantizer.
 _FTYPES = {"q8_0": 7, "q4_0": 2, "q4_1": 3, "q4_k_m": 15, "q5_k_m": 17, "q6_k": 18}
 CONVERTER_ENV = "SAFECODER_LLAMA_CONVERTER"
+SCRATCH_PREFIX = ".export-"  # + the exporting process's pid: a folder whose process is gone is stale
 
 
 class GGUFExportError(SafeCoderError):
@@ -118,6 +130,13 @@ def export_gguf(reference: str, config: ExportConfig | None = None, progress: bo
         output_dir = model.adapter or model.weights
     output_dir.mkdir(parents=True, exist_ok=True)
     stem = model.registry_version or Path(model.adapter or model.weights).name
+    completed = _finish_interrupted(output_dir, registry, model if config.record else None)
+    if completed and set(config.types) <= set(completed):
+        files = [completed[t] for t in config.types]
+        if registry is not None and config.record and _recorded_as(registry, model, files, config):
+            logger.info("resumed: %s were recorded by an interrupted export of these types and are now in "
+                        "place; nothing was converted again", ", ".join(f.path.name for f in files))
+            return files
     source = _recorded_float(registry, model, config) if registry is not None else None
     steps = _plan(config, have_source=source is not None)
     converting = any(kind == "convert" for kind, _ in steps)
@@ -129,7 +148,7 @@ def export_gguf(reference: str, config: ExportConfig | None = None, progress: bo
     doing = "preparing the export"
     try:
         with (_weights_folder(model) if converting else nullcontext(None)) as weights, \
-                tempfile.TemporaryDirectory(dir=output_dir, prefix=".export-") as scratch:
+                tempfile.TemporaryDirectory(dir=output_dir, prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
             floats: dict[str, Path] = {config.quantize_from: source} if source else {}
             staged: dict[str, Path] = {}
             for kind, gguf_type in steps:
@@ -224,6 +243,56 @@ def _recorded_float(registry, model: ResolvedModel, config: ExportConfig) -> Pat
             logger.info("quantizing from the recorded %s export %s", config.quantize_from, path.name)
             return path
     return None
+
+
+def _finish_interrupted(output_dir: Path, registry, model: ResolvedModel | None) -> dict[str, ExportedFile]:
+    """Clear the scratch folders of exports whose process is gone, first moving into place the
+    files an interrupted export had already recorded (hash checked); returns those, by type.
+
+    Without `model` (nothing recorded: a plain folder, or `record=False`) scratch folders are
+    only removed. Folders of live processes (a concurrent export) are left alone."""
+    from safecoder.registry.store import process_alive
+
+    entries = []
+    if registry is not None and model is not None:
+        folder = registry.version_dir(model.registry_version)
+        entries = [(folder / e["file"], e) for e in registry.get(model.registry_version).gguf
+                   if (folder / e["file"]).parent == output_dir]
+    moved: list[dict[str, Any]] = []
+    for scratch in sorted(output_dir.glob(f"{SCRATCH_PREFIX}*")):
+        try:
+            pid = int(scratch.name[len(SCRATCH_PREFIX):].split("-")[0])
+        except ValueError:
+            continue  # not named by this code
+        if not scratch.is_dir() or pid == os.getpid() or process_alive(pid):
+            continue
+        for path, entry in entries:
+            staged = scratch / path.name
+            if not staged.is_file() or (path.is_file() and sha256_file(path) == entry["sha256"]):
+                continue
+            if sha256_file(staged) == entry["sha256"]:
+                os.replace(staged, path)
+                moved.append(entry)
+        logger.info("removing %s, left by an interrupted export (process %d)", scratch.name, pid)
+        shutil.rmtree(scratch, ignore_errors=True)
+    if not moved:
+        return {}
+    logger.info("resumed: moved %s, recorded by an interrupted export, into place",
+                ", ".join(Path(e["file"]).name for e in moved))
+    # The interrupted export's files: those recorded with the ones just moved (one manifest write).
+    batch = {e.get("created_at") for e in moved}
+    return {e["quantization"]: ExportedFile(path, e["quantization"], e["sha256"], path.stat().st_size)
+            for path, e in entries if e.get("created_at") in batch and path.is_file()
+            and (e in moved or sha256_file(path) == e["sha256"])}
+
+
+def _recorded_as(registry, model: ResolvedModel, files: list[ExportedFile], config: ExportConfig) -> bool:
+    """Whether the manifest's entries for `files` were recorded by an export of this configuration."""
+    wanted = {"types": list(config.types), "quantize_from": config.quantize_from}
+    entries = {e.get("file"): e for e in registry.get(model.registry_version).gguf}
+    folder = registry.version_dir(model.registry_version)
+    return all((entry := entries.get(f.path.relative_to(folder).as_posix())) is not None
+               and entry.get("sha256") == f.sha256 and entry.get("config") == wanted for f in files)
 
 
 def _registry_target(model: ResolvedModel):
