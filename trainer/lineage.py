@@ -20,6 +20,7 @@ from typing import Any
 
 from safecoder.models.reference import ResolvedModel
 from safecoder.registry import Manifest, Registry
+from safecoder.registry.store import VERSION_PATTERN
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,16 @@ def lineage_of(resolved: ResolvedModel) -> Lineage:
         else:
             weights_base = _adapter_base(Path(resolved.adapter))
     return Lineage(trained_from=trained_from, parent=resolved.registry_version, weights_base=weights_base)
+
+
+def lineage_from_final(final_dir: Path) -> Lineage:
+    """The lineage a finished run recorded in its `final/` (`safecoder-run.json`, and for an adapter
+    `safecoder-base.json`): what `lineage_of` gave when it started, whatever aliases say now."""
+    trained_from = json.loads((final_dir / "safecoder-run.json").read_text(encoding="utf-8"))["trained_from"]
+    base = final_dir / "safecoder-base.json"
+    weights_base = json.loads(base.read_text(encoding="utf-8"))["base_model"] if base.is_file() else trained_from
+    parent = trained_from if VERSION_PATTERN.match(trained_from) else None  # lineage_of names a version by itself
+    return Lineage(trained_from=trained_from, parent=parent, weights_base=weights_base)
 
 
 def _adapter_base(adapter_dir: Path) -> str:

@@ -5,7 +5,9 @@ resume, removing torn ones), resolve and load the model (LoRA added, continued o
 as the config and the model say), build the training data, train with
 `SafeCoderTrainer`, evaluate on the validation split, save the final weights or adapter,
 write the run's provenance, and register the result as `candidate` (unless
---no_register). A full disk while training or saving stops the run with an error naming
+--no_register). A run whose `final/` was published but not registered (its process was
+killed in between) is registered by the next `safecoder train` of that folder, without
+training. A full disk while training or saving stops the run with an error naming
 the folder and the checkpoint still intact (`RunFolder.guard_disk_space`). Under
 `accelerate launch` every process runs this function; only the main process writes
 files and registers.
@@ -15,15 +17,17 @@ Not here: parsing options (`safecoder.trainer.safecoder_config`), the losses.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from safecoder.atomic import write_json
 from safecoder.models import resolve
 from safecoder.trainer.budget import TimeBudget
 from safecoder.trainer.collator import ItemDataset, SecurityCollator
-from safecoder.trainer.lineage import Lineage, lineage_of, register_run
+from safecoder.trainer.lineage import Lineage, lineage_from_final, lineage_of, register_run
 from safecoder.trainer.objective import LossSettings
 from safecoder.trainer.run_folder import RunFolder, RunFolderError
 from safecoder.trainer.safecoder_config import SafeCoderConfig, TrainerConfigError
@@ -38,7 +42,7 @@ class RunResult:
     final_dir: Path
     adapter: bool
     metrics: dict[str, Any]
-    data: TrainingData
+    data: TrainingData | None  # None for a finished run registered by a later command
     registry_version: str | None = None
     lineage: Lineage | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -54,6 +58,8 @@ def run_training(config: SafeCoderConfig) -> RunResult:
         raise TrainerConfigError("--output_dir is required: the run folder that receives checkpoints, "
                                  "the final model and the run's provenance")
     folder = RunFolder(output_dir)
+    if config.register and folder.final_dir.exists() and not folder.registration_file.exists():
+        return _register_finished_run(folder, config)
     resume = folder.checkpoint_to_resume(config.resume_from_checkpoint)
     if config.eval_strategy != "no" and config.validation_fraction == 0:
         raise RunFolderError(f"--eval_strategy {config.eval_strategy} needs a validation split: "
@@ -115,21 +121,76 @@ def run_training(config: SafeCoderConfig) -> RunResult:
         if adapter:
             files["safecoder-base.json"] = {"base_model": lineage.weights_base}
         with folder.guard_disk_space():
+            if adapter:
+                _sort_target_modules(folder.staging_dir() / "adapter_config.json")
+            # metrics.json before final/: a folder with final/ holds all that registering it needs.
+            folder.write_metrics(metrics)
             folder.publish_final(files)
-        folder.write_metrics(metrics)
         if config.register:
             manifest = register_run(
                 folder.final_dir, adapter=adapter, lineage=lineage, config=effective, data_files=data.files,
                 run_dir=Path(output_dir), notes=config.registry_notes,
-                extra={"objective": config.objective, "loss_normalization": config.loss_normalization,
-                       "data": _data_summary(data), "train_metrics": train_output.metrics,
-                       "validation_metrics": evaluation},
+                extra=_registry_extra(metrics, data.report),
             )
             folder.write_registration(manifest.to_dict())
             result.registry_version = manifest.version
             logger.info("registered %s as candidate", manifest.version)
     trainer.accelerator.wait_for_everyone()
     return result
+
+
+def _register_finished_run(folder: RunFolder, config: SafeCoderConfig) -> RunResult:
+    """Register a run that finished (`final/` published) but was not registered: its process was
+    killed in between. Everything comes from the run folder, as the finished run wrote it; nothing
+    is trained again. A version the killed process had already published is found, not added twice."""
+    from safecoder.registry import Registry
+
+    missing = [name for name in ("config.json", "data.json", "metrics.json") if not (folder.root / name).is_file()]
+    if missing:  # a run killed between final/ and metrics.json by code that wrote them in that order
+        raise RunFolderError(f"{folder.root} holds a finished run ({folder.final_dir.name}/) that was not registered, "
+                             f"but not its {', '.join(missing)}: register it with `safecoder registry register "
+                             f"{folder.final_dir}`, or choose another --output_dir")
+    started, metrics, report = folder.read_json("config.json"), folder.read_json("metrics.json"), \
+        folder.read_json("data.json")
+    adapter = (folder.final_dir / "adapter_config.json").is_file()
+    result = RunResult(folder.root, folder.final_dir, adapter, metrics, data=None)
+    if config.process_index != 0:
+        return result
+    registry = Registry()
+    manifest = registry.registered_from(folder.root)
+    if manifest is None:
+        logger.info("resumed: %s holds a finished run (%s/) that was not registered; registering it, "
+                    "not training again", folder.root, folder.final_dir.name)
+        manifest = register_run(folder.final_dir, adapter=adapter, lineage=lineage_from_final(folder.final_dir),
+                                config=started["config"], data_files=report["files"], run_dir=folder.root,
+                                notes=started["config"].get("registry_notes", ""),
+                                extra=_registry_extra(metrics, report))
+    else:
+        logger.info("resumed: %s's finished run was registered as %s by the interrupted process; "
+                    "not training again", folder.root, manifest.version)
+        finished = registry.finish_registration(manifest.version)
+        if finished:
+            logger.info("set %s to %s, which the interrupted registration had not", ", ".join(finished),
+                        manifest.version)
+    folder.write_registration(manifest.to_dict())
+    result.registry_version = manifest.version
+    return result
+
+
+def _sort_target_modules(adapter_config: Path) -> None:
+    """PEFT keeps `target_modules` as a set and saves it in the process's hash order, so two runs
+    of one configuration wrote different adapter_config.json bytes (and registry hashes): sorted."""
+    values = json.loads(adapter_config.read_text(encoding="utf-8"))
+    if isinstance(values.get("target_modules"), list):
+        values["target_modules"] = sorted(values["target_modules"])
+        write_json(adapter_config, values)
+
+
+def _registry_extra(metrics: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """What a run's registry version records beside its configuration (from what the run folder keeps)."""
+    return {"objective": metrics["objective"], "loss_normalization": metrics["loss_normalization"],
+            "data": _data_summary(report), "train_metrics": metrics["train"],
+            "validation_metrics": metrics["validation"]}
 
 
 def _prepare_weights(network, resolved, config: SafeCoderConfig):
@@ -183,8 +244,7 @@ def _linear_module_names(network) -> list[str]:
                    if isinstance(module, torch.nn.Linear) and module is not output})
 
 
-def _data_summary(data: TrainingData) -> dict[str, Any]:
-    report = data.report
+def _data_summary(report: dict[str, Any]) -> dict[str, Any]:
     return {
         "items": report["items"],
         "security_pairs": {key: report["security_pairs"].get(key) for key in

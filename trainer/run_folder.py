@@ -13,7 +13,8 @@ Layout of `--output_dir`:
 
 A new run refuses a folder that holds a finished run or checkpoints; a resumed run keeps
 the configuration it started with beside the new one. `final/` appears in one rename,
-once complete. Only the main process writes; every process takes part in saving the
+once complete, after `metrics.json`; a finished run without `registry.json` (killed before
+registering) is registered by the next run of the folder (`safecoder.trainer.run`). Only the main process writes; every process takes part in saving the
 model (sharded set-ups gather it collectively).
 
 Torn checkpoints: the Trainer writes `checkpoint-N/` in place and `trainer_state.json`
@@ -187,8 +188,12 @@ class RunFolder:
     def write_metrics(self, metrics: dict[str, Any]) -> None:
         write_json(self.root / "metrics.json", metrics)
 
+    @property
+    def registration_file(self) -> Path:
+        return self.root / "registry.json"
+
     def write_registration(self, registration: dict[str, Any]) -> None:
-        write_json(self.root / "registry.json", registration)
+        write_json(self.registration_file, registration)
 
     def read_json(self, name: str) -> dict[str, Any]:
         return json.loads((self.root / name).read_text(encoding="utf-8"))

@@ -128,3 +128,83 @@ def test_kill_9_at_random_points_then_resume_ends_where_the_uninterrupted_run_en
     assert expected.keys() == resumed.keys()
     for name, weights in expected.items():
         torch.testing.assert_close(resumed[name], weights, rtol=0, atol=1e-6, msg=f"{name} after kills {kills}")
+
+
+KILL_POINT = Path(__file__).resolve().parents[1] / "kill_point.py"
+
+
+def _registering_config(tmp_path: Path, pairs) -> Path:
+    """One LoRA step, no checkpoint, registered: the shortest run that publishes final/ and registers it."""
+    data = write_jsonl(tmp_path / "pairs.jsonl", pairs)
+    values = dict(output_dir=str(tmp_path / "run"), security_pairs=[str(data)], max_length=128, oversample_k=0,
+                  validation_fraction=0.0, max_steps=1, per_device_train_batch_size=1, learning_rate=1e-4,
+                  save_strategy="no", report_to="none", use_cpu=True, disable_tqdm=True, use_lora=True, lora_r=4,
+                  lora_last_layers=2, register=True, seed=7)
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump(values), encoding="utf-8")
+    return path
+
+
+def _train_at(config: Path, registry: Path, *point: str, trace: Path | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(KILL_POINT), *point, *(["--trace", str(trace)] if trace else []), "--",
+               "train", "--config", str(config)]
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "SAFECODER_REGISTRY": str(registry), "COLUMNS": "200"}
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+
+
+def _registry_state(root: Path) -> dict:
+    """aliases.json and the manifests, without what differs between two runs of one configuration:
+    times, speeds and the checkout's version (others commit meanwhile)."""
+    varying = {"time", "created_at", "code_version", "train_runtime", "train_samples_per_second",
+               "train_steps_per_second"}
+
+    def blank(value):
+        if isinstance(value, dict):
+            return {k: "-" if k in varying else blank(v) for k, v in value.items()}
+        return [blank(v) for v in value] if isinstance(value, list) else value
+
+    files = [root / "aliases.json", *sorted((root / "versions").glob("*/manifest.json"))]
+    return {f.relative_to(root).as_posix(): blank(json.loads(f.read_text())) for f in files}
+
+
+def test_a_run_killed_between_final_and_registration_is_registered_by_the_rerun_without_training(
+        tmp_path, short_pairs):
+    """Kills at each step between publishing final/ and writing registry.json: after final/ (the
+    training run), after the registry published the version (its alias not yet set), after the
+    alias (registry.json not yet written). Each rerun of the same `safecoder train` registers what
+    is there, without training; the registry ends as an uninterrupted run leaves it."""
+    from safecoder.hashing import sha256_file
+
+    config = _registering_config(tmp_path, short_pairs[:2])
+    run = tmp_path / "run"
+    trace = tmp_path / "trace.tsv"
+    done = _train_at(config, tmp_path / "reference-registry", trace=trace)
+    assert done.returncode == 0, done.stderr[-3000:]
+    renames = [Path(line.split("\t")[1]).name for line in trace.read_text().splitlines()]
+    # metrics.json is written before final/, so a folder with final/ has all that registering needs;
+    # then the registry stages the manifest, publishes the version, sets `candidate`.
+    assert renames.index("metrics.json") < renames.index("final"), renames
+    assert renames[renames.index("final"):] == ["final", "manifest.json", "v0001", "aliases.json", "registry.json"]
+    expected = _registry_state(tmp_path / "reference-registry")
+    run.rename(tmp_path / "reference-run")  # the killed run uses the same folder: the same paths recorded
+
+    registry = tmp_path / "registry"
+    killed = _train_at(config, registry, "--after-target", "final")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    assert (run / "final").is_dir() and not (run / "registry.json").exists()
+    weights = {p.name: sha256_file(p) for p in (run / "final").iterdir()}
+    assert weights == {p.name: sha256_file(p) for p in (tmp_path / "reference-run" / "final").iterdir()}
+
+    for after in ("v0001", "aliases.json"):  # the rerun killed in turn, at each later write
+        rerun = _train_at(config, registry, "--after-target", after)
+        assert rerun.returncode == -signal.SIGKILL, rerun.stderr[-3000:]
+        assert "not training again" in rerun.stderr, rerun.stderr[-3000:]
+    final = _train_at(config, registry)
+    assert final.returncode == 0, final.stderr[-3000:]
+    assert "registered as v0001 by the interrupted process" in final.stderr
+    assert "'loss'" not in final.stderr and "train_runtime" not in final.stderr, "nothing trained"
+
+    assert _registry_state(registry) == expected
+    assert json.loads((run / "registry.json").read_text())["version"] == "v0001"
+    assert {p.name: sha256_file(p) for p in (run / "final").iterdir()} == weights
+    assert not list(registry.rglob(".*tmp")) and not list((registry / "versions").glob(".staging-*"))
