@@ -9,7 +9,7 @@ INSTALL_INPUTS := pyproject.toml setup.py requirements/constraints.txt requireme
 	$(wildcard editor_clients/vscode/package-lock.json)
 PYTEST_ARGS ?=
 
-BENCHES := bench-load bench-analysis bench-train bench-collect bench-eval bench-serve bench-lsp bench-reliability
+BENCHES := bench-load bench-analysis bench-train bench-collect bench-eval bench-serve bench-lsp bench-reliability bench-fix
 .PHONY: install serve test test-fast lint constraints bench $(BENCHES) clean help
 
 help:
@@ -25,6 +25,7 @@ help:
 	@echo "make bench-eval   time to judge 66 scenarios x 100 samples (static judge, then the exploit tests)"
 	@echo "make bench-serve  load test of the server beside the bare engines"
 	@echo "make bench-lsp    language-server completion and diagnostics latency"
+	@echo "make bench-fix    time \`safecoder fix\` on a 500-line file with three findings (default model)"
 	@echo "make bench-reliability  10,000 fuzzed HTTP requests, 10,000 fuzzed LSP messages, a short soak, SIGTERM"
 	@echo "make constraints  re-freeze requirements/constraints.txt from the current venv"
 
@@ -78,6 +79,9 @@ bench-serve: install
 
 bench-lsp: install
 	$(BIN)/python -m safecoder.server.lsp.perf
+
+bench-fix: install
+	$(BIN)/python -m safecoder.repair.perf
 
 bench-reliability: install
 	$(BIN)/python -m safecoder.server.reliability.bench

@@ -127,9 +127,9 @@ def _report(repair) -> None:
         where = f"{repair.path}:{finding.start_line}"
         if outcome.verified:
             print(f"{where}: {finding.cwe} fixed (verified; candidate {outcome.accepted + 1} of "
-                  f"{outcome.candidates})", file=sys.stderr)
+                  f"{outcome.candidates}; {attempt.seconds:.1f} s)", file=sys.stderr)
         else:
-            print(f"{where}: {finding.cwe} not fixed: {outcome.reason}", file=sys.stderr)
+            print(f"{where}: {finding.cwe} not fixed ({attempt.seconds:.1f} s): {outcome.reason}", file=sys.stderr)
     for finding in repair.remaining:
         if not any(a.finding.cwe == finding.cwe and a.outcome.verified is False for a in repair.attempts):
             print(f"{repair.path}:{finding.start_line}: {finding.cwe} remains", file=sys.stderr)

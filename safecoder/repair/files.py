@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class FileChangedError(SafeCoderError):
 class Attempt:
     finding: Finding  # as found in the text the attempt started from
     outcome: FixOutcome
+    seconds: float = 0.0  # drawing and verifying its candidates
 
 
 @dataclass
@@ -119,8 +121,9 @@ async def fix_text(text: str, language: str, candidates: CandidateSource, settin
             break
         finding = pending[0]
         attempted.add(_key(finding, current, resolved))
+        started = time.perf_counter()
         outcome = await propose_fix(candidates, current, resolved, finding, settings, judge=judge, name=name)
-        repair.attempts.append(Attempt(finding, outcome))
+        repair.attempts.append(Attempt(finding, outcome, round(time.perf_counter() - started, 2)))
         if outcome.verified:
             current = outcome.applied_to(current)
             after = judge(current, resolved.id, name)
