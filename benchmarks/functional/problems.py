@@ -6,6 +6,7 @@ Output: `Problem`s sorted by their number, and the program that tests a completi
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +29,28 @@ class Problem:
     stop_tokens: tuple[str, ...]
 
     def program(self, completion: str) -> str:
-        """The program that runs the tests: the full prompt, the completion, the tests."""
-        return self.prompt + completion + "\n" + self.tests
+        """The program that runs the tests: the full prompt, the completion, the tests.
+
+        The instruction and chat prompts end the response with the signature, and a model
+        may answer on that line (`def add(x, y): return x + y`). The tested program puts
+        the docstring back after the signature, so such a body moves to the next line,
+        indented, where it means the same; only when the signature and the completion
+        parse as written (a body that did not parse stays as it is, and fails).
+        """
+        return self.prompt + _same_line_body_moved(self.prompt, completion) + "\n" + self.tests
+
+
+def _same_line_body_moved(prompt: str, completion: str) -> str:
+    first_line = completion.split("\n", 1)[0]
+    if not first_line.strip():
+        return completion
+    start = prompt.find('"""')
+    signature = (prompt[:start] if start >= 0 else prompt).strip()
+    try:
+        ast.parse(signature + completion)
+    except SyntaxError:
+        return completion
+    return "    " + completion.lstrip(" \t")
 
 
 def _order(path: Path) -> tuple[int, str]:

@@ -14,6 +14,7 @@ from safecoder.benchmarks.functional.config import FunctionalConfig
 from safecoder.benchmarks.functional.passk import pass_at_k
 from safecoder.benchmarks.functional.problems import load_problems
 from safecoder.benchmarks.functional.runner import (
+    PROGRAM_VERSION,
     FunctionalBenchmark,
     run_functional,
     samples_record,
@@ -74,6 +75,28 @@ def test_programs_that_pass_fail_or_hang_are_counted_right(tmp_path, embedded_mo
     assert record["passed"] == [True, False, True, False, False, False, False, True]
     assert record["statuses"][3] == "timeout" and record["statuses"][6] in ("timeout", "failed")
     assert not ESCAPED.exists()
+
+
+def test_a_body_on_the_signatures_line_counts_and_older_records_are_tested_again(tmp_path, embedded_model):
+    """A chat answer `def f(...): return ...` is right; a record tested by the older program
+    assembly (which failed it) is tested again from its samples, with no model loaded."""
+    context = RunContext(embedded_model, RunFolder(tmp_path / "run"), engine_kind="transformers",
+                         allow_code_execution=True, progress=False)
+    same_line = f" return {ANSWER}\n\nprint(has_close_elements([1.0, 1.5], 0.6))"
+    broken_same_line = f" x = 1\n    return {ANSWER}\n"  # does not parse as written: stays wrong
+    samples = [same_line, broken_same_line, RIGHT]
+    config = FunctionalConfig(datasets=("humaneval",), limit=1, n=len(samples), pass_at_10=False, timeout_s=10)
+    benchmark = FunctionalBenchmark(config, context)
+    problem = load_problems("humaneval", limit=1)[0]
+    stale = samples_record(problem, 0.2, 1, samples) | {"passed": [False, False, True],
+                                                         "statuses": ["failed", "failed", "passed"]}
+    context.folder.save(benchmark.cache_path(problem, 0.2), stale)
+    section = benchmark.run()
+    assert context.engines_created == 0
+    assert section["program_version"] == PROGRAM_VERSION
+    record = json.loads(benchmark.cache_path(problem, 0.2).read_text())
+    assert record["passed"] == [True, False, True] and record["program_version"] == PROGRAM_VERSION
+    assert record["completions"] == samples
 
 
 def test_generated_code_never_runs_without_the_opt_in(tmp_path, embedded_model, monkeypatch, registry_root):
