@@ -31,7 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="add a version from weights, an adapter, a GGUF file, or a packaged model",
         description="Register a model version. SOURCE is a folder of transformers weights, a PEFT "
         "adapter folder, a .gguf file, or a packaged model (`default`, `qwen2.5-coder-0.5b`, `smollm2-135m`). The new version gets "
-        "the `candidate` alias unless --alias says otherwise.",
+        "the `candidate` alias unless --alias says otherwise. Registering the same content again (the same files by "
+        "SHA-256, base model, --data and --config) adds no version: it says which version holds it and sets the "
+        "aliases that version's registration had not set (a registration killed half-way is finished this way); "
+        "--notes do not make a new version.",
     )
     add.add_argument("source", help="weights folder, adapter folder, .gguf file, or a packaged model")
     add.add_argument("--base", default=None, help="the base model reference (required for an adapter without one)")
@@ -129,8 +132,8 @@ def _register(args: argparse.Namespace) -> int:
 
     named = packaged.lookup(args.source)
     if named is not None:
-        manifest = registry.register(None, kind="embedded", base_model=named.name, data=data, config=config,
-                                     notes=args.notes, aliases=aliases)
+        done = registry.register_once(None, kind="embedded", base_model=named.name, data=data, config=config,
+                                      notes=args.notes, aliases=aliases)
     else:
         source = Path(args.source)
         if source.suffix == ".gguf":
@@ -147,9 +150,23 @@ def _register(args: argparse.Namespace) -> int:
                 base = _adapter_base(source)
             else:
                 base = str(source.resolve())
-        manifest = registry.register(source, kind=kind, base_model=base, data=data, config=config,
-                                     notes=args.notes, aliases=aliases)
-    print(f"registered {manifest.version} ({manifest.kind}); aliases: {', '.join(aliases) or 'none'}")
+        done = registry.register_once(source, kind=kind, base_model=base, data=data, config=config,
+                                      notes=args.notes, aliases=aliases)
+    manifest = done.manifest
+    if not done.existing:
+        print(f"registered {manifest.version} ({manifest.kind}); aliases: {', '.join(aliases) or 'none'}")
+        return 0
+    # The same content and lineage is already a version (a rerun, or a run killed before
+    # setting its aliases): nothing was published, the aliases it never got are set now.
+    current = registry.aliases()
+    earlier = [f"{a} (now {current[a]})" if current.get(a) != manifest.version else a
+               for a in aliases if a not in done.aliases_set]
+    print(f"already registered as {manifest.version} ({manifest.kind}); nothing was added; "
+          f"aliases set now: {', '.join(done.aliases_set) or 'none'}"
+          + (f"; set by its registration before: {', '.join(earlier)}" if earlier else ""))
+    moved = [a for a in aliases if a not in done.aliases_set and current.get(a) != manifest.version]
+    if moved:
+        print(f"to point them at it again: {'; '.join(f'safecoder registry alias {a} {manifest.version}' for a in moved)}")
     return 0
 
 

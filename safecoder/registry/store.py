@@ -18,7 +18,14 @@ holds the whole decision) and then records itself in the manifest; a process kil
 between them leaves a promotion `finish_promotion` completes from the history. A
 registration publishes the version and then sets its aliases; `finish_registration`
 sets the ones a killed process did not (the trainer does, finding its run's version with
-`registered_from`).
+`registered_from`). `register_once` (what `safecoder registry register` uses) does the
+same for a manual registration run again: a version with the same content and lineage
+(`same_content`: kind, files by SHA-256, base model, parent, run folder, data and config)
+is found instead of published twice, and its unfinished aliases are set. Notes are not
+part of a version's identity: identical content registered again under other notes is
+the version already there (its own notes kept); a second name for it is an alias.
+`register` itself always adds a version (programs and tests that want two versions of
+one model, say two `embedded` versions to promote between, ask for them).
 
 `production` moves only by `promote`, which records its decision (the reason and the
 promotion gate's evidence) in the alias history and the version's manifest, and by
@@ -38,6 +45,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -61,6 +69,17 @@ PRODUCTION = "production"
 
 class RegistryError(SafeCoderError):
     """A registry operation that cannot be done; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What `register_once` did: the version, whether it was already registered (then nothing
+    was published), and the aliases it set now (the others were set by the version's
+    registration before, and may have moved on since)."""
+
+    manifest: Manifest
+    existing: bool
+    aliases_set: tuple[str, ...]
 
 
 class Registry:
@@ -141,15 +160,50 @@ class Registry:
         a GGUF file (`gguf`) or nothing (`embedded`, the default model by reference).
 
         The files are copied (or moved, with `move=True`) before the lock is taken, so a
-        slow copy never blocks other registry users.
+        slow copy never blocks other registry users. Always adds a version; `register_once`
+        finds one with the same content and lineage instead.
         """
+        return self._register(source, kind=kind, base_model=base_model, data=data, config=config, parent=parent,
+                              run_dir=run_dir, notes=notes, aliases=aliases, move=move, extra=extra,
+                              reuse=False).manifest
+
+    def register_once(
+        self,
+        source: str | os.PathLike | None,
+        *,
+        kind: Kind,
+        base_model: str,
+        data: dict[str, str] | None = None,
+        config: dict[str, Any] | None = None,
+        parent: str | None = None,
+        run_dir: str | os.PathLike | None = None,
+        notes: str = "",
+        aliases: Iterable[str] = ("candidate",),
+        extra: dict[str, Any] | None = None,
+    ) -> Registration:
+        """`register`, unless a version with the same content and lineage (`same_content`) is
+        already registered: then that version, with the aliases its registration never set
+        now set (a registration killed between publishing the version and setting them is
+        finished; see `finish_registration`), and nothing published. The files are copied
+        and hashed first (that is how their content is known); the copy is dropped when the
+        version exists."""
+        return self._register(source, kind=kind, base_model=base_model, data=data, config=config, parent=parent,
+                              run_dir=run_dir, notes=notes, aliases=aliases, move=False, extra=extra, reuse=True)
+
+    def _register(self, source: str | os.PathLike | None, *, kind: Kind, base_model: str,
+                  data: dict[str, str] | None, config: dict[str, Any] | None, parent: str | None,
+                  run_dir: str | os.PathLike | None, notes: str, aliases: Iterable[str], move: bool,
+                  extra: dict[str, Any] | None, reuse: bool) -> Registration:
         if kind not in ("full", "adapter", "embedded", "gguf"):
             raise RegistryError(f"unknown version kind {kind!r}: expected full, adapter, embedded or gguf")
         staging = self._new_staging()
+        existing: Manifest | None = None
+        finished: list[str] = []
         try:
             manifest_fields = self._stage_files(staging, source, kind, move)
             _ordinary_modes(staging)
             config = config or {}
+            aliases = tuple(aliases)
             with self._locked():
                 self._clean_stale_staging()
                 version = self._next_version()
@@ -167,10 +221,15 @@ class Registry:
                     extra=dict(extra or {}),
                     **manifest_fields,
                 )
-                write_json(staging / MANIFEST_FILE, manifest.to_dict())
-                publish_dir(staging, self.version_dir(version))
-                for alias in aliases:
-                    self._set_alias_locked(alias, version, action="register", reason=f"registered {version}")
+                existing = self._registered_like_locked(manifest) if reuse else None
+                if existing is not None:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    finished = self._finish_registration_locked(existing.version, aliases)
+                else:
+                    write_json(staging / MANIFEST_FILE, manifest.to_dict())
+                    publish_dir(staging, self.version_dir(version))
+                    for alias in aliases:
+                        self._set_alias_locked(alias, version, action="register", reason=f"registered {version}")
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
             if out_of_space(exc):
@@ -178,8 +237,29 @@ class Registry:
                                     "nothing was registered and the aliases are unchanged; free space and "
                                     "run it again") from exc
             raise
+        if existing is not None:
+            logger.info("already registered as %s (%s, base %s); nothing was published%s", existing.version, kind,
+                        base_model, f"; set its aliases: {', '.join(finished)}" if finished else "")
+            if notes != existing.notes:
+                logger.warning("%s keeps its own notes (%r); the new notes (%r) were not recorded: notes do not make "
+                               "a version (set an alias to name it otherwise)", existing.version, existing.notes, notes)
+            return Registration(existing, existing=True, aliases_set=tuple(finished))
         logger.info("registered %s (%s, base %s)", version, kind, base_model)
-        return manifest
+        return Registration(manifest, existing=False, aliases_set=aliases)
+
+    def _registered_like_locked(self, new: Manifest) -> Manifest | None:
+        """The oldest version with the same content and lineage as `new` (see `same_content`).
+        A version whose manifest cannot be read is skipped (with a warning): it may be the
+        one, so the registration then adds a version rather than fail."""
+        for version in self.versions():
+            try:
+                manifest = self.get(version)
+            except RegistryError as exc:
+                logger.warning("cannot compare with %s: %s", version, exc)
+                continue
+            if same_content(manifest, new):
+                return manifest
+        return None
 
     def registered_from(self, run_dir: str | os.PathLike) -> Manifest | None:
         """The newest version registered from this run folder (`register(run_dir=...)`), if any."""
@@ -190,13 +270,16 @@ class Registry:
     def finish_registration(self, version: str, aliases: Iterable[str] = ("candidate",)) -> list[str]:
         """Set the aliases `register` sets that the history shows were never set to `version` (the
         registering process was killed between publishing the version and setting them); returns them."""
-        finished = []
         with self._locked():
-            events = self._read_alias_state()["history"]
-            for alias in aliases:
-                if not any(e["alias"] == alias and e["to"] == version and e["action"] == "register" for e in events):
-                    self._set_alias_locked(alias, version, action="register", reason=f"registered {version}")
-                    finished.append(alias)
+            return self._finish_registration_locked(version, aliases)
+
+    def _finish_registration_locked(self, version: str, aliases: Iterable[str]) -> list[str]:
+        finished = []
+        events = self._read_alias_state()["history"]
+        for alias in aliases:
+            if not any(e["alias"] == alias and e["to"] == version and e["action"] == "register" for e in events):
+                self._set_alias_locked(alias, version, action="register", reason=f"registered {version}")
+                finished.append(alias)
         return finished
 
     def set_alias(self, alias: str, reference: str, reason: str = "") -> str:
@@ -387,6 +470,15 @@ class Registry:
         _remove_stale_temporaries(self.version_dir(version) / MANIFEST_FILE)
         write_json(self.version_dir(version) / MANIFEST_FILE, manifest.to_dict())
         return manifest
+
+
+def same_content(a: Manifest, b: Manifest) -> bool:
+    """Whether two manifests record the same model: the same kind, the same files (by SHA-256),
+    and the same lineage (base model, parent version, run folder, training data, config).
+    Not compared: the version, times, the checkout's version, notes, evaluations,
+    promotions, GGUF exports added later, and `extra`."""
+    return (a.kind, a.base_model, a.files, a.parent, a.run_dir, a.data, a.config_hash) == \
+        (b.kind, b.base_model, b.files, b.parent, b.run_dir, b.data, b.config_hash)
 
 
 def check_settable(alias: str) -> None:
