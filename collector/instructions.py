@@ -19,10 +19,17 @@ keeps to `instruct_rpm`. Raw answers are cached by the hash of the request (endp
 model, messages, sampling settings) under `SAFECODER_HOME/cache/instructions`, so a
 resumed or repeated run asks again only what it never got, and changing the checks
 re-judges cached answers without new requests. Not here: choosing which pairs to keep.
+
+A full disk under the cache stops the writing with an `InstructionCacheFull` naming the
+cache folder: each answer is one file written atomically, so the answers cached before
+are intact, and no further request is sent once an answer could not be kept (it would be
+lost too); the run that follows, with space freed, re-uses every cached answer and asks
+only for the rest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -40,6 +47,7 @@ from safecoder.atomic import write_json
 from safecoder.collector.config import InstructConfig
 from safecoder.collector.keywords import WordList
 from safecoder.data.records import SecurityPair
+from safecoder.disk_space import out_of_space
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import sha256_json
 
@@ -73,6 +81,10 @@ LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
 
 class EndpointError(SafeCoderError):
     """The instruction endpoint cannot be reached or has no usable model."""
+
+
+class InstructionCacheFull(SafeCoderError):
+    """The device of the answer cache is full: an answer could not be kept."""
 
 
 @dataclass
@@ -184,6 +196,7 @@ class InstructionWriter:
         self.cache_dir = paths.cache_dir("instructions") if config.instruct_cache else None
         self.report = InstructionReport(endpoint=config.instruct)
         self._lock = threading.Lock()
+        self._cache_full: InstructionCacheFull | None = None  # set once: no request is sent after it
 
     def preflight(self) -> str:
         """The model to ask (the first listed when none is configured); fails early when unreachable."""
@@ -214,6 +227,8 @@ class InstructionWriter:
         self.report.already_had += len(pairs) - len(todo)
         result = list(pairs)
         with ThreadPoolExecutor(max_workers=self.config.instruct_concurrency) as pool:
+            # A full cache raises from the first pair it reaches in order; the requests in
+            # flight then finish (their answers are not kept) and no new one starts.
             outcomes = pool.map(lambda i: self.write_one(pairs[i]), todo)
             for index, outcome in tqdm(zip(todo, outcomes, strict=True), total=len(todo), desc="instructions", unit="pair",
                                        disable=not progress):
@@ -267,6 +282,8 @@ class InstructionWriter:
             with self._lock:
                 self.report.cached_answers += 1
             return cached
+        if self._cache_full is not None:
+            raise self._cache_full
         self.limiter.wait()
         response = self.client.chat.completions.create(
             # Plain role/content dicts are what the client sends; its TypedDict union is not
@@ -292,8 +309,25 @@ class InstructionWriter:
     def _cache_put(self, key: str, request: dict, answer: str) -> None:
         if self.cache_dir is None:
             return
-        write_json(self.cache_dir / key[:2] / f"{key}.json",
-                   {"model": request["model"], "endpoint": request["endpoint"], "answer": answer})
+        shard = self.cache_dir / key[:2]
+        try:
+            write_json(shard / f"{key}.json", {"model": request["model"], "endpoint": request["endpoint"],
+                                               "answer": answer})
+        except OSError as exc:
+            if not out_of_space(exc):
+                raise
+            with self._lock:
+                if self._cache_full is None:
+                    self._cache_full = InstructionCacheFull(
+                        f"no space left on the device of the instruction cache {self.cache_dir} while keeping an "
+                        f"answer of {self.model}: that answer was not kept and no further request was sent; the "
+                        f"answers cached before are intact ({self.report.cached_answers} of them re-used by this "
+                        f"run); free space (or pass --no-instruct-cache) and run it again: cached answers are "
+                        f"re-used, only the rest is asked")
+                full = self._cache_full
+            with contextlib.suppress(OSError):
+                shard.rmdir()  # a shard folder made for this answer alone; one holding answers stays
+            raise full from exc
 
 
 @dataclass

@@ -153,6 +153,8 @@ def run(inputs: RunInputs, config: CollectConfig, instruct: InstructConfig) -> R
             return summary
         _output(state, config, instruct, writer, inputs, keywords, summary)
         return summary
+    except SafeCoderError:
+        raise  # already says what failed and where (a full instruction cache is not a full output disk)
     except Exception as exc:
         # SQLite may report a full disk as "disk I/O error": the device then tells.
         if out_of_space(exc, inputs.state_file if isinstance(exc, sqlite3.Error) else inputs.out):
