@@ -60,7 +60,8 @@ def _print_summary(result) -> None:
     table.add_row("registry", result.registry_version or "not registered")
     train = result.metrics["train"]
     table.add_row("steps", str(result.metrics["global_step"]))
-    table.add_row("train loss", f"{train.get('train_loss', float('nan')):.4f}")
+    loss = train.get("train_loss")
+    table.add_row("train loss", f"{loss:.4f}" if loss is not None else f"unknown ({train.get('train_loss_note', '')})")
     if result.metrics["validation"]:
         table.add_row("validation loss", f"{result.metrics['validation'].get('eval_loss', float('nan')):.4f}")
     table.add_row("objective", f"{result.metrics['objective']} ({result.metrics['loss_normalization']})")

@@ -7,7 +7,9 @@ as the config and the model say), build the training data, train with
 write the run's provenance, and register the result as `candidate` (unless
 --no_register). A run whose `final/` was published but not registered (its process was
 killed in between) is registered by the next `safecoder train` of that folder, without
-training. A full disk while training or saving stops the run with an error naming
+training; one resumed from a checkpoint at its last step (killed before `final/`) loads
+it and trains nothing. `metrics.json`'s `train_loss` is the whole run's, across resumes
+(`safecoder.trainer.run_loss`). A full disk while training or saving stops the run with an error naming
 the folder and the checkpoint still intact (`RunFolder.guard_disk_space`). Under
 `accelerate launch` every process runs this function; only the main process writes
 files and registers.
@@ -29,7 +31,8 @@ from safecoder.trainer.budget import TimeBudget
 from safecoder.trainer.collator import ItemDataset, SecurityCollator
 from safecoder.trainer.lineage import Lineage, lineage_from_final, lineage_of, register_run
 from safecoder.trainer.objective import LossSettings
-from safecoder.trainer.run_folder import RunFolder, RunFolderError
+from safecoder.trainer.run_folder import TRAINER_STATE, RunFolder, RunFolderError
+from safecoder.trainer.run_loss import whole_run_loss
 from safecoder.trainer.safecoder_config import SafeCoderConfig, TrainerConfigError
 from safecoder.trainer.training_data import TrainingData, build_training_data
 
@@ -93,7 +96,12 @@ def run_training(config: SafeCoderConfig) -> RunResult:
     if main_process:
         folder.write_start(effective, resolved.describe(), data.report, resume)
     with folder.guard_disk_space():
-        train_output = trainer.train(resume_from_checkpoint=resume)
+        if resume is not None and _trained_to_the_end(resume, config):
+            # killed after its last checkpoint, before final/: nothing is left to train
+            logger.info("resumed: %s is at the run's last step; not training again", resume)
+            train_output = trainer.finish_from_checkpoint(resume)
+        else:
+            train_output = trainer.train(resume_from_checkpoint=resume)
         evaluation = trainer.evaluate() if data.validation else {}
 
         if main_process:
@@ -101,8 +109,10 @@ def run_training(config: SafeCoderConfig) -> RunResult:
         trainer.accelerator.wait_for_everyone()
         trainer.save_model(str(folder.staging_dir()))
         trainer.accelerator.wait_for_everyone()
+    train_metrics, log_history = _whole_run_train_metrics(train_output.metrics, trainer.state.log_history, resume,
+                                                          train_output.global_step)
     metrics = {
-        "train": train_output.metrics,
+        "train": train_metrics,
         "validation": evaluation,
         "global_step": train_output.global_step,
         "objective": config.objective,
@@ -110,7 +120,7 @@ def run_training(config: SafeCoderConfig) -> RunResult:
         "processes": config.world_size,
         "trainable_parameters": sum(p.numel() for p in network.parameters() if p.requires_grad),
         "budget": budget.record() if budget else None,
-        "log_history": trainer.state.log_history,
+        "log_history": log_history,
     }
     result = RunResult(Path(output_dir), folder.final_dir, adapter, metrics, data, lineage=lineage)
     if main_process:
@@ -175,6 +185,34 @@ def _register_finished_run(folder: RunFolder, config: SafeCoderConfig) -> RunRes
     folder.write_registration(manifest.to_dict())
     result.registry_version = manifest.version
     return result
+
+
+def _trained_to_the_end(checkpoint: str, config: SafeCoderConfig) -> bool:
+    """Whether a checkpoint holds the run's last step (the run was killed after its last checkpoint):
+    `max_steps` when set, else the step count the checkpoint's run planned (the same data and epochs)."""
+    state = json.loads((Path(checkpoint) / TRAINER_STATE).read_text(encoding="utf-8"))
+    planned = config.max_steps if config.max_steps > 0 else int(state.get("max_steps") or 0)
+    return planned > 0 and int(state["global_step"]) >= planned
+
+
+def _whole_run_train_metrics(train: dict[str, Any], log_history: list[dict[str, Any]], resume: str | None,
+                             global_step: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The Trainer's train metrics and log history with `train_loss` over the whole run, not only the
+    steps this process ran after resuming (`trainer.run_loss`); `steps_this_process` says how many
+    those were (`train_runtime` and the speeds are theirs)."""
+    resumed_at = int(json.loads((Path(resume) / TRAINER_STATE).read_text(encoding="utf-8"))["global_step"]) \
+        if resume else 0
+    steps = global_step - resumed_at
+    loss = whole_run_loss(log_history, resumed_at, float(train.get("train_loss", 0.0)), steps)
+    train = {**train, "train_loss": loss.value, "train_loss_steps": list(loss.steps) if loss.steps else None,
+             "steps_this_process": steps}
+    if loss.note:
+        train["train_loss_note"] = loss.note
+        logger.warning("the run's training loss is unknown: %s", loss.note)
+    history = list(log_history)
+    if history and "train_loss" in history[-1]:  # the Trainer's closing entry repeats its train metrics
+        history[-1] = {**history[-1], "train_loss": loss.value}
+    return train, history
 
 
 def _sort_target_modules(adapter_config: Path) -> None:

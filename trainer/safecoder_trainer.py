@@ -17,6 +17,11 @@ Per-term values (the standard, secure and vulnerable losses, mean log-probabilit
 the changed tokens, KL, preference loss) are logged with the loss; they are the logging
 process's own means.
 
+A run resumed from a checkpoint at its last step does not go through `train()`, whose
+loop (transformers 5.19) enters the epoch and runs one more optimizer step before it
+checks `max_steps` (step max_steps + 1, past the schedule's end): `finish_from_checkpoint`
+loads the checkpoint's weights and state instead and trains nothing.
+
 Not here: building data, loading models, writing the run folder (`safecoder.trainer.run`).
 """
 
@@ -25,10 +30,12 @@ from __future__ import annotations
 import functools
 import operator
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import Trainer
+from transformers import Trainer, TrainerState
+from transformers.trainer_utils import TrainOutput
 
 from safecoder.trainer import objective
 from safecoder.trainer.objective import LossSettings
@@ -48,6 +55,16 @@ class SafeCoderTrainer(Trainer):
         self._metrics: dict[str, defaultdict[str, list[torch.Tensor]]] = {
             "train": defaultdict(list), "eval": defaultdict(list),
         }
+
+    def finish_from_checkpoint(self, checkpoint: str) -> TrainOutput:
+        """What `train(resume_from_checkpoint=checkpoint)` should give for a checkpoint at the run's
+        last step: its weights and state loaded, no step trained, the closing log entry."""
+        self.state = TrainerState.load_from_json(str(Path(checkpoint) / "trainer_state.json"))
+        self._load_from_checkpoint(checkpoint)  # the Trainer's own loader: full weights, PEFT adapters, shards
+        metrics = {"train_runtime": 0.0, "train_samples_per_second": 0.0, "train_steps_per_second": 0.0,
+                   "total_flos": self.state.total_flos, "train_loss": 0.0}
+        self.log(dict(metrics))
+        return TrainOutput(self.state.global_step, 0.0, {**metrics, "epoch": self.state.epoch or 0.0})
 
     def get_batch_samples(self, epoch_iterator, num_batches, device):
         """The micro-batches of one optimizer step, and their normalizers summed over processes."""

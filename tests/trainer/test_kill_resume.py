@@ -43,12 +43,12 @@ KILL_SEED = 9
 KILLS = 2
 
 
-def _config(tmp_path: Path, pairs, name: str) -> Path:
+def _config(tmp_path: Path, pairs, name: str, steps: int = STEPS) -> Path:
     data = tmp_path / "pairs.jsonl"
     if not data.exists():
         write_jsonl(data, pairs)
     values = dict(output_dir=str(tmp_path / name), security_pairs=[str(data)], max_length=128, oversample_k=0,
-                  validation_fraction=0.0, max_steps=STEPS, per_device_train_batch_size=1,
+                  validation_fraction=0.0, max_steps=steps, per_device_train_batch_size=1,
                   gradient_accumulation_steps=1, learning_rate=1e-4, logging_steps=1, save_strategy="steps",
                   save_steps=1, report_to="none", use_cpu=True, disable_tqdm=True, use_lora=True, lora_r=4,
                   lora_last_layers=2, register=False, seed=7)
@@ -145,9 +145,10 @@ def _registering_config(tmp_path: Path, pairs) -> Path:
     return path
 
 
-def _train_at(config: Path, registry: Path, *point: str, trace: Path | None = None) -> subprocess.CompletedProcess:
+def _train_at(config: Path, registry: Path, *point: str, trace: Path | None = None,
+              args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     command = [sys.executable, str(KILL_POINT), *point, *(["--trace", str(trace)] if trace else []), "--",
-               "train", "--config", str(config)]
+               "train", "--config", str(config), *args]
     env = {**os.environ, "OMP_NUM_THREADS": "2", "SAFECODER_REGISTRY": str(registry), "COLUMNS": "200"}
     return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
 
@@ -208,3 +209,62 @@ def test_a_run_killed_between_final_and_registration_is_registered_by_the_rerun_
     assert json.loads((run / "registry.json").read_text())["version"] == "v0001"
     assert {p.name: sha256_file(p) for p in (run / "final").iterdir()} == weights
     assert not list(registry.rglob(".*tmp")) and not list((registry / "versions").glob(".staging-*"))
+
+
+def test_a_run_killed_after_its_last_checkpoint_before_final_resumes_and_ends_as_the_uninterrupted_run(
+        tmp_path, short_pairs):
+    """A 2-step LoRA run (a checkpoint after each step) killed after it has trained, checkpoint-2
+    complete, before final/ is published: at the first rename after training (the adapter's
+    config in the staging folder) and at the last (final/ itself); the Trainer writes its
+    checkpoints in place, with no rename. Each rerun with --resume_from_checkpoint latest
+    resumes from checkpoint-2, trains no step, and publishes final/ and metrics.json equal to
+    an uninterrupted run's: the same adapter (1e-6), the same step, the same per-step losses,
+    and `train_loss` over the whole run (the Trainer's own is over the steps its process ran:
+    0.0 here, found by this test)."""
+    import torch
+    from safetensors.torch import load_file
+
+    steps = 2
+    trace = tmp_path / "trace.tsv"
+    reference = _train_at(_config(tmp_path, short_pairs[:3], "reference", steps), tmp_path / "registry", trace=trace)
+    assert reference.returncode == 0, reference.stderr[-3000:]
+    renames = [Path(line.split("\t")[1]).name for line in trace.read_text().splitlines()]
+    trained = renames.index("data.json") + 2  # the first rename after training: the run's start records come before
+    assert renames[trained - 1:] == ["adapter_config.json", "metrics.json", "safecoder-run.json",
+                                     "safecoder-base.json", "final"], renames
+    expected = json.loads((tmp_path / "reference" / "metrics.json").read_text())
+    expected_weights = load_file(tmp_path / "reference" / "final" / "adapter_model.safetensors")
+
+    def losses(history):
+        return [(e["step"], e["loss"]) for e in history if "loss" in e]
+
+    for point in (trained, len(renames)):
+        name = f"killed-{point}"
+        config = _config(tmp_path, short_pairs[:3], name, steps)
+        run = tmp_path / name
+        killed = _train_at(config, tmp_path / "registry", "--before", str(point))
+        assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+        assert [c.name for c in _complete_checkpoints(run)] == ["checkpoint-1", "checkpoint-2"]
+        assert not (run / "final").exists()
+
+        resumed = _train_at(config, tmp_path / "registry", args=("--resume_from_checkpoint", "latest"))
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        assert json.loads((run / "config.json").read_text())["resumed_from"] == str(run / "checkpoint-2")
+        assert "is at the run's last step; not training again" in resumed.stderr, resumed.stderr[-3000:]
+        assert not (run / "checkpoint-3").exists(), "no step past max_steps"
+
+        weights = load_file(run / "final" / "adapter_model.safetensors")
+        assert expected_weights.keys() == weights.keys()
+        for key, tensor in expected_weights.items():
+            torch.testing.assert_close(weights[key], tensor, rtol=0, atol=1e-6, msg=f"{key}, killed before {point}")
+
+        metrics = json.loads((run / "metrics.json").read_text())
+        assert metrics["global_step"] == expected["global_step"] == steps
+        assert losses(metrics["log_history"]) == losses(expected["log_history"])
+        assert [step for step, _ in losses(metrics["log_history"])] == [1, 2]
+        assert metrics["train"]["train_loss"] == pytest.approx(expected["train"]["train_loss"], rel=1e-9)
+        assert metrics["train"]["train_loss"] > 0
+        assert metrics["train"]["train_loss_steps"] == expected["train"]["train_loss_steps"] == [1, steps]
+        assert metrics["train"]["steps_this_process"] == 0 and expected["train"]["steps_this_process"] == steps
+        assert metrics["log_history"][-1]["train_loss"] == metrics["train"]["train_loss"]
+        assert not list(run.glob(".*")), "no staging folder or temporary file left"
