@@ -110,8 +110,15 @@ def test_the_cli_prints_config_errors_without_a_traceback_and_lists_options(tmp_
 
 def test_a_finished_run_folder_is_never_overwritten(tmp_path):
     (tmp_path / "run" / "final").mkdir(parents=True)
-    result = run_cli("--output_dir", str(tmp_path / "run"), "--security_pairs", "p.jsonl")
-    assert result.returncode == 2 and "already holds a finished run" in result.stderr
+    unregistered = run_cli("--output_dir", str(tmp_path / "run"), "--security_pairs", "p.jsonl")
+    # final/ without registry.json is a run killed before its registration; without its
+    # records it cannot be registered from the folder either, and the error says how to.
+    assert unregistered.returncode == 2 and "holds a finished run (final/) that was not registered" in unregistered.stderr
+    assert "safecoder registry register" in unregistered.stderr and "Traceback" not in unregistered.stderr
+    (tmp_path / "run" / "registry.json").write_text('{"version": "v0001"}')
+    registered = run_cli("--output_dir", str(tmp_path / "run"), "--security_pairs", "p.jsonl")
+    assert registered.returncode == 2 and "already holds a finished run" in registered.stderr
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["final", "registry.json"]
     interrupted = tmp_path / "interrupted" / "checkpoint-3"
     interrupted.mkdir(parents=True)
     result = run_cli("--output_dir", str(interrupted.parent), "--security_pairs", "p.jsonl")
