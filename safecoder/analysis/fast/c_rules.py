@@ -218,8 +218,19 @@ def input_arithmetic(ctx):
     return tainted_sinks(ctx, TaintSpec(sinks=sinks, is_source=lambda c, n: _called(c, n, _PARSERS) is not None))
 
 
+# The bare limit of an integer type, perhaps cast: `v > INT_MAX` and `v < INT_MIN` are never
+# true for a value of that type, and a wider value that passes them still overflows the
+# limit's type once anything is added, so they are no range check (Semgrep: the
+# metavariable-regex on $E in cwe-190.yaml).
+_DEAD_MAX = re.compile(r"^(\(\s*[a-z_][a-z0-9_ ]*\)\s*)?"
+                       r"(U?(INT|LONG|LLONG|SHRT|CHAR|INTMAX|INT8|INT16|INT32|INT64)|SCHAR|SIZE|SSIZE|PTRDIFF)_MAX$")
+_DEAD_MIN = re.compile(r"^(\(\s*[a-z_][a-z0-9_ ]*\)\s*)?"
+                       r"(INT|LONG|LLONG|SHRT|CHAR|SCHAR|INTMAX|INT8|INT16|INT32|INT64|PTRDIFF)_MIN$")
+
+
 def _range_checked(ctx, node, name: str) -> bool:
-    """Semgrep: `$RET $F(...) { ... if (<... $V > $E ...>) $S; ... }` and the other comparisons."""
+    """Semgrep: `$RET $F(...) { ... if (<... $V > $E ...>) $S; ... }` and the other comparisons,
+    less those that can never be true (`$V > INT_MAX`, `INT_MAX < $V`, `$V < INT_MIN`, `INT_MIN > $V`)."""
     function = ctx.enclosing(node, "function_definition")
     body = function.child_by_field_name("body") if function is not None else None
     if body is None:
@@ -230,8 +241,14 @@ def _range_checked(ctx, node, name: str) -> bool:
             return False
         op = _op(ctx, candidate)
         left, right = candidate.child_by_field_name("left"), candidate.child_by_field_name("right")
-        return (op in (">", ">=", "<", "<=") and left is not None and ctx.text(left) == name) or \
-            (op in (">", "<") and right is not None and ctx.text(right) == name)
+        if left is None or right is None:
+            return False
+        if ctx.text(left) == name and op in (">", ">=", "<", "<="):
+            dead = _DEAD_MAX if op == ">" else _DEAD_MIN if op == "<" else None
+            return dead is None or not dead.match(ctx.text(right))
+        if ctx.text(right) == name and op in (">", "<"):
+            return not (_DEAD_MIN if op == ">" else _DEAD_MAX).match(ctx.text(left))
+        return False
     return any(_if_condition_has(ctx, statement, compares) for statement in body.named_children)
 
 

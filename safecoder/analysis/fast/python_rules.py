@@ -210,7 +210,14 @@ def shell_command(ctx):
         yield from argument_sinks("os.popen")(ctx)
         yield from argument_sinks("os.system", "commands.getoutput", "commands.getstatusoutput",
                                   "subprocess.getoutput", "subprocess.getstatusoutput", exact=1)(ctx)
-        yield from argument_sinks("subprocess.*", keyword_is=("shell", "True"))(ctx)
+        for command in argument_sinks("subprocess.*", keyword_is=("shell", "True"))(ctx):
+            if command.type in ("list", "tuple"):
+                # With shell=True a sequence's first item is the command line; the rest are
+                # the shell's $0, $1, ..., never parsed as command text (Semgrep: [$FIRST, ...]).
+                if command.named_children:
+                    yield command.named_children[0]
+            else:
+                yield command
 
     def source(ctx, node) -> bool:
         return request_data(ctx, node) or (node.type == "attribute" and ctx.name_of(node) == "sys.argv")

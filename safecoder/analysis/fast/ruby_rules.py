@@ -108,6 +108,49 @@ def shell_command(ctx):
     return tainted_sinks(ctx, spec)
 
 
+_SHELL_CALLS = ("Kernel.system", "Kernel.exec", "Kernel.spawn", "Process.spawn", "PTY.spawn", "IO.popen", "Open3.*")
+
+
+@rule("cwe-078-ruby-heredoc-command", LANGUAGE)
+def heredoc_command(ctx):
+    """Semgrep's pattern-regex: a shell-running call whose first argument opens an interpolating
+    heredoc (or calls a method on one, `<<~CMD.strip`) whose body interpolates anything but
+    Shellwords.escape(...), x.shellescape or a constant; and a backtick heredoc (<<~`CMD`), a
+    command itself, with such a body. tree-sitter keeps the body apart from the opening
+    (inside the argument list or after the statement); bodies follow their openings in
+    order, so the n-th heredoc_beginning owns the n-th heredoc_body."""
+    openings = ctx.nodes("heredoc_beginning")
+    bodies = dict(zip((node.start_byte for node in openings), ctx.nodes("heredoc_body"), strict=False))
+    for opening in openings:
+        body = bodies.get(opening.start_byte)
+        if "`" in ctx.text(opening) and body is not None and _interpolates_unescaped(ctx, body):
+            yield opening
+    for call in ctx.calls:
+        if not ((call.receiver is None and call.name in ("system", "exec", "spawn"))
+                or is_call_to(ctx, call.node, *_SHELL_CALLS)):
+            continue
+        arguments = ctx.positional(call)
+        opening = arguments[0] if arguments else None
+        while opening is not None and opening.type == "call":
+            opening = opening.child_by_field_name("receiver")
+        body = bodies.get(opening.start_byte) if opening is not None and opening.type == "heredoc_beginning" else None
+        if body is not None and _interpolates_unescaped(ctx, body):
+            yield call.node
+
+
+def _interpolates_unescaped(ctx, body) -> bool:
+    return any(part.type == "interpolation" and not _escaped_or_constant(ctx, part) for part in body.named_children)
+
+
+def _escaped_or_constant(ctx, interpolation) -> bool:
+    inner = interpolation.named_children
+    if len(inner) != 1:
+        return False
+    value = inner[0]
+    return value.type in ("constant", "scope_resolution") or is_call_to(
+        ctx, value, "Shellwords.escape", "Shellwords.shellescape", "*.shellescape")
+
+
 # --- CWE-079 ---------------------------------------------------------------------------------------
 
 @rule("cwe-079-ruby-unsafe-html", LANGUAGE)
@@ -204,6 +247,12 @@ def incomplete_sanitization(ctx):
 @rule("cwe-502-ruby-unsafe-deserialization", LANGUAGE)
 def unsafe_deserialization(ctx):
     return [call.node for call in ctx.calls_to(
-        "YAML.load", "YAML.unsafe_load", "YAML.load_documents", "Psych.load", "Psych.unsafe_load", "Marshal.load",
+        "YAML.unsafe_load", "YAML.load_documents", "Psych.unsafe_load", "Marshal.load",
         "Marshal.restore", "JSON.load", "JSON.restore", "Oj.load", "Oj.object_load")] + [
         call.node for call in ctx.calls_to("JSON.parse") if keyword_has_text(ctx, call, "create_additions", "true")]
+
+
+@rule("cwe-502-ruby-yaml-load", LANGUAGE)
+def yaml_load(ctx):
+    """Semgrep: `YAML.load(...)`, `Psych.load(...)` (unsafe only with Psych < 4, hence a warning)."""
+    return [call.node for call in ctx.calls_to("YAML.load", "Psych.load")]

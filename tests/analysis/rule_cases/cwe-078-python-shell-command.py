@@ -56,3 +56,18 @@ class Repository:
         os.system(f"git checkout {branch}")
         # ok: cwe-078-python-shell-command
         subprocess.run(["git", "checkout", branch], check=True)
+
+
+def ping_host(host):
+    # With shell=True only a sequence's first item is the command line (`sh -c FIRST`);
+    # the later items become the shell's $0, $1, ... and are never parsed as commands.
+    # ok: cwe-078-python-shell-command
+    subprocess.run(["ping -c 1 localhost", host], shell=True, check=True)
+    # ok: cwe-078-python-shell-command
+    subprocess.run(("uptime", host), shell=True, check=True)
+    # ruleid: cwe-078-python-shell-command
+    subprocess.run([f"ping -c 1 {host}"], shell=True, check=True)
+    # ruleid: cwe-078-python-shell-command
+    subprocess.check_call(("nslookup " + host, "-timeout=5"), shell=True)
+    # ruleid: cwe-078-python-shell-command
+    subprocess.run("ping -c 1 " + host, shell=True, check=True)
