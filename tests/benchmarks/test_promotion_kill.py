@@ -17,7 +17,6 @@ completed from the history ("resumed: ...") instead of failing as "already in pr
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import subprocess
@@ -25,6 +24,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from registry_state import registry_state
 
 from safecoder.registry import Registry
 
@@ -62,20 +62,6 @@ def _promote(root: Path, *point: str, trace: Path | None = None) -> subprocess.C
                           env={**os.environ, "SAFECODER_REGISTRY": str(root), "COLUMNS": "200"})
 
 
-def _state(registry: Registry) -> dict:
-    """aliases.json and every manifest, with the times and the checkout's version (others commit
-    meanwhile) blanked."""
-    def blank(value):
-        if isinstance(value, dict):
-            return {k: "T" if k in ("time", "created_at", "code_version") else blank(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [blank(v) for v in value]
-        return value
-
-    files = [registry.aliases_file] + [registry.version_dir(v) / "manifest.json" for v in registry.versions()]
-    return {f.relative_to(registry.root).as_posix(): blank(json.loads(f.read_text())) for f in files}
-
-
 def _leftovers(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob(".*") if p.name != ".lock")
 
@@ -88,7 +74,7 @@ def test_kill_9_at_each_write_of_a_promotion_then_rerun_ends_as_the_uninterrupte
     assert reference.aliases()["production"] == "v0002"
     renames = [Path(line.split("\t")[1]).name for line in trace.read_text().splitlines()]
     assert renames == ["aliases.json", "manifest.json"], "the promotion's writes (the kill points below)"
-    expected = _state(reference)
+    expected = registry_state(reference)
 
     points = [(when, n) for n in range(1, len(renames) + 1) for when in ("--before", "--after")]
     randomness = random.Random(SEED)
@@ -108,7 +94,7 @@ def test_kill_9_at_each_write_of_a_promotion_then_rerun_ends_as_the_uninterrupte
         assert final.returncode in (0, 2), f"kills {kills}\n{final.stderr}"
         if final.returncode == 2:
             assert "already in production" in final.stderr, final.stderr
-        assert _state(registry) == expected, f"kills {kills}"
+        assert registry_state(registry) == expected, f"kills {kills}"
         assert _leftovers(root) == [], f"kills {kills}: temporary files left"
         assert len(production_before) == 1, "promoted once"
         outcomes.append((kills, final.returncode))
@@ -121,4 +107,4 @@ def test_kill_9_at_each_write_of_a_promotion_then_rerun_ends_as_the_uninterrupte
     resumed = _promote(root)
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed:" in resumed.stderr and "the gate did not run again" in resumed.stderr
-    assert _state(registry) == expected, outcomes
+    assert registry_state(registry) == expected, outcomes

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from registry_state import registry_state
 
 from safecoder.registry import Registry
 
@@ -45,21 +46,6 @@ def _register(root: Path, weights: Path, *point: str, trace: Path | None = None,
                           env={**os.environ, "SAFECODER_REGISTRY": str(root), "COLUMNS": "200"})
 
 
-def _state(registry: Registry) -> dict:
-    """aliases.json, every manifest and every file name, with times and the checkout's version blanked."""
-    def blank(value):
-        if isinstance(value, dict):
-            return {k: "T" if k in ("time", "created_at", "code_version") else blank(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [blank(v) for v in value]
-        return value
-
-    files = [registry.aliases_file] + [registry.version_dir(v) / "manifest.json" for v in registry.versions()]
-    state = {f.relative_to(registry.root).as_posix(): blank(json.loads(f.read_text())) for f in files}
-    state["listing"] = sorted(p.relative_to(registry.root).as_posix() for p in registry.root.rglob("*"))
-    return state
-
-
 def test_kill_9_at_each_rename_of_a_registration_then_rerun_ends_with_one_version(tmp_path, weights):
     reference = Registry(tmp_path / "reference")
     trace = tmp_path / "trace.tsv"
@@ -67,7 +53,7 @@ def test_kill_9_at_each_rename_of_a_registration_then_rerun_ends_with_one_versio
     assert done.returncode == 0, done.stderr
     renames = [Path(line.split("\t")[1]).name for line in trace.read_text().splitlines()]
     assert renames == ["manifest.json", "v0001", "aliases.json", "aliases.json"], "the kill points below"
-    expected = _state(reference)
+    expected = registry_state(reference, listing=True)
     assert reference.aliases() == {"candidate": "v0001", "nightly": "v0001"}
 
     for n in range(1, len(renames) + 1):
@@ -87,7 +73,7 @@ def test_kill_9_at_each_rename_of_a_registration_then_rerun_ends_with_one_versio
                         f"{', '.join(lacking) or 'none'}") in rerun.stdout, f"{when} {n}: {rerun.stdout}"
             else:
                 assert "registered v0001 (full)" in rerun.stdout and "already" not in rerun.stdout, rerun.stdout
-            assert _state(registry) == expected, f"killed {when} {n}"
+            assert registry_state(registry, listing=True) == expected, f"killed {when} {n}"
 
             # Once more: nothing changes, byte for byte, and the command says where the content is.
             aliases_before = registry.aliases_file.read_bytes()
