@@ -116,6 +116,11 @@ class SecurityBenchmark:
         scenarios = select_scenarios(self.config)
         paths = {s.id: self.cache_path(s) for s in scenarios}
         records = {s.id: self.context.folder.load(paths[s.id]) for s in scenarios}
+        cached = sum(1 for record in records.values() if record is not None)
+        if cached:
+            # Says that an interrupted run's finished work is skipped, not redone.
+            logger.info("security: %d of %d scenarios resumed from %s", cached, len(scenarios),
+                        self.context.folder.root)
         if self.config.secure_pass and not self.can_execute:
             logger.warning("secure-pass is skipped: running the scenarios' functional tests needs "
                            "--allow-code-execution (see docs/benchmarks.md)")

@@ -17,6 +17,7 @@ completed from the history ("resumed: ...") instead of failing as "already in pr
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -108,3 +109,49 @@ def test_kill_9_at_each_write_of_a_promotion_then_rerun_ends_as_the_uninterrupte
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed:" in resumed.stderr and "the gate did not run again" in resumed.stderr
     assert registry_state(registry) == expected, outcomes
+
+
+@pytest.mark.slow
+def test_kill_9_while_the_gate_measures_then_rerun_resumes_the_benchmark_and_decides(tmp_path):
+    """The gate measures an unmeasured candidate with the real model (SmolLM2-135M); the
+    promotion is killed just after the first scenario's samples reach the run folder. The
+    rerun reuses that scenario ("1 of 2 scenarios resumed"), samples only the other one, and
+    decides; the registry was untouched by the killed run."""
+    from safecoder.benchmarks.promotion import GATE_BENCHMARKS
+    from safecoder.benchmarks.suite import SUITE_NAME, load_suite_config
+
+    scenarios = ["trained-new/cwe-116/0-js", "trained/cwe-089/0-py"]
+    config = tmp_path / "tiny.yaml"
+    config.write_text(
+        f"security:\n  only: {scenarios!r}\n  n: 2\n  max_new_tokens: 24\n"
+        "functional:\n  datasets: [humaneval]\n  limit: 1\n  n: 2\n  pass_at_10: false\n  max_new_tokens: 24\n"
+        "answer-rate:\n  limit: 1\n  max_new_tokens: 24\n")
+    suite = load_suite_config(config, benchmarks=GATE_BENCHMARKS)
+    root, runs = tmp_path / "registry", tmp_path / "runs"
+    registry = Registry(root)
+    for _ in range(2):
+        registry.register(None, kind="embedded", base_model="smollm2-135m", aliases=())
+    registry.promote("v0001", reason="first version")
+    registry.add_evaluation("v0001", recorded(suite, dict.fromkeys(scenarios, 0.0), {"humaneval": 0.0}, answer_rate=0.0))
+    before = registry_state(registry)
+
+    def promote(*point: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(KILL_POINT), *point, "--", "promote", "v0002", "--config", str(config),
+             "--allow-code-execution", "--run-root", str(runs), "--no-progress"],
+            capture_output=True, text=True, timeout=900, env={**os.environ, "SAFECODER_REGISTRY": str(root)})
+
+    killed = promote("--after-match", "trained*_cwe-*.json")
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    saved = sorted((runs / "v0002").rglob("trained*_cwe-*.json"))
+    assert len(saved) == 1, "killed just after the first scenario's record"
+    samples_before_kill = json.loads(saved[0].read_text())["samples"]
+    assert registry_state(registry) == before, "the killed gate wrote nothing to the registry"
+
+    resumed = promote()
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "security: 1 of 2 scenarios resumed" in resumed.stderr
+    assert json.loads(saved[0].read_text())["samples"] == samples_before_kill
+    evaluation = registry.get("v0002").latest_evaluation(SUITE_NAME)
+    assert sorted(evaluation["benchmarks"]["security"]["scenarios"]) == sorted(scenarios)
+    assert registry.aliases()["production"] == "v0002"
