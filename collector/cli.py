@@ -15,6 +15,7 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from safecoder.collector.config import CollectConfig, InstructConfig
+    from safecoder.collector.self_answers import SelfAnswersConfig
     from safecoder.config import add_arguments
 
     collect = subparsers.add_parser("collect", help="mine vulnerability fixes from git history into security pairs")
@@ -56,6 +57,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     instruct.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_arguments(instruct, InstructConfig)
     instruct.set_defaults(handler=_instruct)
+
+    answers = commands.add_parser(
+        "self-answers",
+        help="the model's own answers to instruction data: a utility anchor for `safecoder train`",
+        description="Answer a seeded subset of instruction samples with the model to be tuned, in its chat "
+        "format, and write them as instruction data (answers cut by the token limit or without code are "
+        "dropped and counted). Resumable: the same command again answers only what is missing.",
+    )
+    answers.add_argument("--out", type=Path, required=True, help="output JSONL (its manifest goes beside it)")
+    answers.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_arguments(answers, SelfAnswersConfig)
+    answers.set_defaults(handler=_self_answers)
 
     stats = commands.add_parser("stats", help="the stage table of a state file, or pairs per class of a pair file")
     stats.add_argument("path", type=Path, help="a run's .state.sqlite, or a pair JSONL file or folder")
@@ -180,3 +193,15 @@ def _stats(args: argparse.Namespace) -> int:
         for error in loaded.errors[:10]:
             console.print(f"unreadable row: {error}", highlight=False)
     return 1 if loaded.errors else 0
+
+
+def _self_answers(args: argparse.Namespace) -> int:
+    from safecoder.collector.self_answers import SelfAnswersConfig, write_self_answers
+
+    [config] = _configs(args, (SelfAnswersConfig,))
+    summary = write_self_answers(config, args.out, progress=not args.no_progress)
+    dropped = ", ".join(f"{count} {reason}" for reason, count in summary.dropped.items() if count) or "none"
+    resumed = f" ({summary.skipped} answered by an earlier run)" if summary.skipped else ""
+    _console().print(f"wrote {summary.kept} of {summary.selected} answers to {summary.out}{resumed}; dropped: "
+                     f"{dropped}; manifest {summary.manifest}")
+    return 0

@@ -48,6 +48,24 @@ def shared_data_dir() -> Path | None:
     return fallback if (fallback / "README.md").is_file() else None
 
 
+SHARED_PREFIX = "shared:"
+
+
+def resolve_data_path(text: str) -> Path:
+    """A data path; `shared:sub/path` is `sub/path` inside the shared data folder.
+
+    Raises FileNotFoundError naming the fix when the text names the shared folder and
+    none is found.
+    """
+    if not text.startswith(SHARED_PREFIX):
+        return Path(text).expanduser()
+    root = shared_data_dir()
+    if root is None:
+        raise FileNotFoundError(f"{text!r} names the shared data folder, which was not found; set "
+                                f"{SHARED_DATA_ENV} to it or give the path itself")
+    return root / text[len(SHARED_PREFIX):]
+
+
 def models_cache() -> Path:
     """Converted checkpoints (e.g. the embedded model as safetensors)."""
     path = home() / "models"

@@ -40,7 +40,6 @@ from safecoder.trainer.sampling import oversample, split
 
 logger = logging.getLogger(__name__)
 
-SHARED_PREFIX = "shared:"
 
 
 class TrainingDataError(SafeCoderError):
@@ -59,13 +58,10 @@ class TrainingData:
 
 def resolve_data_path(text: str) -> Path:
     """A data path; `shared:sub/path` is `sub/path` inside the project's shared data folder."""
-    if not text.startswith(SHARED_PREFIX):
-        return Path(text).expanduser()
-    root = paths.shared_data_dir()
-    if root is None:
-        raise TrainingDataError(f"{text!r} names the shared data folder, which was not found; set "
-                                f"{paths.SHARED_DATA_ENV} to it or give the path itself")
-    return root / text[len(SHARED_PREFIX):]
+    try:
+        return paths.resolve_data_path(text)
+    except FileNotFoundError as exc:
+        raise TrainingDataError(str(exc)) from None
 
 
 def build_training_data(config, tokenizer, show_progress: bool = True) -> TrainingData:
