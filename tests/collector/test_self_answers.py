@@ -15,7 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from safecoder.collector.self_answers import SelfAnswersConfig, SelfAnswersError, verdict, write_self_answers
+from safecoder.collector.self_answers import (
+    SelfAnswersConfig,
+    SelfAnswersError,
+    verdict,
+    write_self_answers,
+)
 from safecoder.data.loaders import load_instructions
 from safecoder.suggest.code_blocks import code_blocks
 
@@ -106,5 +111,5 @@ def test_an_output_this_command_did_not_write_is_not_overwritten(tmp_path):
 
 def test_a_missing_instruction_file_is_named(tmp_path):
     config = SelfAnswersConfig(instructions=[str(tmp_path / "nowhere.json")])
-    with pytest.raises(SelfAnswersError, match="nowhere.json"):
+    with pytest.raises(SelfAnswersError, match=r"nowhere\.json"):
         write_self_answers(config, tmp_path / "answers.jsonl", progress=False)
