@@ -26,7 +26,7 @@ help:
 	@echo "make bench-serve  load test of the server beside the bare engines"
 	@echo "make bench-lsp    language-server completion and diagnostics latency"
 	@echo "make bench-fix    time \`safecoder fix\` on a 500-line file with three findings (default model)"
-	@echo "make bench-reliability  10,000 fuzzed HTTP requests, 10,000 fuzzed LSP messages, a short soak, SIGTERM"
+	@echo "make bench-reliability  10,000 fuzzed HTTP requests, 10,000 fuzzed LSP messages, short soaks (HTTP, editors), SIGTERM"
 	@echo "make constraints  re-freeze requirements/constraints.txt from the current venv"
 
 install: $(STAMP)

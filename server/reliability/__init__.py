@@ -5,6 +5,8 @@
 - `lsp_fuzz`: the language server fuzzed with hypothesis (documents, ranged edits,
   out-of-range positions, cancellation storms, requests before `initialize`);
 - `soak`: concurrent clients against `safecoder serve` for minutes, latency and memory;
+- `lsp_soak`: editors typing into their own `safecoder lsp` processes (suggestions from
+  that server) for minutes, latency, memory and clean exits;
 - `bench`: `make bench-reliability`, all of the above with their counts.
 
 Each fuzzer returns a `Tally` (counts by outcome, the first failures); the tests run them

@@ -60,6 +60,7 @@ class SoakReport:
     rss_start_mib: float | None = None
     rss_end_mib: float | None = None
     first_errors: list[str] = field(default_factory=list)
+    subject: str = "soak"
 
     @property
     def rss_growth(self) -> float | None:
@@ -68,13 +69,15 @@ class SoakReport:
         return None
 
     def text(self) -> str:
-        lines = [f"soak: {self.clients} clients, {self.minutes:g} min: {self.requests} requests, "
+        lines = [f"{self.subject}: {self.clients} clients, {self.minutes:g} min: {self.requests} requests, "
                  f"{self.errors} errors, {self.overloaded} overloaded (429/503)",
                  "minute  requests  errors  p50 s  p99 s"]
         for row in self.per_minute:
             p50 = f"{row.p50_s:.2f}" if row.p50_s is not None else "-"
             p99 = f"{row.p99_s:.2f}" if row.p99_s is not None else "-"
             lines.append(f"{row.minute:>6}  {row.requests:>8}  {row.errors:>6}  {p50:>5}  {p99:>5}")
+        if self.by_kind:
+            lines.append("by kind: " + ", ".join(f"{kind} {count}" for kind, count in sorted(self.by_kind.items())))
         if self.rss_growth is not None:
             lines.append(f"resident memory: {self.rss_start_mib:.0f} MiB after warm-up, {self.rss_end_mib:.0f} MiB "
                          f"at the end ({self.rss_growth:+.1%})")
@@ -139,6 +142,12 @@ async def soak(url: str, clients: int, minutes: float, max_tokens: int = 16, pid
         await asyncio.gather(*(_client(i, http, started + minutes * 60, started, max_tokens, samples)
                                for i in range(clients)))
         report.rss_end_mib = resident_mib(pid) if pid else None
+    return aggregate(report, samples)
+
+
+def aggregate(report: SoakReport, samples: list[tuple[int, str, float, int]]) -> SoakReport:
+    """Fill the report from (minute, what, seconds, status) samples: 2xx answered, 429/503
+    overloaded, anything else an error (`what` holds the reason after its kind)."""
     rows: dict[int, list[tuple[str, float, int]]] = defaultdict(list)
     kinds: dict[str, int] = defaultdict(int)
     for minute, what, seconds, status in samples:
