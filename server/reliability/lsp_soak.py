@@ -24,7 +24,6 @@ is one): the point is that nothing fails, leaks or slows down over time.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import itertools
 import json
@@ -39,7 +38,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 
 from safecoder.server.lsp.client import EditorClient
-from safecoder.server.reliability.soak import DEFAULT_SERVE_ARGS, SoakReport, aggregate
+from safecoder.server.reliability.soak import SoakReport, aggregate, soak_parser
 from safecoder.server.reliability.spawn import resident_mib, start_serve
 
 OK, CANCELLED, FAILED = 200, 200, 500  # a cancellation the client asked for is an answer, counted by kind
@@ -153,15 +152,8 @@ async def lsp_soak(url: str, clients: int, minutes: float, timeout_s: float = 12
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=10.0, help="how long the measured part runs")
-    parser.add_argument("--clients", type=int, default=16, help="editors, each with its own language server")
-    parser.add_argument("--warmup-s", type=float, default=20.0, help="unmeasured warm-up before the memory baseline")
+    parser = soak_parser(__doc__, "editors, each with its own language server")
     parser.add_argument("--timeout-s", type=float, default=120.0, help="a request unanswered this long is a hang")
-    parser.add_argument("--url", help="a running server's root URL (then nothing is started)")
-    parser.add_argument("--serve-args", default=DEFAULT_SERVE_ARGS, help="flags of the `safecoder serve` started")
-    parser.add_argument("--json", type=Path, help="also write the report here as JSON")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.minutes <= 0:
         parser.error("--clients must be at least 1 and --minutes more than 0")

@@ -180,17 +180,23 @@ def aggregate(report: SoakReport, samples: list[tuple[int, str, float, int]]) ->
 DEFAULT_SERVE_ARGS = "--model default --engine transformers --gate rerank --gate-candidates 2"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0],
+def soak_parser(doc: str | None, clients_help: str) -> argparse.ArgumentParser:
+    """The options both soaks share: duration, clients, warm-up, the server, the JSON report."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0, help="how long the measured part runs")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
-    parser.add_argument("--max-tokens", type=int, default=16, help="max_tokens of every request")
+    parser.add_argument("--clients", type=int, default=16, help=clients_help)
     parser.add_argument("--warmup-s", type=float, default=20.0, help="unmeasured warm-up before the memory baseline")
     parser.add_argument("--url", help="a running server's root URL (then nothing is started)")
-    parser.add_argument("--pid", type=int, help="the running server's process id, for its memory")
     parser.add_argument("--serve-args", default=DEFAULT_SERVE_ARGS, help="flags of the `safecoder serve` started")
     parser.add_argument("--json", type=Path, help="also write the report here as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = soak_parser(__doc__, "concurrent clients")
+    parser.add_argument("--max-tokens", type=int, default=16, help="max_tokens of every request")
+    parser.add_argument("--pid", type=int, help="the running server's process id, for its memory")
     args = parser.parse_args(argv)
 
     served = None
