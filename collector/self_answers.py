@@ -39,6 +39,7 @@ from safecoder.config import ConfigError
 from safecoder.data.records import InstructionSample
 from safecoder.errors import SafeCoderError
 from safecoder.hashing import sha256_json
+from safecoder.prompts.chat import user_content
 from safecoder.suggest.code_blocks import code_blocks
 
 logger = logging.getLogger(__name__)
@@ -123,11 +124,6 @@ def select_samples(config: SelfAnswersConfig) -> list[InstructionSample]:
     if config.max_instructions and config.max_instructions < len(ordered):
         ordered = sorted(random.Random(config.seed).sample(ordered, config.max_instructions), key=lambda s: s.id)
     return ordered
-
-
-def user_message(sample: InstructionSample) -> str:
-    """The user turn, as the trainer's chat prompt style builds it."""
-    return f"{sample.instruction}\n\n{sample.input}" if sample.input.strip() else sample.instruction
 
 
 def verdict(text: str, finish_reason: str) -> str | None:
@@ -219,7 +215,7 @@ def _answer(config: SelfAnswersConfig, engine, samples: list[InstructionSample],
         for start in range(0, len(pending), config.batch_size):
             batch = pending[start:start + config.batch_size]
             requests = [GenerationRequest(
-                engine.apply_chat_template([{"role": "user", "content": user_message(sample)}]),
+                engine.apply_chat_template([{"role": "user", "content": user_content(sample.instruction, sample.input)}]),
                 SamplingParams(temperature=config.temperature, max_new_tokens=config.max_new_tokens,
                                seed=config.seed)) for sample in batch]
             for sample, result in zip(batch, engine.generate_batch(requests), strict=True):

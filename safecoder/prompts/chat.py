@@ -28,6 +28,11 @@ def chat_prompt(tokenizer, messages: list[dict[str, str]], add_generation_prompt
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
 
 
+def user_content(instruction: str, input: str = "") -> str:
+    """The user turn of an instruction (and optional input) in the chat prompt style."""
+    return f"{instruction}\n\n{input}" if input.strip() else instruction
+
+
 def format_prompt(style: PromptStyle, instruction: str, input: str = "", response_prefix: str = "",
                   tokenizer=None) -> str:
     """An instruction (and optional input) as a prompt in `style`, followed by `response_prefix`."""
@@ -36,6 +41,5 @@ def format_prompt(style: PromptStyle, instruction: str, input: str = "", respons
     if style == "chat":
         if tokenizer is None:
             raise ValueError("the chat prompt style needs the model's tokenizer")
-        content = f"{instruction}\n\n{input}" if input.strip() else instruction
-        return chat_prompt(tokenizer, [{"role": "user", "content": content}]) + response_prefix
+        return chat_prompt(tokenizer, [{"role": "user", "content": user_content(instruction, input)}]) + response_prefix
     raise ValueError(f"unknown prompt style {style!r}: expected 'instruction' or 'chat'")
