@@ -50,17 +50,16 @@ EDITS_PER_DOCUMENT = 24
 
 def _type(client: EditorClient, uri: str, text: str) -> None:
     """Insert `text` at the end of the document with a ranged edit."""
-    current = client.texts[uri]
-    lines = current.split("\n")
-    end = types.Position(line=len(lines) - 1, character=len(lines[-1].encode("utf-16-le")) // 2)
+    end = _end(client, uri)
     client.versions[uri] += 1
-    client.texts[uri] = current + text
+    client.texts[uri] += text
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=client.versions[uri]),
         content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=end, end=end), text=text)]))
 
 
 def _end(client: EditorClient, uri: str) -> types.Position:
+    """The end of the document, in UTF-16 code units as LSP counts them."""
     lines = client.texts[uri].split("\n")
     return types.Position(line=len(lines) - 1, character=len(lines[-1].encode("utf-16-le")) // 2)
 
