@@ -9,8 +9,8 @@ INSTALL_INPUTS := pyproject.toml setup.py requirements/constraints.txt requireme
 	$(wildcard editor_clients/vscode/package-lock.json)
 PYTEST_ARGS ?=
 
-BENCHES := bench-load bench-analysis bench-train bench-collect bench-eval bench-serve bench-lsp bench-reliability bench-fix
-.PHONY: install serve test test-fast lint constraints bench $(BENCHES) clean help
+BENCHES := bench-load bench-adapter bench-analysis bench-train bench-collect bench-eval bench-serve bench-lsp bench-reliability bench-fix
+.PHONY: install serve test test-fast lint constraints bench $(BENCHES) rebuild-model clean help
 
 help:
 	@echo "make serve        install what is missing, then run the assistant on the default code model"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint         ruff, the declared layers (import-linter), types (pyright, basic)"
 	@echo "make bench        every benchmark below, one after another"
 	@echo "make bench-load   time the default model's first conversion and its cached load"
+	@echo "make bench-adapter   serving the shipped adapter: llama.cpp runtime LoRA beside merged GGUFs and the base"
 	@echo "make bench-analysis  analyzer speed: batch throughput and interactive latency"
 	@echo "make bench-train  tokens/s of SafeCoder training beside plain instruction tuning"
 	@echo "make bench-collect   the commit filter's throughput"
@@ -27,6 +28,7 @@ help:
 	@echo "make bench-lsp    language-server completion and diagnostics latency"
 	@echo "make bench-fix    time \`safecoder fix\` on a 500-line file with three findings (default model)"
 	@echo "make bench-reliability  10,000 fuzzed HTTP requests, 10,000 fuzzed LSP messages, short soaks (HTTP, editors), SIGTERM"
+	@echo "make rebuild-model  rebuild the shipped SafeCoder model from the shared data: train, gate, ship (hours)"
 	@echo "make constraints  re-freeze requirements/constraints.txt from the current venv"
 
 install: $(STAMP)
@@ -60,6 +62,13 @@ bench: $(BENCHES)
 
 bench-load: install
 	$(BIN)/safecoder model load-time
+
+bench-adapter: install
+	$(BIN)/python -m safecoder.models.adapter_bench
+
+# Rebuild the shipped SafeCoder model from the shared data: train, gate, ship (hours; resumes).
+rebuild-model: install
+	BIN=$(BIN) bash scripts/rebuild_model.sh
 
 bench-analysis: install
 	$(BIN)/python -m safecoder.analysis.perf

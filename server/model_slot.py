@@ -1,7 +1,9 @@
 """The model being served, and how it follows the registry without dropping requests.
 
 Input: a model reference (`production`, `v0003`, a path, `default`, or nothing: then
-`production` when the registry has it, else `default`), an engine kind and its options.
+`production` when the registry has it, else the shipped SafeCoder model registered as
+`production` on first use (`safecoder.models.shipped`), else `default`), an engine kind
+and its options.
 Output: `ModelSlot`, whose `use()` hands a request the current `ServedModel` (engine,
 reference, registry version) and counts it as in flight.
 
@@ -81,11 +83,19 @@ def choose_reference(requested: str | None) -> tuple[str, str]:
     """(reference to serve, why) for `--model` given or left out."""
     if requested:
         return requested, f"serving {requested!r} as asked"
+    from safecoder.models import shipped
     from safecoder.registry import Registry
 
-    if Registry().knows(PRODUCTION):
+    registry = Registry()
+    if registry.knows(PRODUCTION):
         return PRODUCTION, "serving the registry's `production` model (no --model given)"
-    return "default", "serving the packaged default model (no --model given and no `production` in the registry)"
+    first_use = shipped.production_on_first_use(registry)
+    if first_use is not None:
+        version, model = first_use
+        return PRODUCTION, (f"serving the shipped SafeCoder model {model.name} as `production` ({version}, registered "
+                            "on first use; no --model given)")
+    return "default", ("serving the packaged default model (no --model given, no `production` in the registry, "
+                       "and no shipped SafeCoder model for this default)")
 
 
 EngineFactory = Callable[..., Engine]

@@ -32,6 +32,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load_time.add_argument("--repeats", type=int, default=3, help="cached loads to time (the median is shown)")
     load_time.set_defaults(handler=_load_time)
 
+    ship = commands.add_parser(
+        "ship", help="write a promoted registry adapter into the repository's shipped models (float16, with its manifest)",
+        description="Writes safecoder/models/shipped/NAME/ (or SAFECODER_SHIPPED_MODELS/NAME/): the adapter in float16 "
+        "and shipped.json (file hashes, config, data hashes, code version, evaluations, the gate's decision). "
+        "`safecoder serve` registers it as production on first use where the registry has none.")
+    ship.add_argument("reference", help="a registry version or alias (an adapter the promotion gate passed), or the "
+                      "run folder it was trained in")
+    ship.add_argument("--name", required=True, help="the shipped model's folder name, e.g. safecoder-qwen2.5-coder-0.5b")
+    ship.add_argument("--rebuild", default="make rebuild-model", help="the command that rebuilds it (recorded)")
+    ship.add_argument("--unpromoted", action="store_true", help="ship a version the gate never passed (not the product)")
+    ship.set_defaults(handler=_ship)
+
     generate = commands.add_parser("generate", help="generate from a prompt, streamed to the terminal")
     generate.add_argument("prompt", help="the task, wrapped in the instruction template unless --raw")
     generate.add_argument("--model", default="default")
@@ -76,6 +88,45 @@ def _list(args: argparse.Namespace) -> int:
     for model in packaged.CATALOG:
         marker = " (default)" if model.name == default else ""
         print(f"- {model.name}{marker}: {model.credit}")
+    from safecoder.models import shipped
+
+    models = shipped.catalog()
+    if models:
+        table = Table(title=f"Shipped SafeCoder models ({shipped.catalog_dir()})")
+        for column in ("name", "base", "made from", "gate", "files"):
+            table.add_column(column)
+        for model in models:
+            decision = model.manifest.gate_decision
+            try:
+                model.verify()
+                files = "verified"
+            except shipped.ShippedModelError as exc:
+                files = f"CHANGED: {exc}"
+            table.add_row(model.name, model.manifest.base_model, model.manifest.made_from.get("version", "?"),
+                          f"passed {decision['time'][:10]}" if decision else "never promoted", files)
+        Console().print(table)
+    return 0
+
+
+def _ship(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from safecoder.models import shipped
+    from safecoder.registry import Registry
+
+    registry = Registry()
+    reference = args.reference
+    if Path(reference).is_dir() and not registry.knows(reference):
+        found = registry.registered_from(reference)
+        if found is None:
+            raise shipped.ShippedModelError(f"no registry version was registered from the run folder {reference}; "
+                                            "train it with `safecoder train` (which registers it) first")
+        reference = found.version
+    model = shipped.ship(registry, reference, args.name, rebuild=args.rebuild,
+                         require_promotion=not args.unpromoted)
+    size = sum(p.stat().st_size for p in model.folder.rglob("*") if p.is_file())
+    print(f"shipped {model.manifest.made_from['version']} as {model.folder} ({size / 1e6:.1f} MB, "
+          f"{model.manifest.dtype})")
     return 0
 
 

@@ -32,7 +32,8 @@ class LspConfig:
     api_key_env: str = field(default="SAFECODER_API_KEY", metadata={
         "help": "environment variable holding the HTTP server's API key (editors pass it in their settings)"})
     model: str = field(default="default", metadata={
-        "help": "model reference for the in-process engine (default, a path, a registry version or alias); "
+        "help": "model reference for the in-process engine (a path, a registry version or alias; 'default' "
+                "loads what `safecoder serve` would serve: production, else the shipped SafeCoder model); "
                 "with --server-url, the model name sent to the server ('default' asks the server for its own)"})
     engine: EngineKind = field(default="auto", metadata={
         "help": "in-process engine kind; auto picks llama.cpp on a CPU when the model has a GGUF"})

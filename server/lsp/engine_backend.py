@@ -57,8 +57,15 @@ class EngineBackend(CompletionBackend):
             from safecoder.errors import SafeCoderError
             from safecoder.suggest import load_analyzer
 
-            logger.info("loading model %r (%s engine)", self._model_reference, self._engine_kind)
             try:
+                if self._model_reference == "default":
+                    # Left unset, the editor gets what `safecoder serve` would serve: `production`,
+                    # or the shipped SafeCoder model registered as production on first use.
+                    from safecoder.server.model_slot import choose_reference
+
+                    self._model_reference, why = await asyncio.to_thread(choose_reference, None)
+                    logger.info("%s", why)
+                logger.info("loading model %r (%s engine)", self._model_reference, self._engine_kind)
                 engine = await asyncio.to_thread(create_engine, self._engine_kind, self._model_reference)
                 await engine.start()
             except SafeCoderError as exc:
