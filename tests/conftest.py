@@ -72,3 +72,24 @@ def transformers_engine(embedded_model):
     from safecoder.engines.base import run_sync
 
     run_sync(engine.close())
+
+
+@pytest.fixture(scope="session")
+def small_lora_adapter(embedded_model, tmp_path_factory) -> Path:
+    """A PEFT LoRA adapter of the 135M model with random non-zero factors (so it changes
+    what the model writes), laid out as the trainer saves one (`safecoder-base.json`)."""
+    import json
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    network = AutoModelForCausalLM.from_pretrained(embedded_model.weights, dtype=torch.float32)
+    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj", "down_proj"],
+                        init_lora_weights=False, task_type="CAUSAL_LM")
+    folder = tmp_path_factory.mktemp("small-lora-adapter")
+    get_peft_model(network, config).save_pretrained(folder)
+    (folder / "safecoder-base.json").write_text(json.dumps({"base_model": "smollm2-135m"}))
+    (folder / "tokenizer.json").write_text("{}")  # one of the trainer's extra files
+    return folder

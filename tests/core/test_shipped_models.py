@@ -23,20 +23,8 @@ GATE_EVIDENCE = {"passed": True, "forced": False, "promoted": True,
 
 
 @pytest.fixture(scope="module")
-def small_adapter(embedded_model, tmp_path_factory) -> Path:
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(0)
-    network = AutoModelForCausalLM.from_pretrained(embedded_model.weights, dtype=torch.float32)
-    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj", "down_proj"],
-                        init_lora_weights=False, task_type="CAUSAL_LM")
-    folder = tmp_path_factory.mktemp("adapter")
-    get_peft_model(network, config).save_pretrained(folder)
-    (folder / "safecoder-base.json").write_text(json.dumps({"base_model": "smollm2-135m"}))
-    (folder / "tokenizer.json").write_text("{}")  # a trainer's extra file: not shipped
-    return folder
+def small_adapter(small_lora_adapter) -> Path:
+    return small_lora_adapter
 
 
 def _register(registry: Registry, adapter: Path, promote: str | None = "gate") -> str:
