@@ -32,6 +32,7 @@ of the small model; a packager may use one outside the source tree).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -120,6 +121,10 @@ class ShippedModel:
 
     def verify(self) -> None:
         """Every file is there with the hash `shipped.json` records (a changed byte is an error)."""
+        unlisted = [name for name in ADAPTER_FILES if name not in self.manifest.files]
+        if unlisted:
+            raise ShippedModelError(f"{self.folder / MANIFEST_FILE} records no hash for {', '.join(unlisted)}: "
+                                    "the shipped model cannot be checked; write it again with `safecoder model ship`")
         for relative, expected in sorted(self.manifest.files.items()):
             path = self.adapter_dir / relative
             if not path.is_file():
@@ -248,7 +253,7 @@ def ship(registry: Registry, reference: str, name: str, catalog_root: Path | Non
             code_version=source.code_version, evaluations=source.evaluations, promotions=source.promotions,
             notes=source.notes, rebuild=rebuild,
         )
-        write_json(staging / MANIFEST_FILE, _as_dict(manifest))
+        write_json(staging / MANIFEST_FILE, dataclasses.asdict(manifest))
         if target.exists():
             retired = target.with_name(f".{name}.retired-{os.getpid()}")
             os.rename(target, retired)
@@ -275,8 +280,3 @@ def _write_float16(source: Path, target: Path) -> None:
     converted = {key: (t.to(torch.float16) if t.is_floating_point() else t).contiguous() for key, t in tensors.items()}
     save_file(converted, str(target), metadata=metadata)
 
-
-def _as_dict(manifest: ShippedManifest) -> dict[str, Any]:
-    import dataclasses
-
-    return dataclasses.asdict(manifest)

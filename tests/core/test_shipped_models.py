@@ -141,6 +141,18 @@ def test_a_changed_byte_is_an_error_naming_the_file_and_nothing_is_registered(sh
 
 
 @pytest.mark.slow
+def test_a_manifest_that_drops_a_files_hash_is_refused(shipped_small, tmp_path, monkeypatch):
+    manifest_path = shipped_small.folder / shipped.MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["files"]["adapter_model.safetensors"]
+    manifest_path.write_text(json.dumps(manifest))
+    registry = _fresh_registry(tmp_path, monkeypatch, "users-registry")
+    with pytest.raises(shipped.ShippedModelError, match=r"records no hash for adapter_model\.safetensors"):
+        choose_reference(None)
+    assert registry.versions() == []
+
+
+@pytest.mark.slow
 def test_a_shipped_model_of_another_base_is_not_served(shipped_small, tmp_path, monkeypatch):
     manifest_path = shipped_small.folder / shipped.MANIFEST_FILE
     manifest = json.loads(manifest_path.read_text())
