@@ -41,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       "run folder it was trained in")
     ship.add_argument("--name", required=True, help="the shipped model's folder name, e.g. safecoder-qwen2.5-coder-0.5b")
     ship.add_argument("--rebuild", default="make rebuild-model", help="the command that rebuilds it (recorded)")
+    ship.add_argument("--served", default=None, metavar="VERSION",
+                      help="the registry version of the shipped artifact itself (registered from the shipped folder, "
+                      "merged, measured and passed by the gate): its evaluation and decision are recorded")
     ship.add_argument("--unpromoted", action="store_true", help="ship a version the gate never passed (not the product)")
     ship.set_defaults(handler=_ship)
 
@@ -123,7 +126,7 @@ def _ship(args: argparse.Namespace) -> int:
                                             "train it with `safecoder train` (which registers it) first")
         reference = found.version
     model = shipped.ship(registry, reference, args.name, rebuild=args.rebuild,
-                         require_promotion=not args.unpromoted)
+                         require_promotion=not args.unpromoted, served=args.served)
     size = sum(p.stat().st_size for p in model.folder.rglob("*") if p.is_file())
     print(f"shipped {model.manifest.made_from['version']} as {model.folder} ({size / 1e6:.1f} MB, "
           f"{model.manifest.dtype})")

@@ -84,6 +84,11 @@ class ShippedManifest:
     # The GGUF type the adapter is merged into and served as on llama.cpp (None: the base's
     # GGUF with the adapter applied at run time). `make bench-adapter` measured q8_0 faster.
     serve_gguf: str | None = "q8_0"
+    # The served artifact measured itself: this float16 adapter merged into `serve_gguf`
+    # generates slightly different text from the float32 adapter that `made_from` measured,
+    # so it was registered (`version`), measured on the same suite (`evaluation`) and
+    # passed through the gate against the base (`promotion`). Empty where not measured.
+    served: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA
 
     @classmethod
@@ -102,8 +107,16 @@ class ShippedManifest:
 
     @property
     def gate_decision(self) -> dict[str, Any] | None:
-        """The last promotion recorded where the model was made (its reason and evidence)."""
+        """The gate's decision on what is served (`served`), else the last promotion recorded
+        where the adapter was made (its time, reason and evidence)."""
+        if self.served.get("promotion"):
+            return self.served["promotion"]
         return self.promotions[-1] if self.promotions else None
+
+    @property
+    def all_evaluations(self) -> list[dict[str, Any]]:
+        """The evaluations to record with a registered copy, the served artifact's last (the newest)."""
+        return [*self.evaluations, *([self.served["evaluation"]] if self.served.get("evaluation") else [])]
 
 
 @dataclass(frozen=True)
@@ -175,8 +188,8 @@ def register(registry: Registry, shipped: ShippedModel) -> str:
                                        "code_version": manifest.code_version}},
     )
     version = registration.manifest.version
-    if not registration.manifest.evaluations and manifest.evaluations:
-        registry.update_manifest(version, lambda m: m.evaluations.extend(manifest.evaluations))
+    if not registration.manifest.evaluations and manifest.all_evaluations:
+        registry.update_manifest(version, lambda m: m.evaluations.extend(manifest.all_evaluations))
     wanted = manifest.serve_gguf
     if wanted and not any(entry.get("quantization") == wanted for entry in registry.get(version).gguf):
         from safecoder.models.gguf_export import ExportConfig, export_gguf
@@ -184,6 +197,13 @@ def register(registry: Registry, shipped: ShippedModel) -> str:
         logger.info("merging %s into its base as one %s GGUF (once; `make bench-adapter` shows why)",
                     shipped.name, wanted)
         export_gguf(version, ExportConfig(types=(wanted,)), progress=True)
+    measured = {e.get("quantization"): e.get("sha256") for e in manifest.served.get("gguf", [])}
+    made = {e.get("quantization"): e.get("sha256") for e in registry.get(version).gguf}
+    if wanted and measured.get(wanted) and made.get(wanted) != measured[wanted]:
+        # Another llama.cpp converter or quantizer than the one the artifact was measured with.
+        logger.warning("the %s GGUF made here (sha256 %s) is not the file that was measured (%s): the model is the "
+                       "same adapter, but its rounding may differ; `safecoder bench all --model %s` measures it",
+                       wanted, made.get(wanted), measured[wanted], version)
     return version
 
 
@@ -212,12 +232,15 @@ def production_on_first_use(registry: Registry) -> tuple[str, ShippedModel] | No
 
 
 def ship(registry: Registry, reference: str, name: str, catalog_root: Path | None = None,
-         rebuild: str = "", require_promotion: bool = True) -> ShippedModel:
+         rebuild: str = "", require_promotion: bool = True, served: str | None = None) -> ShippedModel:
     """Write the shipped folder `<catalog>/<name>/` from a registry adapter version.
 
     The version must have passed the promotion gate (a recorded promotion) unless
-    `require_promotion` is off. An existing folder of that name is replaced in one
-    rename after the new one is complete."""
+    `require_promotion` is off. `served` names the registry version of the shipped
+    artifact itself (this folder registered, merged and measured: see `served` in
+    `ShippedManifest`); its files must be the ones written here, and its last promotion
+    must have passed the gate. An existing folder of that name is replaced in one rename
+    after the new one is complete."""
     source = registry.get(reference)
     if source.kind != "adapter" or source.adapter is None:
         raise ShippedModelError(f"{source.version} is a {source.kind} version; only a LoRA adapter is shipped "
@@ -252,6 +275,7 @@ def ship(registry: Registry, reference: str, name: str, catalog_root: Path | Non
             data=source.data, config=source.config, config_hash=source.config_hash,
             code_version=source.code_version, evaluations=source.evaluations, promotions=source.promotions,
             notes=source.notes, rebuild=rebuild,
+            served=_served_record(registry, served, out) if served else {},
         )
         write_json(staging / MANIFEST_FILE, dataclasses.asdict(manifest))
         if target.exists():
@@ -266,6 +290,24 @@ def ship(registry: Registry, reference: str, name: str, catalog_root: Path | Non
         raise
     logger.info("shipped %s as %s (%s)", source.version, target, manifest.dtype)
     return ShippedModel(target, manifest)
+
+
+def _served_record(registry: Registry, reference: str, adapter: Path) -> dict[str, Any]:
+    """What `ShippedManifest.served` records of the registry version of the served artifact."""
+    version = registry.get(reference)
+    different = [f for f in ADAPTER_FILES
+                 if version.files.get(f"{version.adapter}/{f}") != sha256_file(adapter / f)]
+    if version.kind != "adapter" or different:
+        raise ShippedModelError(f"{version.version} is not this shipped adapter ({', '.join(different) or version.kind} "
+                                "differ): register the shipped folder and measure that version")
+    passed = [p for p in version.promotions
+              if (p.get("evidence") or {}).get("passed") and not (p.get("evidence") or {}).get("forced")]
+    if not passed or not version.evaluations:
+        raise ShippedModelError(f"{version.version} (the served artifact) has no evaluation or was never passed by the "
+                                "gate; measure it and run `safecoder promote` on it first")
+    return {"version": version.version, "gguf": [{k: e[k] for k in ("file", "quantization", "sha256", "bytes")
+                                                  if k in e} for e in version.gguf],
+            "evaluation": version.evaluations[-1], "promotion": passed[-1]}
 
 
 def _write_float16(source: Path, target: Path) -> None:

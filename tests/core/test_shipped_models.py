@@ -77,6 +77,36 @@ def test_ship_writes_the_adapter_in_float16_with_its_provenance(small_adapter, c
 
 
 @pytest.mark.slow
+def test_the_served_artifacts_own_evaluation_and_gate_decision_are_shipped(small_adapter, catalog, tmp_path,
+                                                                           monkeypatch):
+    registry = _fresh_registry(tmp_path, monkeypatch, "made-here")
+    made = _register(registry, small_adapter)
+    first = shipped.ship(registry, made, "safecoder-small")
+    artifact = shipped.register(registry, first)  # what users get: float16, merged into q8_0
+    assert registry.get(artifact).gguf[-1]["quantization"] == "q8_0"
+    with pytest.raises(shipped.ShippedModelError, match="never passed by the gate"):
+        shipped.ship(registry, made, "safecoder-small", served=artifact)
+    registry.add_evaluation(artifact, {"suite": "cpu-suite", "summary": {"security": 68.0}})
+    artifact_decision = {**GATE_EVIDENCE, "candidate": artifact}
+    registry.promote(artifact, reason="promotion gate passed (the artifact)", evidence=artifact_decision)
+
+    with pytest.raises(shipped.ShippedModelError, match="is not this shipped adapter"):
+        shipped.ship(registry, made, "safecoder-small", served=made)  # the float32 original is another file
+    final = shipped.ship(registry, made, "safecoder-small", served=artifact)
+    assert final.manifest.served["version"] == artifact
+    assert final.manifest.served["evaluation"]["summary"] == {"security": 68.0}
+    assert final.manifest.gate_decision is not None
+    assert final.manifest.gate_decision["evidence"] == artifact_decision
+    assert final.manifest.all_evaluations[-1]["summary"] == {"security": 68.0}
+
+    users = _fresh_registry(tmp_path, monkeypatch, "users-registry")
+    assert choose_reference(None)[0] == "production"
+    production = users.get("production")
+    assert production.evaluations[-1]["summary"] == {"security": 68.0}  # what the gate there reuses
+    assert production.promotions[-1]["evidence"] == artifact_decision
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("promotion", [None, "forced"])
 def test_a_version_the_gate_did_not_pass_is_not_shipped(small_adapter, catalog, tmp_path, monkeypatch, promotion):
     registry = _fresh_registry(tmp_path, monkeypatch, "made-here")
@@ -170,8 +200,13 @@ def test_the_repository_ships_the_model_the_gate_passed(monkeypatch):
     assert model is not None and model.manifest.base_model == "qwen2.5-coder-0.5b"
     model.verify()
     assert model.manifest.dtype == "float16" and model.manifest.rebuild
+    served = model.manifest.served  # the merged q8_0 artifact itself was measured and gated
+    assert served["gguf"][-1]["quantization"] == model.manifest.serve_gguf == "q8_0"
+    assert served["evaluation"]["summary"]["answer_rate"] >= 95
     decision = model.manifest.gate_decision
-    assert decision is not None and decision["evidence"]["passed"] and not decision["evidence"]["forced"]
+    assert decision is served["promotion"]
+    assert decision["evidence"]["passed"] and not decision["evidence"]["forced"]
+    assert decision["evidence"]["production"] != decision["evidence"]["candidate"]  # measured against another model
     checks = {c["check"]: c for c in decision["evidence"]["checks"]}
     assert {"security (combined)", "humaneval pass@1", "mbpp pass@1", "answer rate (benign prompts)"} <= set(checks)
     assert all(c["passed"] for c in checks.values())
