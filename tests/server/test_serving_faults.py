@@ -86,8 +86,17 @@ def test_sigterm_with_requests_in_flight_drains_them_and_exits_cleanly(tmp_path,
         threads = [threading.Thread(target=ask, args=(i % 2 == 1,)) for i in range(4)]
         for thread in threads:
             thread.start()
-        wait_for(lambda: httpx.get(f"{server.url}/health", timeout=30).json()["queue"]["running"] > 0,
-                 "requests in flight", every_s=0.05)
+        # All four must have reached the server before the signal (a thread that connects
+        # after it finds the port closed, which says nothing of draining): each is running,
+        # waiting in the queue, or already answered.
+        def received() -> bool:
+            queue = httpx.get(f"{server.url}/health", timeout=30).json()["queue"]
+            metrics = httpx.get(f"{server.url}/metrics", timeout=30).text
+            answered = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                           if line.startswith('safecoder_requests_total{endpoint="completions"'))
+            return queue["running"] > 0 and queue["running"] + queue["waiting"] + answered >= 4
+
+        wait_for(received, "four requests received, at least one in flight", every_s=0.05)
         server.process.send_signal(signal.SIGTERM)
         for thread in threads:
             thread.join(300)
