@@ -245,8 +245,7 @@ def ship(registry: Registry, reference: str, name: str, catalog_root: Path | Non
     if source.kind != "adapter" or source.adapter is None:
         raise ShippedModelError(f"{source.version} is a {source.kind} version; only a LoRA adapter is shipped "
                                 "(a few MB in the repository)")
-    passed = [p for p in source.promotions
-              if (p.get("evidence") or {}).get("passed") and not (p.get("evidence") or {}).get("forced")]
+    passed = _passed_by_the_gate(source.promotions)
     if require_promotion and not passed:
         raise ShippedModelError(f"{source.version} was never promoted by the gate; run `safecoder promote "
                                 f"{source.version} ...` first (a model ships only if it wins; a forced promotion does not count)")
@@ -292,6 +291,12 @@ def ship(registry: Registry, reference: str, name: str, catalog_root: Path | Non
     return ShippedModel(target, manifest)
 
 
+def _passed_by_the_gate(promotions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The promotions the gate passed (a forced one does not count)."""
+    return [p for p in promotions
+            if (p.get("evidence") or {}).get("passed") and not (p.get("evidence") or {}).get("forced")]
+
+
 def _served_record(registry: Registry, reference: str, adapter: Path) -> dict[str, Any]:
     """What `ShippedManifest.served` records of the registry version of the served artifact."""
     version = registry.get(reference)
@@ -300,8 +305,7 @@ def _served_record(registry: Registry, reference: str, adapter: Path) -> dict[st
     if version.kind != "adapter" or different:
         raise ShippedModelError(f"{version.version} is not this shipped adapter ({', '.join(different) or version.kind} "
                                 "differ): register the shipped folder and measure that version")
-    passed = [p for p in version.promotions
-              if (p.get("evidence") or {}).get("passed") and not (p.get("evidence") or {}).get("forced")]
+    passed = _passed_by_the_gate(version.promotions)
     if not passed or not version.evaluations:
         raise ShippedModelError(f"{version.version} (the served artifact) has no evaluation or was never passed by the "
                                 "gate; measure it and run `safecoder promote` on it first")
