@@ -13,6 +13,8 @@ suite for every (model, gate) cell on the same settings, each cell in its own ru
 - `matrix.json`: the same figures as data;
 - `matrix.png`: security against pass@1, one point per cell, with the intervals.
 
+Gates: `off`; `rerank` and `block` as served (with steering: when no candidate is clean,
+k more from a prompt naming the weakness); `rerank-plain`, the rerank without steering.
 A cell with the gate on runs the security benchmark only (the other benchmarks measure
 the model; the gate acts on security). A model that cannot be resolved yet (a run still
 training) leaves its cells pending, and the report says so.
@@ -36,7 +38,7 @@ from safecoder.config import ConfigError, load_yaml
 
 logger = logging.getLogger(__name__)
 
-GATES = ("off", "rerank", "block")
+GATES = ("off", "rerank", "rerank-plain", "block")
 Z95 = 1.96
 
 
@@ -123,7 +125,8 @@ def suite_for(config: MatrixConfig, gate: str):
     suite = load_suite_config(config.suite)
     if gate == "off":
         return suite
-    security = dataclasses.replace(suite.security, gate=gate)
+    plain = gate.endswith("-plain")
+    security = dataclasses.replace(suite.security, gate=gate.removesuffix("-plain"), gate_steer=not plain)
     return dataclasses.replace(suite, benchmarks=("security",), security=security)
 
 
@@ -265,12 +268,13 @@ def write_report(config: MatrixConfig) -> dict[str, Any]:
             lines.append(f"| {cwe} | " + " | ".join(_fmt(c.figures["cwes"].get(cwe)) for c in done) + " |")
     gated = [c for c in done if c.figures.get("gate_actions")]
     if gated:
-        lines += ["", "## What the gate did", "", "| cell | " + " | ".join(
-            ("passed", "reranked", "annotated", "blocked", "unchecked")) + " |", "|---|---|---|---|---|---|"]
+        columns = ("passed", "reranked", "hinted", "annotated", "blocked", "unchecked")
+        lines += ["", "## What the gate did", "",
+                  "`hinted`: of the reranked, those drawn from the prompt that names the weakness (steering).", "",
+                  "| cell | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
         for cell in gated:
             actions = cell.figures["gate_actions"]
-            lines.append(f"| {cell.label} | " + " | ".join(str(actions.get(a, 0)) for a in (
-                "passed", "reranked", "annotated", "blocked", "unchecked")) + " |")
+            lines.append(f"| {cell.label} | " + " | ".join(str(actions.get(a, 0)) for a in columns) + " |")
     plot = _plot(config.out / f"{config.report}.png", done)
     if plot:
         lines += ["", f"![security against pass@1]({plot.name})"]

@@ -46,6 +46,9 @@ class ServerConfig:
         "help": "lazy: draw the other k-1 candidates only when the first has findings; eager: draw all k at once"})
     gate_temperature: float = field(default=0.7, metadata={
         "help": "temperature of the extra candidates when the request itself is greedy (temperature 0)"})
+    gate_steer: bool = field(default=True, metadata={
+        "help": "when none of the k candidates is clean, draw k more from the prompt with a comment naming "
+                "the weakness found before the cursor's line (completions; the comment is never returned)"})
     gate_override: bool = field(default=True, metadata={
         "help": "let a request choose its own gate mode with the `safecoder_gate` field"})
     api_key_file: Path | None = field(default=None, metadata={

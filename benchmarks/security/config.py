@@ -39,6 +39,9 @@ class SecurityConfig:
         "help": "the served security gate in front of the model: off (the model alone, the paper's protocol), "
                 "rerank or block, exactly as `safecoder serve --gate` chooses among its candidates"})
     gate_candidates: int = field(default=4, metadata={"help": "k: candidates the gate draws per sample at most"})
+    gate_steer: bool = field(default=True, metadata={
+        "help": "the gate's steering, as served: when none of k candidates is clean, k more from the prompt "
+                "with a comment naming the weakness (off: the plain rerank)"})
     workers: int = field(default=2, metadata={"help": "functional tests run in parallel"})
     scenarios_per_batch: int = field(default=8, metadata={
         "help": "scenarios generated and judged together before their results are saved"})

@@ -65,11 +65,15 @@ class SecurityResult(BenchmarkResult):
         return {entry["id"]: entry["rates"] for entry in self.record.get("scenarios") or ()}
 
     def gate_actions(self) -> dict[str, int]:
-        """What the served gate did over all scenarios (empty with the gate off)."""
+        """What the served gate did over all scenarios (empty with the gate off); `hinted`
+        counts the reranked choices that steering found."""
         actions: dict[str, int] = {}
         for scenario in self.record.get("scenarios") or ():
-            for action, count in ((scenario.get("gate") or {}).get("actions") or {}).items():
+            gate = scenario.get("gate") or {}
+            for action, count in (gate.get("actions") or {}).items():
                 actions[action] = actions.get(action, 0) + count
+            if gate.get("hinted") is not None:
+                actions["hinted"] = actions.get("hinted", 0) + gate["hinted"]
         return actions
 
     @property

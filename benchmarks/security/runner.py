@@ -84,6 +84,10 @@ def result_config(config: SecurityConfig) -> dict[str, Any]:
     values = to_dict(config)
     for name in NOT_RESULT_AFFECTING:
         values.pop(name, None)
+    if config.gate == "off" or not config.gate_steer:
+        # Steering acts only when the gate does; its absence keeps the hashes of results
+        # recorded before it existed (registries' evaluations, the shipped model's evidence).
+        values.pop("gate_steer", None)
     return values
 
 
@@ -103,6 +107,8 @@ class SecurityBenchmark:
             "n": config.n, "temperature": config.temperature, "top_p": config.top_p,
             "max_new_tokens": config.max_new_tokens, "seed": scenario_seed(config.seed, scenario.id),
             **({"gate": config.gate, "gate_candidates": config.gate_candidates} if config.gate != "off" else {}),
+            # Only when on, so that the caches of plain-rerank runs made before steering stay valid.
+            **({"gate_steer": True} if config.gate != "off" and config.gate_steer else {}),
         })
 
     def cache_path(self, scenario: Scenario) -> Path:
@@ -155,7 +161,7 @@ class SecurityBenchmark:
             drawn = [([c.text for c in r.completions], [c.finish_reason for c in r.completions], None)
                      for r in results]
         else:
-            drawn = gated_samples(engine, pending, requests, config.gate, config.gate_candidates)
+            drawn = gated_samples(engine, pending, requests, config.gate, config.gate_candidates, config.gate_steer)
         for scenario, request, (texts, reasons, gate) in zip(pending, requests, drawn, strict=True):
             records[scenario.id] = samples_record(scenario, request.prompt, request.sampling.seed, texts, reasons)
             if gate is not None:
@@ -310,7 +316,7 @@ def samples_record(scenario: Scenario, prompt: str, seed: int | None, completion
 
 
 def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: GateMode,
-                  candidates: int) -> list[tuple]:
+                  candidates: int, steer: bool = True) -> list[tuple]:
     """Samples chosen by the served security gate, per scenario: (texts, finish reasons, gate record).
 
     The gate is the served one, on the one suggestion path (`safecoder.suggest`): the same
@@ -323,7 +329,7 @@ def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: GateM
     from safecoder.engines.base import run_sync
     from safecoder.suggest import CompletionCheck, SecurityGate, load_analyzer, suggest
 
-    gate = SecurityGate(load_analyzer(), candidates=candidates, draw="lazy")
+    gate = SecurityGate(load_analyzer(), candidates=candidates, draw="lazy", steer=steer)
 
     async def one(scenario: Scenario, request) -> tuple:
         def finish(text: str, stopped: bool) -> tuple[str, bool]:
@@ -335,7 +341,8 @@ def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: GateM
         for outcome in report.outcomes:
             actions[outcome.action] += 1
         record = {"mode": mode, "candidates": candidates, "actions": dict(actions),
-                  "drawn": sum(o.candidates for o in report.outcomes)}
+                  "drawn": sum(o.candidates for o in report.outcomes),
+                  **({"steer": True, "hinted": sum(1 for o in report.outcomes if o.hinted)} if steer else {})}
         return ([o.text for o in report.outcomes], [o.finish_reason for o in report.outcomes], record)
 
     async def all_scenarios() -> list[tuple]:

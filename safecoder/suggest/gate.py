@@ -10,7 +10,8 @@ Output: one `GateOutcome` per requested choice; `to_dict()` is the `"safecoder"`
 clients read: `{"action", "findings", "candidates", "rejected"}` with action
 
 - `passed`: the first candidate drawn was judged and has no findings;
-- `reranked`: it had findings, and the most likely candidate without findings was returned;
+- `reranked`: it had findings, and the most likely candidate without findings was returned
+  (`hinted`: that candidate was drawn from the prompt that names the weakness, below);
 - `annotated`: returned with its findings (mode annotate, or rerank when every candidate had some);
 - `blocked`: every candidate had findings (mode block); the text is withheld
   (finish_reason `content_filter`), the findings say why;
@@ -21,6 +22,10 @@ Drawing: in rerank and block modes each choice gets up to k candidates. `lazy` d
 requested choices first and k-1 more only for choices whose candidate had findings (the
 common clean case costs one analysis); `eager` draws all k at once. Either way the first
 candidate is kept when it is clean, so the gate does not change what a clean model says.
+Steering (`steer`, on by default): when none of a choice's k candidates is clean, k more
+are drawn from a prompt that names the weakness found (`safecoder.suggest.steering`: a
+comment before the cursor's line) and the most likely clean one is returned; a caller
+that cannot build such a prompt passes no `steered` draw and the gate reranks plainly.
 "Most likely" is the mean log-probability per token. A greedy request's extra candidates
 are sampled at the gate's temperature. This module knows no HTTP and no engine internals;
 every caller reaches it through `safecoder.suggest.suggestion` (`suggest`), which draws with
@@ -93,6 +98,7 @@ class GateOutcome:
     findings: tuple[Finding, ...]
     candidates: int
     rejected: int
+    hinted: bool = False  # the returned candidate came from the prompt that names the weakness
 
     @property
     def text(self) -> str:
@@ -104,7 +110,7 @@ class GateOutcome:
 
     def to_dict(self) -> dict:
         return {"action": self.action, "findings": [f.to_dict() for f in self.findings],
-                "candidates": self.candidates, "rejected": self.rejected}
+                "candidates": self.candidates, "rejected": self.rejected, "hinted": self.hinted}
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,8 @@ class ChatCheck:
 
 Draw = Callable[[SamplingParams], Awaitable[list[Candidate]]]
 Finish = Callable[[str, bool], tuple[str, bool]]
+Steered = Callable[[Sequence[Finding]], Draw | None]  # a draw whose prompt names these findings
+STEER_SEED_OFFSET = 1000  # steered draws' seeds stay apart from the plain extra draws'
 
 
 def engine_draw(engine: Engine, prompt: str, finish: Finish | None = None) -> Draw:
@@ -209,14 +217,19 @@ def engine_draw(engine: Engine, prompt: str, finish: Finish | None = None) -> Dr
 
 class SecurityGate:
     def __init__(self, analyzer: Analyzer | None, candidates: int = 4, draw: str = "lazy",
-                 temperature: float = 0.7):
+                 temperature: float = 0.7, steer: bool = True):
         self.analyzer = analyzer
         self.k = candidates
         self.draw_policy = draw
         self.temperature = temperature
+        self.steer = steer
 
-    async def run(self, mode: GateMode, sampling: SamplingParams, draw: Draw, check: Check) -> GateReport:
-        """Draw, judge and choose `sampling.n` choices under `mode`."""
+    async def run(self, mode: GateMode, sampling: SamplingParams, draw: Draw, check: Check,
+                  steered: Steered | None = None) -> GateReport:
+        """Draw, judge and choose `sampling.n` choices under `mode`.
+
+        `steered(findings)` gives a draw from a prompt naming those findings (None where
+        the caller has none); used when no candidate of a choice is clean."""
         n = sampling.n
         if mode == "off" or not check.can_judge:
             candidates = await draw(sampling)
@@ -245,7 +258,38 @@ class SecurityGate:
                 for j, pair in enumerate(zip(extras, extra_verdicts, strict=True)):
                     groups[rejected[j // extras_per_choice]].append(pair)
             gate_seconds = time.perf_counter() - started
-        return GateReport([choose(mode, group) for group in groups], gate_seconds)
+        outcomes = [choose(mode, group) for group in groups]
+        if ranked and self.steer and steered is not None:
+            started = time.perf_counter()
+            outcomes = await self._steer(mode, sampling, groups, outcomes, steered, check)
+            gate_seconds += time.perf_counter() - started
+        return GateReport(outcomes, gate_seconds)
+
+    async def _steer(self, mode: GateMode, sampling: SamplingParams, groups: list[list[tuple[Candidate, Verdict]]],
+                     outcomes: list[GateOutcome], steered: Steered, check: Check) -> list[GateOutcome]:
+        """Outcomes with each choice that found no clean candidate given k steered ones."""
+        stuck = [i for i, outcome in enumerate(outcomes) if outcome.action in ("annotated", "blocked")]
+
+        async def one(index: int) -> GateOutcome:
+            outcome = outcomes[index]
+            first_findings = groups[index][0][1].findings
+            hinted_draw = steered(first_findings or outcome.findings)
+            if hinted_draw is None:
+                return outcome
+            candidates = await hinted_draw(self.extra_sampling(sampling, self.k, STEER_SEED_OFFSET + index))
+            verdicts = await judge(check, candidates)
+            drawn = outcome.candidates + len(candidates)
+            rejected = outcome.rejected + sum(1 for v in verdicts if v.findings)
+            clean = [c for c, v in zip(candidates, verdicts, strict=True) if v.clean]
+            if clean:
+                return GateOutcome("reranked", max(clean, key=lambda c: c.score), (), drawn, rejected, hinted=True)
+            return dataclasses.replace(outcome, candidates=drawn, rejected=rejected)
+
+        steered_outcomes = await asyncio.gather(*(one(i) for i in stuck))
+        result = list(outcomes)
+        for index, outcome in zip(stuck, steered_outcomes, strict=True):
+            result[index] = outcome
+        return result
 
     async def _draw_extras(self, draw: Draw, sampling: SamplingParams, count: int) -> list[Candidate]:
         if count <= 0:

@@ -12,6 +12,8 @@ benchmark scenarios). Output: a `GateReport`, one `GateOutcome` per requested ch
    and the `CompletionCheck` that judges prefix + candidate + suffix.
 2. `suggest` has the gate draw candidates from the engine (`engine_draw`), judge them in
    worker threads (`judge`, the analysis fast path) and choose one per choice (`choose`).
+   For a completion it also gives the gate a steered draw (`steered_draw`): the same
+   engine prompt with a comment naming the weakness before the cursor's line.
 
 Callers: the HTTP server (`safecoder.server.serving`, which adds model names, admission,
 metrics, wire formats and streaming), the language server's in-process backend
@@ -27,17 +29,23 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from collections.abc import Sequence
+
+from safecoder.analysis.findings import Finding
 from safecoder.engines.base import Engine, SamplingParams
 from safecoder.suggest.gate import (
     Analyzer,
     Check,
     CompletionCheck,
+    Draw,
     Finish,
     GateMode,
     GateReport,
     SecurityGate,
+    Steered,
     engine_draw,
 )
+from safecoder.suggest.steering import security_hint, steered_prompt
 from safecoder.suggest.infill import Infill, infill_from_split, infill_prompt, split_sentinels
 
 
@@ -81,4 +89,17 @@ def plan_completion(engine: Engine, analyzer: Analyzer | None, prompt: str, suff
 async def suggest(gate: SecurityGate, mode: GateMode, engine: Engine, prompt: str, sampling: SamplingParams,
                   check: Check, finish: Finish | None = None) -> GateReport:
     """Draw from `engine`, judge with `check`, choose under `mode` (`off` returns every draw unchecked)."""
-    return await gate.run(mode, sampling, engine_draw(engine, prompt, finish), check)
+    steered = steered_draw(engine, prompt, check, finish) if isinstance(check, CompletionCheck) else None
+    return await gate.run(mode, sampling, engine_draw(engine, prompt, finish), check, steered)
+
+
+def steered_draw(engine: Engine, prompt: str, check: CompletionCheck, finish: Finish | None = None) -> Steered:
+    """Draws from `prompt` with a comment naming the findings before the cursor's line."""
+
+    def steered(findings: Sequence[Finding]) -> Draw | None:
+        language = check.language
+        hint = security_hint(findings, language) if language else None
+        hinted = steered_prompt(prompt, check.prefix, hint) if hint else None
+        return engine_draw(engine, hinted, finish) if hinted is not None else None
+
+    return steered

@@ -46,22 +46,29 @@ def test_a_small_matrix_runs_reports_and_leaves_missing_models_pending(tmp_path,
     suite.write_text("benchmarks: [security]\nsecurity:\n  n: 2\n  max_new_tokens: 48\n"
                      "  only: ['trained/cwe-078/1-py']\n")
     config_path = tmp_path / "matrix.yaml"
-    config_path.write_text(f"out: {tmp_path / 'out'}\nengine: llama\nsuite: {suite}\ngates: [off, rerank]\n"
+    config_path.write_text(f"out: {tmp_path / 'out'}\nengine: llama\nsuite: {suite}\ngates: [off, rerank, rerank-plain]\n"
                            f"models:\n  small: smollm2-135m\n  later: {tmp_path / 'not-trained-yet'}\n")
     done = subprocess.run([sys.executable, "-m", "safecoder", "bench", "matrix", "--config", str(config_path),
                            "--no-progress"], capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
     data = json.loads((tmp_path / "out" / "matrix.json").read_text())
     by_cell = {(c["model"], c["gate"]): c for c in data["cells"]}
-    for gate in ("off", "rerank"):
+    for gate in ("off", "rerank", "rerank-plain"):
         figures = by_cell[("small", gate)]["figures"]
         assert by_cell[("small", gate)]["pending"] is None and figures["programs"] >= 1
         assert figures["paper"] is None or 0 <= figures["paper"] <= 100
         assert by_cell[("later", gate)]["pending"] == "not run yet"
-    assert sum(by_cell[("small", "rerank")]["figures"]["gate_actions"].values()) == 2
+    actions = by_cell[("small", "rerank")]["figures"]["gate_actions"]
+    assert sum(n for action, n in actions.items() if action != "hinted") == 2 and "hinted" in actions
+    assert "hinted" not in by_cell[("small", "rerank-plain")]["figures"]["gate_actions"]
+    security_of = {gate: json.loads((tmp_path / "out" / "small" / f"gate-{gate}" / "result.json").read_text())
+                   ["benchmarks"]["security"]["config"] for gate in ("rerank", "rerank-plain")}
+    assert security_of["rerank"]["gate"] == security_of["rerank-plain"]["gate"] == "rerank"
+    assert security_of["rerank"]["gate_steer"] is True and "gate_steer" not in security_of["rerank-plain"]
     assert "gate_actions" not in by_cell[("small", "off")]["figures"]
     report = (tmp_path / "out" / "matrix.md").read_text()
     assert "| later | off | pending: not run yet" in report and "## What the gate did" in report
+    assert "| passed | reranked | hinted | annotated |" in report
     assert (tmp_path / "out" / "small" / "gate-rerank" / "result.json").is_file()
     # The report is rebuilt from the cells alone, without running anything.
     (tmp_path / "out" / "matrix.md").unlink()

@@ -126,14 +126,15 @@ def test_the_served_gate_chooses_each_sample_as_the_server_would(tmp_path, embed
     context = RunContext(embedded_model, folder, engine_instance=transformers_engine, progress=False)
     security = run_suite(SuiteConfig(benchmarks=("security",), security=config), context,
                          record=False)["benchmarks"]["security"]
-    assert security["config"]["gate"] == "rerank"
+    assert security["config"]["gate"] == "rerank" and security["config"]["gate_steer"] is True
     analyzer = load_analyzer()
     for entry in security["scenarios"]:
         scenario = scenarios[entry["id"]]
         record = json.loads((folder.root / entry["cache"]).read_text())
         gate = record["gate"]
         assert entry["gate"] == gate and sum(gate["actions"].values()) == 3
-        assert n_drawn_ok(gate)
+        assert n_drawn_ok(gate) and gate["steer"] is True
+        assert 0 <= gate["hinted"] <= gate["actions"].get("reranked", 0), "a steered choice is a reranked one"
         check = CompletionCheck(analyzer, scenario.file_context + scenario.func_context, "", scenario.language)
         clean = [check(cut_completion(sample, scenario.source_extension)).clean for sample in record["samples"]]
         # A sample the gate passed or reranked to has no finding on its own lines.
@@ -146,10 +147,12 @@ def test_the_served_gate_chooses_each_sample_as_the_server_would(tmp_path, embed
 
 
 def n_drawn_ok(gate: dict) -> bool:
-    """Extra candidates are drawn only for samples whose first candidate had findings."""
-    n = sum(gate["actions"].values())
-    rejected_first = gate["actions"].get("reranked", 0) + gate["actions"].get("annotated", 0)
-    return gate["drawn"] >= n + (gate["candidates"] - 1) * rejected_first and gate["drawn"] <= n * gate["candidates"]
+    """Extra candidates are drawn only for samples whose first candidate had findings, and
+    k steered ones only for those where none of the first k was clean."""
+    n, k, actions = sum(gate["actions"].values()), gate["candidates"], gate["actions"]
+    rejected_first = actions.get("reranked", 0) + actions.get("annotated", 0)
+    steered = actions.get("annotated", 0) + gate.get("hinted", 0)
+    return n + (k - 1) * rejected_first + k * actions.get("annotated", 0) <= gate["drawn"] <= n * k + k * steered
 
 
 def test_judgments_by_older_rules_are_judged_again_and_samples_kept(tmp_path, embedded_model, scenarios,

@@ -82,7 +82,8 @@ def test_rerank_returns_the_most_likely_clean_candidate_lazily(analyzer):
     first, extra = draw.calls
     assert first.n == 1 and first.greedy and first.logprobs
     assert (extra.n, extra.temperature, extra.seed) == (3, 0.6, 6), "a greedy request's extras are sampled"
-    assert outcome.to_dict() == {"action": "reranked", "findings": [], "candidates": 4, "rejected": 2}
+    assert outcome.to_dict() == {"action": "reranked", "findings": [], "candidates": 4, "rejected": 2,
+                                 "hinted": False}
 
 
 def test_a_clean_first_candidate_passes_without_drawing_more(analyzer):
@@ -104,6 +105,75 @@ def test_when_every_candidate_has_findings_block_withholds_and_rerank_annotates(
     annotated = run(gate, "rerank", SamplingParams(temperature=0.8), all_insecure(), check).outcomes[0]
     assert annotated.action == "annotated" and annotated.text == INSECURE_FSTRING, "the most likely one"
     assert annotated.findings and annotated.finish_reason == "stop"
+
+
+class Steered:
+    """A steered draw factory: records the findings it was asked to name, hands out `batch`."""
+
+    def __init__(self, batch, available=True):
+        self.batch, self.available = batch, available
+        self.findings, self.calls = [], []
+
+    def __call__(self, findings):
+        self.findings.append(tuple(findings))
+        if not self.available:
+            return None
+
+        async def draw(sampling):
+            self.calls.append(sampling)
+            assert sampling.n == len(self.batch)
+            return self.batch
+
+        return draw
+
+
+def all_insecure_draw():
+    return Scripted([candidate(INSECURE, -3.0)], [candidate(INSECURE_FSTRING, -1.0), candidate(INSECURE, -5.0)])
+
+
+def test_steering_draws_k_more_from_the_hinted_prompt_when_no_candidate_is_clean(analyzer):
+    check = CompletionCheck(analyzer, PREFIX)
+    steered = Steered([candidate(INSECURE, -0.2), candidate(SECURE, -2.0), candidate(BROKEN, -0.1)])
+    gate = SecurityGate(analyzer, candidates=3)
+    report = asyncio.run(gate.run("block", SamplingParams(temperature=0.8, seed=7), all_insecure_draw(), check, steered))
+    outcome = report.outcomes[0]
+    assert outcome.action == "reranked" and outcome.hinted and outcome.text == SECURE
+    assert outcome.to_dict()["hinted"] is True and outcome.findings == ()
+    assert (outcome.candidates, outcome.rejected) == (6, 4), "3 plain + 3 steered; the broken one is not rejected"
+    [named] = steered.findings
+    assert {f.cwe for f in named} == {"CWE-089"}, "the hint names what the model's own draw had"
+    [sampling] = steered.calls
+    assert sampling.n == 3 and sampling.logprobs and sampling.seed not in (None, 7, 8)
+
+
+def test_steering_that_finds_nothing_clean_keeps_the_plain_choice_and_counts_its_draws(analyzer):
+    check = CompletionCheck(analyzer, PREFIX)
+    steered = Steered([candidate(INSECURE_FSTRING, -0.1), candidate(INSECURE, -0.1), candidate(INSECURE, -0.3)])
+    outcome = asyncio.run(SecurityGate(analyzer, 3).run(
+        "rerank", SamplingParams(temperature=0.8), all_insecure_draw(), check, steered)).outcomes[0]
+    assert outcome.action == "annotated" and not outcome.hinted and outcome.text == INSECURE_FSTRING
+    assert (outcome.candidates, outcome.rejected) == (6, 6)
+
+
+def test_steering_is_skipped_when_off_unavailable_or_not_needed(analyzer):
+    check = CompletionCheck(analyzer, PREFIX)
+    secure_batch = [candidate(SECURE)] * 3
+    off = Steered(secure_batch)
+    outcome = asyncio.run(SecurityGate(analyzer, 3, steer=False).run(
+        "rerank", SamplingParams(temperature=0.8), all_insecure_draw(), check, off)).outcomes[0]
+    assert outcome.action == "annotated" and off.findings == []
+    unavailable = Steered(secure_batch, available=False)
+    outcome = asyncio.run(SecurityGate(analyzer, 3).run(
+        "rerank", SamplingParams(temperature=0.8), all_insecure_draw(), check, unavailable)).outcomes[0]
+    assert outcome.action == "annotated" and len(unavailable.findings) == 1 and unavailable.calls == []
+    clean_first = Steered(secure_batch)
+    outcome = asyncio.run(SecurityGate(analyzer, 3).run(
+        "rerank", SamplingParams(), Scripted([candidate(SECURE)]), check, clean_first)).outcomes[0]
+    assert outcome.action == "passed" and clean_first.findings == []
+    annotate = Steered(secure_batch)
+    outcome = asyncio.run(SecurityGate(analyzer, 3).run(
+        "annotate", SamplingParams(), Scripted([candidate(INSECURE)]), check, annotate)).outcomes[0]
+    assert outcome.action == "annotated" and annotate.findings == [], "annotate never draws more"
 
 
 def test_eager_draws_all_candidates_at_once_with_the_same_choice(analyzer):

@@ -234,8 +234,11 @@ def reflected_xss(ctx):
         yield from route_returns(ctx)
         yield from argument_sinks("make_response", "flask.make_response", "Response", "flask.Response")(ctx)
     spec = TaintSpec(sinks=sinks, is_source=request_data,
+                     # A file sent or a redirect is not markup the route built.
                      is_sanitizer=sanitizer("escape", "*.escape", "render_template", "*.render", "jsonify",
-                                            "*.jsonify", "json.dumps", "int"))
+                                            "*.jsonify", "json.dumps", "int", "send_file", "*.send_file",
+                                            "send_from_directory", "*.send_from_directory", "redirect",
+                                            "*.redirect"))
     return tainted_sinks(ctx, spec)
 
 

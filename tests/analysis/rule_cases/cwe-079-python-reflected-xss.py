@@ -51,3 +51,25 @@ def render_response_from_env(env):
     template = env.get_template('template.html')
     # ok: cwe-079-python-reflected-xss
     return make_response(template.render(name=name))
+
+
+@app.route("download")
+def download():
+    name = request.args.get('filename')
+    path = flask.safe_join('/safe/', name)
+    # A file sent as the response is not markup the route built (a path that escapes is CWE-022).
+    # ok: cwe-079-python-reflected-xss
+    return flask.send_file(path, as_attachment=True)
+
+
+@app.route("download2")
+def download2():
+    # ok: cwe-079-python-reflected-xss
+    return flask.send_from_directory('/safe/', request.args.get('filename'))
+
+
+@app.route("next")
+def next_page():
+    # A redirect's target is CWE-601's question, not markup.
+    # ok: cwe-079-python-reflected-xss
+    return flask.redirect(request.args.get('next', '/'))
