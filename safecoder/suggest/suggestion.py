@@ -27,9 +27,8 @@ or which gate mode a request may choose.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from safecoder.analysis.findings import Finding
 from safecoder.engines.base import Engine, SamplingParams
@@ -45,8 +44,8 @@ from safecoder.suggest.gate import (
     Steered,
     engine_draw,
 )
-from safecoder.suggest.steering import security_hint, steered_prompt
 from safecoder.suggest.infill import Infill, infill_from_split, infill_prompt, split_sentinels
+from safecoder.suggest.steering import security_hint, steered_prompt
 
 
 @dataclass(frozen=True)
