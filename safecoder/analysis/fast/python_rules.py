@@ -234,11 +234,12 @@ def reflected_xss(ctx):
         yield from route_returns(ctx)
         yield from argument_sinks("make_response", "flask.make_response", "Response", "flask.Response")(ctx)
     spec = TaintSpec(sinks=sinks, is_source=request_data,
-                     # A file sent or a redirect is not markup the route built.
+                     # A file sent or a redirect is not markup the route built; a file's contents
+                     # and a command's output are not the request's data reflected.
                      is_sanitizer=sanitizer("escape", "*.escape", "render_template", "*.render", "jsonify",
                                             "*.jsonify", "json.dumps", "int", "send_file", "*.send_file",
                                             "send_from_directory", "*.send_from_directory", "redirect",
-                                            "*.redirect"))
+                                            "*.redirect", "open", "subprocess.*", "os.popen"))
     return tainted_sinks(ctx, spec)
 
 

@@ -73,3 +73,29 @@ def next_page():
     # A redirect's target is CWE-601's question, not markup.
     # ok: cwe-079-python-reflected-xss
     return flask.redirect(request.args.get('next', '/'))
+
+
+@app.route("read")
+def read_file():
+    # A file's contents are not the request's data reflected (which file is CWE-022's question).
+    with open(flask.safe_join('/safe/', request.args.get('filename'))) as handle:
+        content = handle.read()
+    # ok: cwe-079-python-reflected-xss
+    return content
+
+
+@app.route("ping")
+def ping():
+    import subprocess
+    result = subprocess.run(["ping", "-c", "1", request.args.get('host')], capture_output=True, text=True)
+    # ok: cwe-079-python-reflected-xss
+    return result.stdout
+
+
+@app.route("echo")
+def echo():
+    import subprocess
+    host = request.args.get('host')
+    result = subprocess.run(["ping", "-c", "1", host], capture_output=True, text=True)
+    # ruleid: cwe-079-python-reflected-xss
+    return f"<pre>{host}: {result.stdout}</pre>"
