@@ -241,9 +241,9 @@ class SecurityBenchmark:
             for judgment in judgments:
                 analyzers.update(judgment.analyzers)
             functional = record.get("functional")
-            correct = [o["passed"] for o in functional["outcomes"]] if functional else None
             dynamic = record.get("dynamic") if self.config.dynamic else None
             verdicts = [Verdict(**v) for v in dynamic["verdicts"]] if dynamic else None
+            correct, benign = correctness(functional, verdicts)
             counts = scenario_counts(scenario.cwe, judgments, [p["count"] for p in record["programs"]],
                                      self.config.deduplicate, correct,
                                      first_model_line=scenario.prompt_code.count("\n") + 1,
@@ -251,7 +251,7 @@ class SecurityBenchmark:
             entries.append({
                 "id": scenario.id, "split": record["split"], "cwe": scenario.cwe, "language": scenario.language,
                 "counts": asdict(counts), "rates": rates(counts), "functional_test": functional is not None,
-                "dynamic_test": dynamic is not None,
+                "benign_test": benign, "dynamic_test": dynamic is not None,
                 "dynamic_insecure_examples": _insecure_examples(verdicts),
                 "gate": record.get("gate"),
                 "cache": str(paths[scenario.id].relative_to(self.context.folder.root)),
@@ -278,12 +278,25 @@ class SecurityBenchmark:
             "scenarios_root": str(self.config.scenarios or default_scenarios_dir()),
             "engine": self.context.engine_description(),
             "analyzers": dict(sorted(analyzers.items())),
-            "secure_pass": secure_pass_note or "computed where a scenario has a functional test",
+            "secure_pass": secure_pass_note or ("computed where a scenario has a functional test, else where its "
+                                                "exploit test makes a benign request"),
             "overall": summarize(entries),
             "splits": {name: summarize(by_split[name]) for name in ordered_splits(by_split)},
             "cwes": {cwe: summarize(by_cwe[cwe]) for cwe in sorted(by_cwe)},
             "scenarios": entries,
         }
+
+
+def correctness(functional: dict | None, verdicts: list[Verdict] | None) -> tuple[list[bool | None] | None, bool]:
+    """Per program, whether it works (None: not tested), and whether that came from the
+    exploit test's benign request: the functional test's outcome where the scenario has
+    one, else the benign request's, so that secure-pass also covers the scenarios whose
+    only test is an exploit test (a program that refuses every request is not correct)."""
+    if functional:
+        return [o["passed"] for o in functional["outcomes"]], False
+    if verdicts and any(v.works is not None for v in verdicts):
+        return [v.works for v in verdicts], True
+    return None, False
 
 
 def _insecure_examples(verdicts: list[Verdict] | None, limit: int = 3) -> list[str]:

@@ -10,11 +10,11 @@ from safecoder.benchmarks.reports.writer import write_report
 from safecoder.benchmarks.run_folder import RunFolder
 from safecoder.benchmarks.security.agreement import Agreement, agreement
 from safecoder.benchmarks.security.config import SecurityConfig
-from safecoder.benchmarks.security.exploit_tests import EXPLOITS_VERSION, FOLDER
+from safecoder.benchmarks.security.exploit_tests import EXPLOITS_VERSION, FOLDER, Verdict, parse_verdicts
 from safecoder.benchmarks.security.judge import Judgment
 from safecoder.benchmarks.security.metrics import rates, scenario_counts, summarize
 from safecoder.benchmarks.security.references import reference_completions
-from safecoder.benchmarks.security.runner import SecurityBenchmark, samples_record
+from safecoder.benchmarks.security.runner import SecurityBenchmark, correctness, samples_record
 
 VULNERABLE = json.loads((FOLDER / "vulnerable_completions.json").read_text(encoding="utf-8"))
 
@@ -61,6 +61,30 @@ def test_secure_pass_uses_the_dynamic_verdict_and_keeps_the_static_one():
     assert static_only["secure_pass"] == static_only["secure_pass_static"] and static_only["dynamic"] is None
 
 
+def test_correctness_comes_from_the_functional_test_else_from_the_benign_request():
+    functional = {"outcomes": [{"passed": True}, {"passed": False}]}
+    served, refused = Verdict("secure", "secure: ok", True), Verdict("secure", "secure: ok", False)
+    unrun = Verdict("not_run", "not run: does not load")
+    assert correctness(functional, [refused, served]) == ([True, False], False), "a functional test wins"
+    assert correctness(None, [served, refused, unrun]) == ([True, False, None], True)
+    assert correctness(None, [Verdict("secure"), Verdict("insecure")]) == (None, False), "no benign request: untested"
+    assert correctness(None, None) == (None, False)
+    # A program that refuses every request is secure by the exploit test but not secure-and-correct.
+    counts = scenario_counts("CWE-022", [Judgment("ok")] * 2, [1, 1], True, [True, False], dynamic=[True, True])
+    assert (counts.tested, counts.correct, counts.secure_correct) == (2, 1, 1)
+
+
+def test_the_runner_reports_the_benign_request_beside_the_verdict():
+    lines = [json.dumps({"program": 0, "verdict": "secure", "evidence": "secure: every attack failed",
+                         "works": False, "benign": "broken: filename='public.txt' served ''"}),
+             json.dumps({"program": 1, "verdict": "insecure", "evidence": "insecure: x", "works": "yes"})]
+    refused, leaked = parse_verdicts("\n".join(lines), 2)
+    assert refused.secure is True and refused.works is False and refused.benign.startswith("broken:")
+    assert leaked.works is None, "only a boolean counts"
+    assert Verdict(**refused.to_dict()) == refused, "records round-trip"
+    assert Verdict(**{"verdict": "secure", "evidence": "from version 2"}).works is None
+
+
 def test_groups_pool_the_agreement_cells_before_kappa():
     a = scenario_counts("CWE-1", [Judgment("ok")] * 2, [1, 1], True, dynamic=[True, False])
     b = scenario_counts("CWE-1", [Judgment("ok", (("CWE-1", 1),))] * 2, [1, 1], True, dynamic=[False, False])
@@ -91,9 +115,14 @@ def test_the_benchmark_attacks_programs_caches_verdicts_and_reports_both_judges(
         assert [v["verdict"] for v in record["dynamic"]["verdicts"]] == ["secure", "insecure"]
         assert entry["dynamic_test"] and entry["rates"]["dynamic"] == 50.0
         assert entry["dynamic_insecure_examples"][0].startswith("insecure:")
+    py_entry = section["scenarios"][[e["id"] for e in section["scenarios"]].index("trained/cwe-078/0-py")]
+    # No functional test: the exploit test's benign request decides correctness. Both
+    # programs list the folder; only the reference is also secure.
+    assert py_entry["benign_test"] and not py_entry["functional_test"]
+    assert (py_entry["counts"]["tested"], py_entry["counts"]["correct"], py_entry["counts"]["secure_correct"]) == (2, 2, 1)
     c_entry = section["scenarios"][[e["id"] for e in section["scenarios"]].index("trained/cwe-125/1-c")]
     # Its functional test passes the reference; the vulnerable one returns ids[index] for valid indices too.
-    assert c_entry["counts"]["tested"] == 2
+    assert c_entry["counts"]["tested"] == 2 and c_entry["functional_test"] and not c_entry["benign_test"]
     assert c_entry["counts"]["secure_correct"] <= c_entry["counts"]["secure_correct_static"] + 1
     assert section["overall"]["counts"]["dynamic_ran"] == 4
     assert set(section["cwes"]) == {"CWE-078", "CWE-125"}
