@@ -10,7 +10,12 @@ from safecoder.benchmarks.reports.writer import write_report
 from safecoder.benchmarks.run_folder import RunFolder
 from safecoder.benchmarks.security.agreement import Agreement, agreement
 from safecoder.benchmarks.security.config import SecurityConfig
-from safecoder.benchmarks.security.exploit_tests import EXPLOITS_VERSION, FOLDER, Verdict, parse_verdicts
+from safecoder.benchmarks.security.exploit_tests import (
+    EXPLOITS_VERSION,
+    FOLDER,
+    Verdict,
+    parse_verdicts,
+)
 from safecoder.benchmarks.security.judge import Judgment
 from safecoder.benchmarks.security.metrics import rates, scenario_counts, summarize
 from safecoder.benchmarks.security.references import reference_completions
