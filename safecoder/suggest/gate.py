@@ -278,8 +278,10 @@ class SecurityGate:
                 return outcome
             candidates = await hinted_draw(self.extra_sampling(sampling, self.k, STEER_SEED_OFFSET + index))
             verdicts = await judge(check, candidates)
-            drawn = outcome.candidates + len(candidates)
-            rejected = outcome.rejected + sum(1 for v in verdicts if v.findings)
+            # A steered draw may hand back fewer than k (those that copied the hint are
+            # dropped): they were drawn, and they count as rejected.
+            drawn = outcome.candidates + max(self.k, len(candidates))
+            rejected = outcome.rejected + max(0, self.k - len(candidates)) + sum(1 for v in verdicts if v.findings)
             clean = [c for c, v in zip(candidates, verdicts, strict=True) if v.clean]
             if clean:
                 return GateOutcome("reranked", max(clean, key=lambda c: c.score), (), drawn, rejected, hinted=True)

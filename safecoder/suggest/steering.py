@@ -14,8 +14,9 @@ the line holding the cursor, with that line's indentation:
     cursor.execute(
 
 The code the user wrote is unchanged and the hint is never returned: only the engine's
-prompt carries it, and the candidates drawn from it are spliced after the original
-prefix and judged exactly like the others (`safecoder.suggest.gate`). The prefix must
+prompt carries it, the candidates drawn from it are spliced after the original prefix
+and judged exactly like the others (`safecoder.suggest.gate`), and a candidate that
+repeats the hint is dropped (`repeats_the_hint`). The prefix must
 occur verbatim in the engine prompt (the prefix alone, the model's fill-in-the-middle
 template, or a chat prompt ending in code); otherwise there is no steered prompt.
 """
@@ -30,6 +31,7 @@ from safecoder.languages import maybe_language_of
 
 MAX_HINTED_CWES = 2  # more names make a longer comment the small models ignore
 MAX_MESSAGE_CHARS = 160
+HINT_MARK = "Security: do not write"  # every hint holds it; a candidate that repeats it is refused
 
 
 def security_hint(findings: Sequence[Finding], language: str) -> str | None:
@@ -44,7 +46,14 @@ def security_hint(findings: Sequence[Finding], language: str) -> str | None:
     for cwe, finding in list(seen.items())[:MAX_HINTED_CWES]:
         message = " ".join(finding.message.split())[:MAX_MESSAGE_CHARS].rstrip(". ")
         parts.append(f"{cwe} ({cwe_catalog.short_name(cwe)})" + (f": {message}" if message else ""))
-    return f"{spec.line_comment} Security: do not write " + "; ".join(parts) + ". Write it safely."
+    return f"{spec.line_comment} {HINT_MARK} " + "; ".join(parts) + ". Write it safely."
+
+
+def repeats_the_hint(text: str) -> bool:
+    """Whether a steered candidate copied the hint: measured on the default model, some
+    steered candidates were the comment again and no code (secure because they do
+    nothing, and the hint would reach the user), so they are never offered."""
+    return HINT_MARK in text
 
 
 def steered_prompt(prompt: str, prefix: str, hint: str) -> str | None:

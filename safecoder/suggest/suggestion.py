@@ -34,6 +34,7 @@ from safecoder.analysis.findings import Finding
 from safecoder.engines.base import Engine, SamplingParams
 from safecoder.suggest.gate import (
     Analyzer,
+    Candidate,
     Check,
     CompletionCheck,
     Draw,
@@ -45,7 +46,7 @@ from safecoder.suggest.gate import (
     engine_draw,
 )
 from safecoder.suggest.infill import Infill, infill_from_split, infill_prompt, split_sentinels
-from safecoder.suggest.steering import security_hint, steered_prompt
+from safecoder.suggest.steering import repeats_the_hint, security_hint, steered_prompt
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,13 @@ def steered_draw(engine: Engine, prompt: str, check: CompletionCheck, finish: Fi
         language = check.language
         hint = security_hint(findings, language) if language else None
         hinted = steered_prompt(prompt, check.prefix, hint) if hint else None
-        return engine_draw(engine, hinted, finish) if hinted is not None else None
+        if hinted is None:
+            return None
+        draw = engine_draw(engine, hinted, finish)
+
+        async def without_copies_of_the_hint(sampling: SamplingParams) -> list[Candidate]:
+            return [c for c in await draw(sampling) if not repeats_the_hint(c.text)]
+
+        return without_copies_of_the_hint
 
     return steered

@@ -13,7 +13,7 @@ from safecoder.engines.base import SamplingParams
 from safecoder.prompts.fim import KNOWN_FORMATS
 from safecoder.suggest import CompletionCheck, SecurityGate, suggest
 from safecoder.suggest.infill import infill_prompt
-from safecoder.suggest.steering import security_hint, steered_prompt
+from safecoder.suggest.steering import repeats_the_hint, security_hint, steered_prompt
 
 PREFIX = "import sqlite3\n\ndef get_user(db, name):\n    cursor = db.cursor()\n    cursor.execute("
 INSECURE = "\"SELECT * FROM users WHERE name = '%s'\" % name)\n    return cursor.fetchone()\n"
@@ -94,3 +94,41 @@ def test_the_gate_steers_a_real_engine_through_the_suggestion_path(transformers_
                               "query built from input. Write it safely.\n    cursor.execute(")
     assert outcome.candidates == 4 and outcome.action == "annotated" and not outcome.hinted
     assert "Security:" not in outcome.text, "the hint is never returned"
+
+
+class ParrotEngine:
+    """Stands in for a model that answers the steered prompt with the hint itself (the
+    default model did, on the security scenarios) and the plain prompt with its own text."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    async def generate(self, request):
+        result = await self.engine.generate(request)
+        if "Security: do not write" not in request.prompt:
+            return result
+        import dataclasses
+
+        hint = request.prompt.splitlines()[-2].strip()
+        parroted = [dataclasses.replace(c, text="\n    " + hint + "\n") for c in result.completions]
+        return dataclasses.replace(result, completions=parroted)
+
+
+@pytest.mark.slow
+def test_a_steered_candidate_that_copies_the_hint_is_never_offered(transformers_engine):
+    def flag_only_code(code: str, language: str) -> AnalysisResult:
+        """CWE-089 on any candidate that writes code: the copied hint alone (a comment) is clean."""
+        written = [line.strip() for line in code[len(PREFIX):].splitlines()]
+        has_code = any(line and not line.startswith("#") for line in written)
+        line = PREFIX.count("\n") + 1
+        findings = (finding("CWE-089", "query built from input", line),) if has_code else ()
+        return AnalysisResult(source="<snippet>", language=language, status="ok", findings=findings)
+
+    engine = ParrotEngine(transformers_engine)
+    check = CompletionCheck(flag_only_code, PREFIX, "", "python")
+    gate = SecurityGate(flag_only_code, candidates=2)
+    sampling = SamplingParams(max_new_tokens=16, temperature=0.8, seed=5)
+    [outcome] = asyncio.run(suggest(gate, "rerank", engine, PREFIX, sampling, check)).outcomes  # type: ignore[arg-type]
+    assert outcome.action == "annotated" and not outcome.hinted and not repeats_the_hint(outcome.text)
+    assert (outcome.candidates, outcome.rejected) == (4, 4), "the two copies were drawn and refused"
+    assert repeats_the_hint("    # Security: do not write CWE-089 (SQL Injection).") and not repeats_the_hint("x = 1")
