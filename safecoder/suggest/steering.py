@@ -1,7 +1,7 @@
 """Steering: a prompt that names the weakness the gate found, for a second set of candidates.
 
 Why: measured on the default model (Qwen2.5-Coder-0.5B-Instruct) over the 66 security
-scenarios, the gate's plain rerank found no clean alternative for 108 of the 135 samples
+scenarios, the gate's plain rerank found no clean alternative for 108 of the 129 samples
 it flagged: at temperature the model writes the same weakness k times, because the code
 before the cursor leads it there. Its secure-and-correct share did not move (42.7 off,
 42.0 on). Naming the weakness changes what the model is conditioned on instead of hoping
