@@ -261,11 +261,11 @@ class SecurityGate:
         outcomes = [choose(mode, group) for group in groups]
         if ranked and self.steer and steered is not None:
             started = time.perf_counter()
-            outcomes = await self._steer(mode, sampling, groups, outcomes, steered, check)
+            outcomes = await self._steer(sampling, groups, outcomes, steered, check)
             gate_seconds += time.perf_counter() - started
         return GateReport(outcomes, gate_seconds)
 
-    async def _steer(self, mode: GateMode, sampling: SamplingParams, groups: list[list[tuple[Candidate, Verdict]]],
+    async def _steer(self, sampling: SamplingParams, groups: list[list[tuple[Candidate, Verdict]]],
                      outcomes: list[GateOutcome], steered: Steered, check: Check) -> list[GateOutcome]:
         """Outcomes with each choice that found no clean candidate given k steered ones."""
         stuck = [i for i, outcome in enumerate(outcomes) if outcome.action in ("annotated", "blocked")]
