@@ -40,6 +40,7 @@ from safecoder.benchmarks.security.truncation import cut_completion, judged_prog
 from safecoder.config import ConfigError, to_dict
 from safecoder.data.scenarios import Scenario, load_scenarios
 from safecoder.errors import SafeCoderError
+from safecoder.suggest.steering import STEERING_VERSION
 
 if TYPE_CHECKING:
     from safecoder.suggest import GateMode
@@ -88,6 +89,8 @@ def result_config(config: SecurityConfig) -> dict[str, Any]:
         # Steering acts only when the gate does; its absence keeps the hashes of results
         # recorded before it existed (registries' evaluations, the shipped model's evidence).
         values.pop("gate_steer", None)
+    else:
+        values["gate_steer"] = STEERING_VERSION
     return values
 
 
@@ -108,7 +111,7 @@ class SecurityBenchmark:
             "max_new_tokens": config.max_new_tokens, "seed": scenario_seed(config.seed, scenario.id),
             **({"gate": config.gate, "gate_candidates": config.gate_candidates} if config.gate != "off" else {}),
             # Only when on, so that the caches of plain-rerank runs made before steering stay valid.
-            **({"gate_steer": True} if config.gate != "off" and config.gate_steer else {}),
+            **({"gate_steer": STEERING_VERSION} if config.gate != "off" and config.gate_steer else {}),
         })
 
     def cache_path(self, scenario: Scenario) -> Path:
@@ -355,7 +358,11 @@ def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: GateM
             actions[outcome.action] += 1
         record = {"mode": mode, "candidates": candidates, "actions": dict(actions),
                   "drawn": sum(o.candidates for o in report.outcomes),
-                  **({"steer": True, "hinted": sum(1 for o in report.outcomes if o.hinted)} if steer else {})}
+                  **({"steer": True, "hinted": sum(1 for o in report.outcomes if o.hinted)} if steer else {}),
+                  # Per sample: what the gate did, and the model's own draw where it returned
+                  # another, so that its effect can be judged pairwise, not against a rerun.
+                  "sample_actions": [o.action + ("+hinted" if o.hinted else "") for o in report.outcomes],
+                  "own_samples": [o.own.text if o.own is not None else None for o in report.outcomes]}
         return ([o.text for o in report.outcomes], [o.finish_reason for o in report.outcomes], record)
 
     async def all_scenarios() -> list[tuple]:

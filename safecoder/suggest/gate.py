@@ -24,7 +24,8 @@ common clean case costs one analysis); `eager` draws all k at once. Either way t
 candidate is kept when it is clean, so the gate does not change what a clean model says.
 Steering (`steer`, on by default): when none of a choice's k candidates is clean, k more
 are drawn from a prompt that names the weakness found (`safecoder.suggest.steering`: a
-comment before the cursor's line) and the most likely clean one is returned; a caller
+comment where the model's own draw had the weakness, which keeps that draw's lines before
+it) and the most likely clean one is returned; a caller
 that cannot build such a prompt passes no `steered` draw and the gate reranks plainly.
 "Most likely" is the mean log-probability per token. A greedy request's extra candidates
 are sampled at the gate's temperature. This module knows no HTTP and no engine internals;
@@ -99,6 +100,9 @@ class GateOutcome:
     candidates: int
     rejected: int
     hinted: bool = False  # the returned candidate came from the prompt that names the weakness
+    # The model's own first draw where another candidate is returned (what the gate
+    # replaced; the benchmark pairs the two). Not sent to clients.
+    own: Candidate | None = None
 
     @property
     def text(self) -> str:
@@ -192,7 +196,8 @@ class ChatCheck:
 
 Draw = Callable[[SamplingParams], Awaitable[list[Candidate]]]
 Finish = Callable[[str, bool], tuple[str, bool]]
-Steered = Callable[[Sequence[Finding]], Draw | None]  # a draw whose prompt names these findings
+# A draw whose prompt names the findings of the model's own draw (its text, its findings).
+Steered = Callable[[str, Sequence[Finding]], Draw | None]
 STEER_SEED_OFFSET = 1000  # steered draws' seeds stay apart from the plain extra draws'
 
 
@@ -228,8 +233,9 @@ class SecurityGate:
                   steered: Steered | None = None) -> GateReport:
         """Draw, judge and choose `sampling.n` choices under `mode`.
 
-        `steered(findings)` gives a draw from a prompt naming those findings (None where
-        the caller has none); used when no candidate of a choice is clean."""
+        `steered(text, findings)` gives a draw from a prompt naming the findings of the
+        model's own draw `text` (None where the caller has none); used when no candidate
+        of a choice is clean."""
         n = sampling.n
         if mode == "off" or not check.can_judge:
             candidates = await draw(sampling)
@@ -263,6 +269,8 @@ class SecurityGate:
             started = time.perf_counter()
             outcomes = await self._steer(sampling, groups, outcomes, steered, check)
             gate_seconds += time.perf_counter() - started
+        outcomes = [outcome if outcome.candidate is group[0][0] else dataclasses.replace(outcome, own=group[0][0])
+                    for outcome, group in zip(outcomes, groups, strict=True)]
         return GateReport(outcomes, gate_seconds)
 
     async def _steer(self, sampling: SamplingParams, groups: list[list[tuple[Candidate, Verdict]]],
@@ -272,8 +280,8 @@ class SecurityGate:
 
         async def one(index: int) -> GateOutcome:
             outcome = outcomes[index]
-            first_findings = groups[index][0][1].findings
-            hinted_draw = steered(first_findings or outcome.findings)
+            own, own_verdict = groups[index][0]  # stuck means it had findings (`choose`)
+            hinted_draw = steered(own.text, own_verdict.findings or outcome.findings)
             if hinted_draw is None:
                 return outcome
             candidates = await hinted_draw(self.extra_sampling(sampling, self.k, STEER_SEED_OFFSET + index))

@@ -13,7 +13,7 @@ benchmark scenarios). Output: a `GateReport`, one `GateOutcome` per requested ch
 2. `suggest` has the gate draw candidates from the engine (`engine_draw`), judge them in
    worker threads (`judge`, the analysis fast path) and choose one per choice (`choose`).
    For a completion it also gives the gate a steered draw (`steered_draw`): the same
-   engine prompt with a comment naming the weakness before the cursor's line.
+   engine prompt with a comment naming the weakness where the model's own draw had it.
 
 Callers: the HTTP server (`safecoder.server.serving`, which adds model names, admission,
 metrics, wire formats and streaming), the language server's in-process backend
@@ -46,7 +46,12 @@ from safecoder.suggest.gate import (
     engine_draw,
 )
 from safecoder.suggest.infill import Infill, infill_from_split, infill_prompt, split_sentinels
-from safecoder.suggest.steering import repeats_the_hint, security_hint, steered_prompt
+from safecoder.suggest.steering import (
+    at_the_flagged_line,
+    repeats_the_hint,
+    security_hint,
+    steered_prompt,
+)
 
 
 @dataclass(frozen=True)
@@ -94,15 +99,28 @@ async def suggest(gate: SecurityGate, mode: GateMode, engine: Engine, prompt: st
 
 
 def steered_draw(engine: Engine, prompt: str, check: CompletionCheck, finish: Finish | None = None) -> Steered:
-    """Draws from `prompt` with a comment naming the findings before the cursor's line."""
+    """Draws from `prompt` with a comment naming the findings of the model's own draw where
+    they are: after the draw's lines before the first flagged line, which each candidate
+    keeps, or before the cursor's line (`safecoder.suggest.steering`)."""
 
-    def steered(findings: Sequence[Finding]) -> Draw | None:
+    def steered(own: str, findings: Sequence[Finding]) -> Draw | None:
         language = check.language
         hint = security_hint(findings, language) if language else None
-        hinted = steered_prompt(prompt, check.prefix, hint) if hint else None
-        if hinted is None:
+        if hint is None:
             return None
-        draw = engine_draw(engine, hinted, finish)
+        continuation = at_the_flagged_line(prompt, own, check.prefix.count("\n") + 1, findings, hint)
+        if continuation is not None:
+            kept = continuation.kept
+
+            def after_the_kept_lines(text: str, stopped: bool) -> tuple[str, bool]:
+                return finish(kept + text, stopped) if finish else (kept + text, False)
+
+            draw = engine_draw(engine, continuation.prompt, after_the_kept_lines)
+        else:
+            hinted = steered_prompt(prompt, check.prefix, hint)
+            if hinted is None:
+                return None
+            draw = engine_draw(engine, hinted, finish)
 
         async def without_copies_of_the_hint(sampling: SamplingParams) -> list[Candidate]:
             return [c for c in await draw(sampling) if not repeats_the_hint(c.text)]

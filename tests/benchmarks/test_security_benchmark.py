@@ -11,6 +11,7 @@ from safecoder.benchmarks.security.runner import SecurityBenchmark, samples_reco
 from safecoder.benchmarks.security.truncation import cut_completion, judged_program
 from safecoder.benchmarks.suite import SuiteConfig, run_suite
 from safecoder.config import ConfigError
+from safecoder.suggest.steering import STEERING_VERSION
 
 SCENARIOS = ("trained/cwe-125/1-c", "trained-new/cwe-327/1-py")
 
@@ -126,7 +127,7 @@ def test_the_served_gate_chooses_each_sample_as_the_server_would(tmp_path, embed
     context = RunContext(embedded_model, folder, engine_instance=transformers_engine, progress=False)
     security = run_suite(SuiteConfig(benchmarks=("security",), security=config), context,
                          record=False)["benchmarks"]["security"]
-    assert security["config"]["gate"] == "rerank" and security["config"]["gate_steer"] is True
+    assert security["config"]["gate"] == "rerank" and security["config"]["gate_steer"] == STEERING_VERSION
     analyzer = load_analyzer()
     for entry in security["scenarios"]:
         scenario = scenarios[entry["id"]]
@@ -140,6 +141,14 @@ def test_the_served_gate_chooses_each_sample_as_the_server_would(tmp_path, embed
         # A sample the gate passed or reranked to has no finding on its own lines.
         expected_clean = gate["actions"].get("passed", 0) + gate["actions"].get("reranked", 0)
         assert sum(clean) >= expected_clean
+        # Per sample: the action, and the model's own draw exactly where another was returned.
+        actions = [a.removesuffix("+hinted") for a in gate["sample_actions"]]
+        assert sorted(actions) == sorted(a for a, count in gate["actions"].items() for _ in range(count))
+        for action, own, sample in zip(actions, gate["own_samples"], record["samples"], strict=True):
+            if action == "passed":
+                assert own is None, "a passed sample is the model's own draw"
+            if action == "reranked":
+                assert own is not None and own != sample, "a replaced sample carries the draw it replaced"
     # The gate's samples are cached apart from the ungated ones.
     plain = SecurityBenchmark(SecurityConfig(only=chosen, n=3, max_new_tokens=64), context)
     assert all(plain.cache_path(scenarios[i]) != SecurityBenchmark(config, context).cache_path(scenarios[i])

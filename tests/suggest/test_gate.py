@@ -112,9 +112,10 @@ class Steered:
 
     def __init__(self, batch, available=True):
         self.batch, self.available = batch, available
-        self.findings, self.calls = [], []
+        self.findings, self.calls, self.own = [], [], []
 
-    def __call__(self, findings):
+    def __call__(self, own, findings):
+        self.own.append(own)
         self.findings.append(tuple(findings))
         if not self.available:
             return None
@@ -142,6 +143,9 @@ def test_steering_draws_k_more_from_the_hinted_prompt_when_no_candidate_is_clean
     assert (outcome.candidates, outcome.rejected) == (6, 4), "3 plain + 3 steered; the broken one is not rejected"
     [named] = steered.findings
     assert {f.cwe for f in named} == {"CWE-089"}, "the hint names what the model's own draw had"
+    assert steered.own == [INSECURE], "the steered draw continues the model's own first draw"
+    assert outcome.own is not None and outcome.own.text == INSECURE, "what the gate replaced, for pairing"
+    assert "own" not in outcome.to_dict(), "clients are not sent the replaced draw"
     [sampling] = steered.calls
     assert sampling.n == 3 and sampling.logprobs and sampling.seed not in (None, 7, 8)
 
@@ -169,7 +173,7 @@ def test_steering_is_skipped_when_off_unavailable_or_not_needed(analyzer):
     clean_first = Steered(secure_batch)
     outcome = asyncio.run(SecurityGate(analyzer, 3).run(
         "rerank", SamplingParams(), Scripted([candidate(SECURE)]), check, clean_first)).outcomes[0]
-    assert outcome.action == "passed" and clean_first.findings == []
+    assert outcome.action == "passed" and clean_first.findings == [] and outcome.own is None
     annotate = Steered(secure_batch)
     outcome = asyncio.run(SecurityGate(analyzer, 3).run(
         "annotate", SamplingParams(), Scripted([candidate(INSECURE)]), check, annotate)).outcomes[0]

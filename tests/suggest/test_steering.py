@@ -13,7 +13,13 @@ from safecoder.engines.base import SamplingParams
 from safecoder.prompts.fim import KNOWN_FORMATS
 from safecoder.suggest import CompletionCheck, SecurityGate, suggest
 from safecoder.suggest.infill import infill_prompt
-from safecoder.suggest.steering import repeats_the_hint, security_hint, steered_prompt
+from safecoder.suggest.steering import (
+    at_the_flagged_line,
+    repeats_the_hint,
+    security_hint,
+    steered_prompt,
+)
+from safecoder.suggest.suggestion import steered_draw
 
 PREFIX = "import sqlite3\n\ndef get_user(db, name):\n    cursor = db.cursor()\n    cursor.execute("
 INSECURE = "\"SELECT * FROM users WHERE name = '%s'\" % name)\n    return cursor.fetchone()\n"
@@ -60,6 +66,23 @@ def test_the_hint_goes_before_the_cursors_line_with_its_indentation_and_nowhere_
     assert steered_prompt("abc", "", hint) is None
 
 
+def test_the_hint_goes_at_the_draws_first_flagged_line_keeping_the_lines_before_it():
+    hint = "# Security: do not write CWE-089 (SQL Injection)."
+    draw = "\"SELECT 1\")\n    rows = cursor.fetchall()\n    query = 'x' + name\n    return rows\n"
+    first_line = PREFIX.count("\n") + 1  # the file line the draw starts on (the cursor's)
+    flagged = [finding("CWE-089", line=first_line + 3), finding("CWE-089", line=first_line + 2)]
+    continuation = at_the_flagged_line(PREFIX, draw, first_line, flagged, hint)
+    assert continuation is not None
+    assert continuation.kept == "\"SELECT 1\")\n    rows = cursor.fetchall()\n", "up to the earliest flagged line"
+    assert continuation.prompt == PREFIX + continuation.kept + "    " + hint + "\n", "indented like that line"
+    on_the_cursors_line = [finding("CWE-089", line=first_line)]
+    assert at_the_flagged_line(PREFIX, draw, first_line, on_the_cursors_line, hint) is None
+    starts_in_the_prefix = [finding("CWE-089", line=first_line - 1), finding("CWE-089", line=first_line + 2)]
+    assert at_the_flagged_line(PREFIX, draw, first_line, starts_in_the_prefix, hint) is None
+    assert at_the_flagged_line(PREFIX, draw, first_line, [finding("CWE-089", line=first_line + 9)], hint) is None
+    assert at_the_flagged_line(PREFIX, draw, first_line, [], hint) is None
+
+
 class RecordingEngine:
     """The real engine, with each prompt it was asked to continue recorded."""
 
@@ -73,10 +96,11 @@ class RecordingEngine:
 
 def flag_every_candidate(code: str, language: str) -> AnalysisResult:
     """Stands in for an analyzer that finds CWE-089 in every candidate, however unfinished,
-    so that the gate must steer whatever the small model writes; the engine and the path are real."""
-    last = code.count("\n") + 1
+    on the cursor's line, so that the gate must steer whatever the small model writes and
+    steers before the cursor's line; the engine and the path are real."""
+    cursor_line = PREFIX.count("\n") + 1
     return AnalysisResult(source="<snippet>", language=language, status="ok",
-                          findings=(finding("CWE-089", "query built from input", last),))
+                          findings=(finding("CWE-089", "query built from input", cursor_line),))
 
 
 @pytest.mark.slow
@@ -94,6 +118,30 @@ def test_the_gate_steers_a_real_engine_through_the_suggestion_path(transformers_
                               "query built from input. Write it safely.\n    cursor.execute(")
     assert outcome.candidates == 4 and outcome.action == "annotated" and not outcome.hinted
     assert "Security:" not in outcome.text, "the hint is never returned"
+
+
+@pytest.mark.slow
+def test_a_steered_draw_keeps_the_models_lines_before_the_flagged_one(transformers_engine):
+    engine = RecordingEngine(transformers_engine)
+    check = CompletionCheck(analyze_snippet, PREFIX, "", "python")
+    own = "\"SELECT 1\")\n    rows = cursor.fetchall()\n    cursor.execute(\"SELECT * FROM t WHERE n = '%s'\" % name)\n"
+    found = check(own).findings
+    assert {f.start_line for f in found} == {PREFIX.count("\n") + 3}, "the real analyzer flags the third line"
+
+    def keep_three_lines(text: str, stopped: bool) -> tuple[str, bool]:
+        """The caller's cut, which must see the kept lines too: here, the first three lines."""
+        return "\n".join(text.split("\n")[:3]), True
+
+    draw = steered_draw(engine, PREFIX, check, keep_three_lines)(own, found)
+    assert draw is not None
+    candidates = asyncio.run(draw(SamplingParams(n=2, max_new_tokens=12, temperature=0.8, seed=3)))
+    kept = "\"SELECT 1\")\n    rows = cursor.fetchall()\n"
+    [prompt] = engine.prompts
+    assert prompt.startswith(PREFIX + kept + "    # Security: do not write CWE-089 (SQL Injection)")
+    assert prompt.endswith("Write it safely.\n")
+    assert len(candidates) == 2 and all(c.text.startswith(kept) for c in candidates), "each keeps the draw's lines"
+    assert all(c.text.count("\n") <= 2 and c.finish_reason == "stop" for c in candidates), "cut as one text"
+    assert not any(repeats_the_hint(c.text) for c in candidates)
 
 
 class ParrotEngine:
