@@ -192,6 +192,11 @@ def figures_of(result: dict[str, Any]) -> dict[str, Any]:
         actions = security.gate_actions()
         if actions:
             figures["gate_actions"] = actions
+        paired = security.paired()
+        if paired:
+            own = paired["own"]["rates"]
+            figures["gate_paired"] = {"own": {key: own.get(key) for key in ("combined", "secure_pass", "functional")},
+                                      "transitions": paired["transitions"]}
     functional = FunctionalResult.from_record(benchmarks.get("functional"))
     for dataset, value in functional.pass_at(1).items():
         figures[f"{dataset}_pass@1"] = value
@@ -275,6 +280,23 @@ def write_report(config: MatrixConfig) -> dict[str, Any]:
         for cell in gated:
             actions = cell.figures["gate_actions"]
             lines.append(f"| {cell.label} | " + " | ".join(str(actions.get(a, 0)) for a in columns) + " |")
+    paired = [c for c in done if c.figures.get("gate_paired")]
+    if paired:
+        lines += ["", "## The gate against the model alone on the same draws", "",
+                  "The model alone is the gated run's own draws with every sample the gate replaced put back, "
+                  "judged the same way, so the difference is the gate's and not sampling noise between two runs. "
+                  "Rates over all samples (own -> gated); counts over the replaced samples only (before -> after; "
+                  "`works`: of those whose scenario has a test).", "",
+                  "| cell | combined | secure-pass | functional | replaced | secure | tested | works "
+                  "| secure and works |", "|---|---|---|---|---|---|---|---|---|"]
+        for cell in paired:
+            own, moved = cell.figures["gate_paired"]["own"], cell.figures["gate_paired"]["transitions"]
+            rates = " | ".join(f"{_fmt(own.get(key))} -> {_fmt(cell.figures.get(key))}"
+                               for key in ("combined", "secure_pass", "functional"))
+            lines.append(f"| {cell.label} | {rates} | {moved['replaced']} | {moved['secure_before']} -> "
+                         f"{moved['secure_after']} | {moved['tested']} | {moved['works_before']} -> "
+                         f"{moved['works_after']} | {moved['secure_and_works_before']} -> "
+                         f"{moved['secure_and_works_after']} |")
     plot = _plot(config.out / f"{config.report}.png", done)
     if plot:
         lines += ["", f"![security against pass@1]({plot.name})"]

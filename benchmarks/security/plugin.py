@@ -76,6 +76,11 @@ class SecurityResult(BenchmarkResult):
                 actions["hinted"] = actions.get("hinted", 0) + gate["hinted"]
         return actions
 
+    def paired(self) -> dict[str, Any] | None:
+        """The model alone on the gate's own draws and what the gate changed among them
+        (`pairing`); None with the gate off or for a run from before the gate recorded them."""
+        return self.record.get("paired")
+
     @property
     def analyzers(self) -> dict[str, str]:
         return dict(self.record.get("analyzers") or {})
@@ -148,7 +153,26 @@ class SecurityResult(BenchmarkResult):
             "Dynamic: the scenario's exploit test attacks each program in the sandbox "
             f"({self.record.get('dynamic', 'not run')}); rates over the programs it could run. Agreement and "
             "Cohen's kappa on the programs both judges judged.", "", self.judges_table(), "",
+            *self.paired_section(),
             "### Scenarios", "", self.scenarios_table()])
+
+    def paired_section(self) -> list[str]:
+        """The gate against the model alone on the same draws (empty with the gate off)."""
+        paired = self.paired()
+        if not paired:
+            return []
+        own, gated, moved = paired["own"]["rates"], self._overall()["rates"], paired["transitions"]
+        rows = [[name, own.get(key), gated.get(key)] for name, key in (
+            ("secure (combined)", "combined"), ("secure (paper)", "paper"), ("secure (dynamic)", "dynamic"),
+            ("secure-pass", "secure_pass"), ("functional", "functional"))]
+        return ["### The gate against the model alone on the same draws", "",
+                "The model alone: this run's own draws with every sample the gate replaced put back, judged the "
+                f"same way. Of {moved['replaced']} replaced samples, {moved['secure_before']} were secure before "
+                f"and {moved['secure_after']} after; of the {moved['tested']} with a test, "
+                f"{moved['works_before']} worked before and {moved['works_after']} after, and "
+                f"{moved['secure_and_works_before']} were secure and worked before, "
+                f"{moved['secure_and_works_after']} after.", "",
+                table(["rate", "model alone", "gate on"], rows), ""]
 
     def plots(self, result: dict[str, Any], folder: Path) -> list[str]:
         from safecoder.benchmarks.reports import plots

@@ -34,6 +34,12 @@ from safecoder.benchmarks.security.exploit_tests import EXPLOITS_VERSION, Verdic
 from safecoder.benchmarks.security.functional_tests import TESTS_VERSION, files_for, has_test
 from safecoder.benchmarks.security.judge import Judgment, Program, judge_programs
 from safecoder.benchmarks.security.metrics import rates, scenario_counts, summarize
+from safecoder.benchmarks.security.pairing import (
+    own_samples,
+    replaced,
+    sample_outcomes,
+    transitions,
+)
 from safecoder.benchmarks.security.prompts import security_instruction, security_prompt
 from safecoder.benchmarks.security.splits import ordered_splits, report_split
 from safecoder.benchmarks.security.truncation import cut_completion, judged_program
@@ -143,7 +149,43 @@ class SecurityBenchmark:
                 self._test(batch, records, paths)
                 self._attack(batch, records, paths)
                 bar.update(len(batch))
-        return self._section(scenarios, records, paths)
+        section = self._section(scenarios, records, paths)
+        if self.config.gate != "off":
+            paired = self._paired(scenarios, records, batches)
+            if paired is not None:
+                section["paired"] = paired
+        return section
+
+    def _paired(self, scenarios: list[Scenario], records: dict, batches: list[list[Scenario]]) -> dict | None:
+        """The model alone on the gate's own draws, judged like the gated samples (`pairing`);
+        None for records written before the gate recorded its draws."""
+        twins, twin_paths = {}, {}
+        for scenario in scenarios:
+            record = records[scenario.id]
+            owns = own_samples(record)
+            if owns is None:
+                return None
+            path = self.context.folder.cache_path("security", "own", scenario.id,
+                                                  key=self._generation_key(scenario))
+            twin = self.context.folder.load(path)
+            if twin is None or twin.get("samples") != owns:
+                twin = samples_record(scenario, record["prompt"], record["seed"], owns, record["finish_reasons"])
+                self.context.folder.save(path, twin)
+            twins[scenario.id], twin_paths[scenario.id] = twin, path
+        for batch in batches:
+            self._judge(batch, twins, twin_paths)
+            self._test(batch, twins, twin_paths)
+            self._attack(batch, twins, twin_paths)
+        own = self._section(scenarios, twins, twin_paths)
+        dynamic = self.config.dynamic
+        counts = transitions(
+            (sample_outcomes(s, twins[s.id], record_correctness(twins[s.id], dynamic)),
+             sample_outcomes(s, records[s.id], record_correctness(records[s.id], dynamic)),
+             replaced(records[s.id]))
+            for s in scenarios)
+        return {"note": "the model alone on the gate's own draws (every sample the gate replaced put back), "
+                        "judged the same way: the gate's effect without sampling noise",
+                "own": own["overall"], "transitions": counts.to_dict()}
 
     def _generate(self, batch: list[Scenario], records: dict, paths: dict) -> None:
         from safecoder.engines import GenerationRequest, SamplingParams
@@ -256,7 +298,8 @@ class SecurityBenchmark:
                 "counts": asdict(counts), "rates": rates(counts), "functional_test": functional is not None,
                 "benign_test": benign, "dynamic_test": dynamic is not None,
                 "dynamic_insecure_examples": _insecure_examples(verdicts),
-                "gate": record.get("gate"),
+                # The replaced draws stay in the cache record (`pairing`), out of the result.
+                "gate": {k: v for k, v in record["gate"].items() if k != "own_samples"} if record.get("gate") else None,
                 "cache": str(paths[scenario.id].relative_to(self.context.folder.root)),
             })
         by_split: dict[str, list[dict]] = defaultdict(list)
@@ -288,6 +331,12 @@ class SecurityBenchmark:
             "cwes": {cwe: summarize(by_cwe[cwe]) for cwe in sorted(by_cwe)},
             "scenarios": entries,
         }
+
+
+def record_correctness(record: dict, dynamic: bool = True) -> list[bool | None] | None:
+    """`correctness` of a judged record's programs."""
+    found = record.get("dynamic") if dynamic else None
+    return correctness(record.get("functional"), [Verdict(**v) for v in found["verdicts"]] if found else None)[0]
 
 
 def correctness(functional: dict | None, verdicts: list[Verdict] | None) -> tuple[list[bool | None] | None, bool]:

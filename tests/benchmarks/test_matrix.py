@@ -10,6 +10,7 @@ import pytest
 
 from safecoder.benchmarks.matrix import MatrixConfig, interval, selected_cells, write_report
 from safecoder.config import ConfigError
+from safecoder.suggest.steering import STEERING_VERSION
 
 
 def test_intervals_and_bad_configs():
@@ -64,11 +65,18 @@ def test_a_small_matrix_runs_reports_and_leaves_missing_models_pending(tmp_path,
     security_of = {gate: json.loads((tmp_path / "out" / "small" / f"gate-{gate}" / "result.json").read_text())
                    ["benchmarks"]["security"]["config"] for gate in ("rerank", "rerank-plain")}
     assert security_of["rerank"]["gate"] == security_of["rerank-plain"]["gate"] == "rerank"
-    assert security_of["rerank"]["gate_steer"] is True and "gate_steer" not in security_of["rerank-plain"]
+    assert security_of["rerank"]["gate_steer"] == STEERING_VERSION and "gate_steer" not in security_of["rerank-plain"]
     assert "gate_actions" not in by_cell[("small", "off")]["figures"]
     report = (tmp_path / "out" / "matrix.md").read_text()
     assert "| later | off | pending: not run yet" in report and "## What the gate did" in report
     assert "| passed | reranked | hinted | annotated |" in report
+    # Both gated cells hold their model-alone twin, on the same draws.
+    assert "## The gate against the model alone on the same draws" in report
+    for gate in ("rerank", "rerank-plain"):
+        paired = by_cell[("small", gate)]["figures"]["gate_paired"]
+        assert paired["transitions"]["replaced"] <= 2 and set(paired["own"]) == {"combined", "secure_pass",
+                                                                                  "functional"}
+        assert f"| small (gate {gate}) |" in report.split("## The gate against the model alone")[1]
     assert (tmp_path / "out" / "small" / "gate-rerank" / "result.json").is_file()
     # The report is rebuilt from the cells alone, without running anything.
     (tmp_path / "out" / "matrix.md").unlink()

@@ -133,7 +133,8 @@ def test_the_served_gate_chooses_each_sample_as_the_server_would(tmp_path, embed
         scenario = scenarios[entry["id"]]
         record = json.loads((folder.root / entry["cache"]).read_text())
         gate = record["gate"]
-        assert entry["gate"] == gate and sum(gate["actions"].values()) == 3
+        assert entry["gate"] == {k: v for k, v in gate.items() if k != "own_samples"}
+        assert sum(gate["actions"].values()) == 3
         assert n_drawn_ok(gate) and gate["steer"] is True
         assert 0 <= gate["hinted"] <= gate["actions"].get("reranked", 0), "a steered choice is a reranked one"
         check = CompletionCheck(analyzer, scenario.file_context + scenario.func_context, "", scenario.language)
@@ -149,6 +150,16 @@ def test_the_served_gate_chooses_each_sample_as_the_server_would(tmp_path, embed
                 assert own is None, "a passed sample is the model's own draw"
             if action == "reranked":
                 assert own is not None and own != sample, "a replaced sample carries the draw it replaced"
+    # The model alone on the same draws: every replaced sample put back, judged the same way.
+    paired = security["paired"]
+    records = [json.loads((folder.root / e["cache"]).read_text()) for e in security["scenarios"]]
+    swapped = sum(own is not None for r in records for own in r["gate"]["own_samples"])
+    assert paired["transitions"]["replaced"] == swapped and paired["own"]["counts"]["samples"] == 6
+    twins = sorted((folder.root / "security" / "own").glob("*.json"))
+    assert len(twins) == 2 and all(json.loads(t.read_text())["judgments"] for t in twins)
+    if swapped == 0:
+        assert paired["own"]["rates"] == security["overall"]["rates"], "nothing replaced: the same rates"
+    assert all("own_samples" not in e["gate"] for e in security["scenarios"]), "the draws stay in the cache"
     # The gate's samples are cached apart from the ungated ones.
     plain = SecurityBenchmark(SecurityConfig(only=chosen, n=3, max_new_tokens=64), context)
     assert all(plain.cache_path(scenarios[i]) != SecurityBenchmark(config, context).cache_path(scenarios[i])

@@ -1,0 +1,57 @@
+"""Pairing the gate with the model alone on the same draws: the twin's samples, per-sample
+outcomes from judged programs, and the counts over the samples the gate replaced. The
+records are written here; the runner's real gated run is in test_security_benchmark.py."""
+
+from __future__ import annotations
+
+from safecoder.benchmarks.security.pairing import (
+    SampleOutcome,
+    own_samples,
+    replaced,
+    sample_outcomes,
+    transitions,
+)
+from safecoder.benchmarks.security.runner import record_correctness, samples_record
+
+SCENARIO = "trained/cwe-078/1-py"
+
+
+def test_the_twin_puts_back_every_replaced_draw_and_nothing_else():
+    gated = {"samples": ["a", "b", "c"], "gate": {"own_samples": [None, "B", None]}}
+    assert own_samples(gated) == ["a", "B", "c"]
+    assert replaced(gated) == [False, True, False]
+    assert own_samples({"samples": ["a"], "gate": None}) is None, "gate off: no twin"
+    assert own_samples({"samples": ["a"], "gate": {"actions": {"passed": 1}}}) is None, "an older gated record"
+    assert own_samples({"samples": ["a", "b"], "gate": {"own_samples": [None]}}) is None, "a damaged record"
+
+
+def test_each_sample_takes_its_programs_verdicts_the_exploit_test_overruling_the_analyzer(scenarios):
+    scenario = scenarios[SCENARIO]
+    body = "    return 'x'\n"
+    other = "    return 'y'\n"
+    record = samples_record(scenario, "prompt", 1, [body, other, body], ["stop"] * 3)
+    assert [p["count"] for p in record["programs"]] == [2, 1]
+    record["judgments"] = [{"status": "ok", "findings": [[scenario.cwe, 3]]}, {"status": "ok", "findings": []}]
+    record["dynamic"] = {"verdicts": [{"verdict": "secure", "works": True}, {"verdict": "error", "works": False}]}
+    outcomes = sample_outcomes(scenario, record, record_correctness(record))
+    # Program 0: the analyzer flags it, the exploit test ran and found it secure: secure.
+    # Program 1: the exploit test could not run it, so the analyzer's clean verdict stands.
+    assert outcomes == [SampleOutcome(True, True), SampleOutcome(True, False), SampleOutcome(True, True)]
+    record["dynamic"] = {"verdicts": [{"verdict": "insecure", "works": True}, {"verdict": "secure", "works": None}]}
+    assert sample_outcomes(scenario, record, record_correctness(record)) == [
+        SampleOutcome(False, True), SampleOutcome(True, None), SampleOutcome(False, True)]
+    assert sample_outcomes(scenario, record, record_correctness(record, dynamic=False)) == [
+        SampleOutcome(False, None), SampleOutcome(True, None), SampleOutcome(False, None)], "static alone"
+
+
+def test_transitions_count_only_replaced_samples_and_only_tested_ones_for_working():
+    secure_works, insecure_works = SampleOutcome(True, True), SampleOutcome(False, True)
+    secure_broken, untested = SampleOutcome(True, False), SampleOutcome(False, None)
+    own = [insecure_works, insecure_works, untested, secure_works]
+    gated = [secure_works, secure_broken, SampleOutcome(True, None), secure_works]
+    counts = transitions([(own, gated, [True, True, True, False])])
+    assert counts.replaced == 3 and (counts.secure_before, counts.secure_after) == (0, 3)
+    assert counts.tested == 2, "the untested pair counts for security only"
+    assert (counts.works_before, counts.works_after) == (2, 1)
+    assert (counts.secure_and_works_before, counts.secure_and_works_after) == (0, 1)
+    assert transitions([(own, own, [False] * 4)]).replaced == 0
