@@ -15,7 +15,8 @@ Input: a scenario, its gated record and the judged twin record (`own_record`'s, 
 runner judged, tested and attacked it). Output: per sample, whether it is secure (the
 exploit test's verdict where it ran, else the static judge's) and whether it works (None:
 not tested) (`sample_outcomes`); and for a set of scenarios the counts of samples the gate
-replaced, by what each was before and after (`transitions`).
+replaced, by what each was before and after (`transitions`), also per gate action
+(`transitions_by_action`).
 """
 
 from __future__ import annotations
@@ -108,3 +109,15 @@ def transitions(pairs: Iterable[tuple[Sequence[SampleOutcome], Sequence[SampleOu
                 counts.secure_and_works_before += before.secure_and_works
                 counts.secure_and_works_after += after.secure_and_works
     return counts
+
+
+def transitions_by_action(pairs: Sequence[tuple[Sequence[SampleOutcome], Sequence[SampleOutcome], Sequence[bool],
+                                                Sequence[str]]]) -> dict[str, Transitions]:
+    """`transitions` per gate action (`reranked`, `reranked+hinted`, `annotated`, ...) over
+    (own outcomes, gated outcomes, which samples were replaced, per-sample actions)."""
+    kinds = sorted({action for _, _, swapped, actions in pairs
+                    for action, was in zip(actions, swapped, strict=True) if was})
+    return {kind: transitions((own, gated, [was and action == kind for was, action in zip(swapped, actions,
+                                                                                          strict=True)])
+                              for own, gated, swapped, actions in pairs)
+            for kind in kinds}

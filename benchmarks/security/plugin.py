@@ -172,7 +172,18 @@ class SecurityResult(BenchmarkResult):
                 f"{moved['works_before']} worked before and {moved['works_after']} after, and "
                 f"{moved['secure_and_works_before']} were secure and worked before, "
                 f"{moved['secure_and_works_after']} after.", "",
-                table(["rate", "model alone", "gate on"], rows), ""]
+                table(["rate", "model alone", "gate on"], rows), "",
+                *self._paired_by_action(paired.get("by_action") or {})]
+
+    @staticmethod
+    def _paired_by_action(by_action: dict[str, dict[str, int]]) -> list[str]:
+        if not by_action:
+            return []
+        rows = [[kind, t["replaced"], f"{t['secure_before']} -> {t['secure_after']}", t["tested"],
+                 f"{t['works_before']} -> {t['works_after']}",
+                 f"{t['secure_and_works_before']} -> {t['secure_and_works_after']}"] for kind, t in by_action.items()]
+        return ["Replaced samples per gate action (before -> after):", "",
+                table(["action", "replaced", "secure", "tested", "works", "secure and works"], rows), ""]
 
     def plots(self, result: dict[str, Any], folder: Path) -> list[str]:
         from safecoder.benchmarks.reports import plots

@@ -39,6 +39,7 @@ from safecoder.benchmarks.security.pairing import (
     replaced,
     sample_outcomes,
     transitions,
+    transitions_by_action,
 )
 from safecoder.benchmarks.security.prompts import security_instruction, security_prompt
 from safecoder.benchmarks.security.splits import ordered_splits, report_split
@@ -178,14 +179,14 @@ class SecurityBenchmark:
             self._attack(batch, twins, twin_paths)
         own = self._section(scenarios, twins, twin_paths)
         dynamic = self.config.dynamic
-        counts = transitions(
-            (sample_outcomes(s, twins[s.id], record_correctness(twins[s.id], dynamic)),
-             sample_outcomes(s, records[s.id], record_correctness(records[s.id], dynamic)),
-             replaced(records[s.id]))
-            for s in scenarios)
+        pairs = [(sample_outcomes(s, twins[s.id], record_correctness(twins[s.id], dynamic)),
+                  sample_outcomes(s, records[s.id], record_correctness(records[s.id], dynamic)),
+                  replaced(records[s.id]), records[s.id]["gate"]["sample_actions"]) for s in scenarios]
+        counts = transitions((own, gated, swapped) for own, gated, swapped, _ in pairs)
         return {"note": "the model alone on the gate's own draws (every sample the gate replaced put back), "
                         "judged the same way: the gate's effect without sampling noise",
-                "own": own["overall"], "transitions": counts.to_dict()}
+                "own": own["overall"], "transitions": counts.to_dict(),
+                "by_action": {kind: t.to_dict() for kind, t in transitions_by_action(pairs).items()}}
 
     def _generate(self, batch: list[Scenario], records: dict, paths: dict) -> None:
         from safecoder.engines import GenerationRequest, SamplingParams

@@ -12,7 +12,8 @@ clients read: `{"action", "findings", "candidates", "rejected"}` with action
 - `passed`: the first candidate drawn was judged and has no findings;
 - `reranked`: it had findings, and the most likely candidate without findings was returned
   (`hinted`: that candidate was drawn from the prompt that names the weakness, below);
-- `annotated`: returned with its findings (mode annotate, or rerank when every candidate had some);
+- `annotated`: the model's own first candidate, returned with its findings (mode annotate,
+  or rerank when every candidate had some);
 - `blocked`: every candidate had findings (mode block); the text is withheld
   (finish_reason `content_filter`), the findings say why;
 - `unchecked`: not judged (gate off, language unknown, analyzer missing, code that does
@@ -337,9 +338,11 @@ def choose(mode: GateMode, group: Sequence[tuple[Candidate, Verdict]]) -> GateOu
     unjudged = [c for c, v in alternatives if not v.judged]
     if unjudged:
         return GateOutcome("unchecked", max(unjudged, key=lambda c: c.score), (), drawn, rejected)
-    likeliest, verdict = max(group, key=lambda pair: pair[0].score)
+    # No clean alternative: the model's own draw with its findings. Another flagged
+    # candidate would change the code without making it safer (measured on the security
+    # scenarios: such swaps lost more working code than they gained).
     action: Action = "blocked" if mode == "block" else "annotated"
-    return GateOutcome(action, likeliest, verdict.findings, drawn, rejected)
+    return GateOutcome(action, first, first_verdict.findings, drawn, rejected)
 
 
 async def judge(check: Check, candidates: Sequence[Candidate]) -> list[Verdict]:

@@ -10,6 +10,7 @@ from safecoder.benchmarks.security.pairing import (
     replaced,
     sample_outcomes,
     transitions,
+    transitions_by_action,
 )
 from safecoder.benchmarks.security.runner import record_correctness, samples_record
 
@@ -55,3 +56,14 @@ def test_transitions_count_only_replaced_samples_and_only_tested_ones_for_workin
     assert (counts.works_before, counts.works_after) == (2, 1)
     assert (counts.secure_and_works_before, counts.secure_and_works_after) == (0, 1)
     assert transitions([(own, own, [False] * 4)]).replaced == 0
+
+
+def test_transitions_per_action_split_the_replaced_samples_and_add_up():
+    secure_works, insecure_works = SampleOutcome(True, True), SampleOutcome(False, True)
+    own = [insecure_works, insecure_works, secure_works, secure_works]
+    gated = [secure_works, secure_works, SampleOutcome(False, None), secure_works]
+    actions = ["reranked", "reranked+hinted", "annotated", "passed"]
+    by_action = transitions_by_action([(own, gated, [True, True, True, False], actions)])
+    assert set(by_action) == {"reranked", "reranked+hinted", "annotated"}, "a passed sample is no action's"
+    assert by_action["reranked+hinted"].secure_and_works_after == 1 and by_action["annotated"].tested == 0
+    assert sum(t.replaced for t in by_action.values()) == 3

@@ -155,6 +155,7 @@ def test_the_served_gate_chooses_each_sample_as_the_server_would(tmp_path, embed
     records = [json.loads((folder.root / e["cache"]).read_text()) for e in security["scenarios"]]
     swapped = sum(own is not None for r in records for own in r["gate"]["own_samples"])
     assert paired["transitions"]["replaced"] == swapped and paired["own"]["counts"]["samples"] == 6
+    assert sum(t["replaced"] for t in paired["by_action"].values()) == swapped
     twins = sorted((folder.root / "security" / "own").glob("*.json"))
     assert len(twins) == 2 and all(json.loads(t.read_text())["judgments"] for t in twins)
     if swapped == 0:

@@ -103,7 +103,8 @@ def test_when_every_candidate_has_findings_block_withholds_and_rerank_annotates(
     assert blocked.action == "blocked" and blocked.text == "" and blocked.finish_reason == "content_filter"
     assert blocked.rejected == 3 and {f.cwe for f in blocked.findings} == {"CWE-089"}
     annotated = run(gate, "rerank", SamplingParams(temperature=0.8), all_insecure(), check).outcomes[0]
-    assert annotated.action == "annotated" and annotated.text == INSECURE_FSTRING, "the most likely one"
+    assert annotated.action == "annotated" and annotated.text == INSECURE, "the model's own draw, not another flagged one"
+    assert annotated.own is None and {f.cwe for f in annotated.findings} == {"CWE-089"}
     assert annotated.findings and annotated.finish_reason == "stop"
 
 
@@ -155,7 +156,7 @@ def test_steering_that_finds_nothing_clean_keeps_the_plain_choice_and_counts_its
     steered = Steered([candidate(INSECURE_FSTRING, -0.1), candidate(INSECURE, -0.1), candidate(INSECURE, -0.3)])
     outcome = asyncio.run(SecurityGate(analyzer, 3).run(
         "rerank", SamplingParams(temperature=0.8), all_insecure_draw(), check, steered)).outcomes[0]
-    assert outcome.action == "annotated" and not outcome.hinted and outcome.text == INSECURE_FSTRING
+    assert outcome.action == "annotated" and not outcome.hinted and outcome.text == INSECURE
     assert (outcome.candidates, outcome.rejected) == (6, 6)
 
 
