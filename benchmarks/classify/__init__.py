@@ -12,4 +12,4 @@ confusion table per predictor.
 `VERSION` changes whenever the benchmark's behaviour changes.
 """
 
-VERSION = "classify-1"
+VERSION = "classify-2"  # 2: the prompt names no example identifier

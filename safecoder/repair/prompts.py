@@ -68,8 +68,11 @@ def fix_prompt(language: Language, function: FunctionSpan, hint: Hint = "line", 
 def classify_prompt(language: Language, code: str) -> str:
     """Ask for the function's CWE identifier, or `none`."""
     fence = language.markdown_tags[0]
+    # No concrete identifier as the example: with "for example CWE-089" the default model
+    # answered CWE-089 for 49 of 60 functions, whatever their weakness (classify-1).
     instruction = (f"Does this {language.display_name} function have a security weakness? Answer with its CWE "
-                   "identifier only (for example CWE-089), or with the word none if it has no weakness.")
+                   "identifier only, written CWE- and the weakness's number, or with the word none if it has "
+                   "no weakness.")
     return format_instruction(instruction, input=f"```{fence}\n{code.strip(chr(10))}\n```", response_prefix="Answer:")
 
 

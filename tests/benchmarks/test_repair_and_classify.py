@@ -13,6 +13,7 @@ import json
 import pytest
 
 from safecoder.analysis.findings import Finding
+from safecoder.benchmarks.classify import VERSION as CLASSIFY_VERSION
 from safecoder.benchmarks.classify.config import ClassifyConfig
 from safecoder.benchmarks.classify.labels import analyzer_prediction, model_prediction, score
 from safecoder.benchmarks.classify.runner import BENCHMARK as CLASSIFY
@@ -140,7 +141,7 @@ def write_repair_answers(context, config, answers_by_language):
 
 def write_classify_answers(context, config, answer_for):
     for item, label, _, language in classify_items(config):
-        context.folder.save(cache_path(context, CLASSIFY, "classify-1", item, classify_sampling(config)),
+        context.folder.save(cache_path(context, CLASSIFY, CLASSIFY_VERSION, item, classify_sampling(config)),
                             samples_record(item, [answer_for(label, language)]))
 
 
