@@ -69,7 +69,7 @@ def classify_prompt(language: Language, code: str) -> str:
     """Ask for the function's CWE identifier, or `none`."""
     fence = language.markdown_tags[0]
     # No concrete identifier as the example: with "for example CWE-089" the default model
-    # answered CWE-089 for 49 of 60 functions, whatever their weakness (classify-1).
+    # answered CWE-089 for 55 of 60 functions, whatever their weakness (classify-1).
     instruction = (f"Does this {language.display_name} function have a security weakness? Answer with its CWE "
                    "identifier only, written CWE- and the weakness's number, or with the word none if it has "
                    "no weakness.")
