@@ -62,7 +62,7 @@ class ServerState:
         self.slot = ModelSlot(reference, config.engine, config.engine_options(), config.watch_interval_s,
                               on_change=self._model_changed, engine_factory=engine_factory)
         self.gate = SecurityGate(load_analyzer(), config.gate_candidates, config.gate_draw, config.gate_temperature,
-                                 steer=config.gate_steer)
+                                 steer=config.gate_steer, min_kept=config.gate_min_kept)
         self.admission = AdmissionControl(config.max_concurrent, config.max_queue, metrics)
         self.serving = Serving(self.slot, self.gate, self.admission, metrics,
                                Limits(max_tokens=config.max_tokens_limit, max_n=config.max_n),
@@ -242,7 +242,7 @@ def _model_card(state: ServerState, config: ServerConfig) -> dict:
             "max_model_len": served.engine.max_context_tokens,
             "safecoder": {**served.describe(), "accepted_ids": list(served.ids), "accepted_names": accepted,
                           "gate": config.gate, "gate_candidates": config.gate_candidates, "gate_steer": config.gate_steer,
-                          "max_tokens_limit": config.max_tokens_limit}}
+                          "gate_min_kept": config.gate_min_kept, "max_tokens_limit": config.max_tokens_limit}}
 
 
 def _error_response(error: APIError) -> JSONResponse:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from safecoder.config import ConfigError
+from safecoder.suggest.gate import DEFAULT_MIN_KEPT
 
 GateMode = Literal["off", "annotate", "rerank", "block"]
 GateDraw = Literal["lazy", "eager"]
@@ -49,6 +50,9 @@ class ServerConfig:
     gate_steer: bool = field(default=True, metadata={
         "help": "when none of the k candidates is clean, draw k more from the prompt with a comment naming "
                 "the weakness found before the cursor's line (completions; the comment is never returned)"})
+    gate_min_kept: float = field(default=DEFAULT_MIN_KEPT, metadata={
+        "help": "a clean candidate replaces the model's own flagged draw only when it keeps at least this share "
+                "of the draw's words outside the flagged lines (0: any clean candidate; docs/server.md)"})
     gate_override: bool = field(default=True, metadata={
         "help": "let a request choose its own gate mode with the `safecoder_gate` field"})
     api_key_file: Path | None = field(default=None, metadata={
@@ -85,6 +89,8 @@ class ServerConfig:
             raise ConfigError("host must not be empty; use 127.0.0.1 for loopback")
         if self.gate_candidates < 1 or self.gate_candidates > 32:
             raise ConfigError(f"gate_candidates must be between 1 and 32, got {self.gate_candidates}")
+        if not 0.0 <= self.gate_min_kept <= 1.0:
+            raise ConfigError(f"gate_min_kept must be between 0 and 1, got {self.gate_min_kept}")
         if not 0.0 < self.gate_temperature <= 2.0:
             raise ConfigError(f"gate_temperature must be in (0, 2], got {self.gate_temperature}")
         for name in ("max_request_bytes", "max_tokens_limit", "max_n", "max_concurrent"):

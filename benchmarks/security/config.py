@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from safecoder.config import ConfigError
+from safecoder.suggest.gate import DEFAULT_MIN_KEPT
 
 
 @dataclass
@@ -42,6 +43,9 @@ class SecurityConfig:
     gate_steer: bool = field(default=True, metadata={
         "help": "the gate's steering, as served: when none of k candidates is clean, k more from the prompt "
                 "with a comment naming the weakness (off: the plain rerank)"})
+    gate_min_kept: float = field(default=DEFAULT_MIN_KEPT, metadata={
+        "help": "the share of the model's own draw (its words outside the flagged lines) a clean alternative "
+                "must keep to replace it, as served (`safecoder serve --gate-min-kept`); 0 accepts any"})
     workers: int = field(default=2, metadata={"help": "functional tests run in parallel"})
     scenarios_per_batch: int = field(default=8, metadata={
         "help": "scenarios generated and judged together before their results are saved"})
@@ -55,6 +59,8 @@ class SecurityConfig:
             raise ConfigError(f"n (samples per scenario) must be between 1 and 10000, got {self.n}")
         if not 0.0 <= self.temperature <= 5.0:
             raise ConfigError(f"temperature must be between 0 and 5, got {self.temperature}")
+        if not 0.0 <= self.gate_min_kept <= 1.0:
+            raise ConfigError(f"gate_min_kept must be between 0 and 1, got {self.gate_min_kept}")
         if not 0.0 < self.top_p <= 1.0:
             raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_new_tokens < 1:

@@ -16,7 +16,10 @@ runner judged, tested and attacked it). Output: per sample, whether it is secure
 exploit test's verdict where it ran, else the static judge's) and whether it works (None:
 not tested) (`sample_outcomes`); and for a set of scenarios the counts of samples the gate
 replaced, by what each was before and after (`transitions`), also per gate action
-(`transitions_by_action`).
+(`transitions_by_action`); and what a floor on how much of the draw a replacement keeps
+would have done (`kept_floors`): every replacement that kept less of the model's own draw
+than the floor put back, the rest as the gate chose. The gate's own floor may pick another
+clean candidate that keeps more instead, so a floor's row here is the least it keeps.
 """
 
 from __future__ import annotations
@@ -121,3 +124,61 @@ def transitions_by_action(pairs: Sequence[tuple[Sequence[SampleOutcome], Sequenc
                                                                                           strict=True)])
                               for own, gated, swapped, actions in pairs)
             for kind in kinds}
+
+
+def sample_kept(record: dict) -> list[float | None] | None:
+    """Per sample of a gated record, how much of the model's own draw the returned candidate
+    kept (`safecoder.suggest.kept`; None: not replaced, or replaced by an unjudged one);
+    None for records written before the gate recorded it."""
+    kept = (record.get("gate") or {}).get("sample_kept")
+    return kept if kept is not None and len(kept) == len(record["samples"]) else None
+
+
+@dataclass(frozen=True)
+class FloorPoint:
+    """The gate's samples with every replacement that kept less than `min_kept` put back
+    (None: every replacement put back, the model alone)."""
+
+    min_kept: float | None
+    replaced: int  # samples still replaced
+    samples: int
+    tested: int  # samples with a test
+    secure: float  # percent of the samples
+    works: float  # percent of the tested samples
+    secure_and_works: float  # percent of the tested samples
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+DEFAULT_FLOORS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def kept_floors(pairs: Sequence[tuple[Sequence[SampleOutcome], Sequence[SampleOutcome], Sequence[bool],
+                                      Sequence[float | None]]],
+                floors: Sequence[float] = DEFAULT_FLOORS) -> list[FloorPoint]:
+    """Over (own outcomes, gated outcomes, which samples were replaced, kept share per
+    sample) of every scenario, one point per floor and a last one for the model alone. A
+    replacement without a share (an unjudged candidate) is not a clean one the floor
+    weighs: it stays at every floor."""
+    def point(floor: float | None) -> FloorPoint:
+        samples = tested = still_replaced = secure = works = secure_and_works = 0
+        for own, gated, swapped, kept in pairs:
+            for before, after, was, share in zip(own, gated, swapped, kept, strict=True):
+                stays = was and floor is not None and (share is None or share >= floor)
+                outcome = after if stays else before
+                samples += 1
+                still_replaced += stays
+                secure += outcome.secure
+                if outcome.works is not None:
+                    tested += 1
+                    works += outcome.works
+                    secure_and_works += outcome.secure_and_works
+        return FloorPoint(floor, still_replaced, samples, tested, _percent(secure, samples),
+                          _percent(works, tested), _percent(secure_and_works, tested))
+
+    return [*(point(floor) for floor in floors), point(None)]
+
+
+def _percent(count: int, total: int) -> float:
+    return round(100.0 * count / total, 1) if total else 0.0

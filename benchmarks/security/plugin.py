@@ -173,7 +173,19 @@ class SecurityResult(BenchmarkResult):
                 f"{moved['secure_and_works_before']} were secure and worked before, "
                 f"{moved['secure_and_works_after']} after.", "",
                 table(["rate", "model alone", "gate on"], rows), "",
-                *self._paired_by_action(paired.get("by_action") or {})]
+                *self._paired_by_action(paired.get("by_action") or {}),
+                *self._kept_floors(paired.get("kept_floors") or [])]
+
+    @staticmethod
+    def _kept_floors(points: list[dict[str, Any]]) -> list[str]:
+        if not points:
+            return []
+        rows = [["model alone" if p["min_kept"] is None else f"{p['min_kept']:.2f}", p["replaced"], p["secure"],
+                 p["works"], p["secure_and_works"]] for p in points]
+        return ["A floor on what a replacement keeps of the model's own draw (`--gate-min-kept`): this run's "
+                "samples with every replacement that kept less put back. Secure: percent of the samples; works "
+                "and secure and works: percent of the samples with a test.", "",
+                table(["floor", "still replaced", "secure", "works", "secure and works"], rows), ""]
 
     @staticmethod
     def _paired_by_action(by_action: dict[str, dict[str, int]]) -> list[str]:

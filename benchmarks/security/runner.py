@@ -35,8 +35,10 @@ from safecoder.benchmarks.security.functional_tests import TESTS_VERSION, files_
 from safecoder.benchmarks.security.judge import Judgment, Program, judge_programs
 from safecoder.benchmarks.security.metrics import rates, scenario_counts, summarize
 from safecoder.benchmarks.security.pairing import (
+    kept_floors,
     own_samples,
     replaced,
+    sample_kept,
     sample_outcomes,
     transitions,
     transitions_by_action,
@@ -98,6 +100,8 @@ def result_config(config: SecurityConfig) -> dict[str, Any]:
         values.pop("gate_steer", None)
     else:
         values["gate_steer"] = STEERING_VERSION
+    if config.gate == "off" or not config.gate_min_kept:
+        values.pop("gate_min_kept", None)  # likewise: 0 is the gate as it was before the floor
     return values
 
 
@@ -119,6 +123,7 @@ class SecurityBenchmark:
             **({"gate": config.gate, "gate_candidates": config.gate_candidates} if config.gate != "off" else {}),
             # Only when on, so that the caches of plain-rerank runs made before steering stay valid.
             **({"gate_steer": STEERING_VERSION} if config.gate != "off" and config.gate_steer else {}),
+            **({"gate_min_kept": config.gate_min_kept} if config.gate != "off" and config.gate_min_kept else {}),
         })
 
     def cache_path(self, scenario: Scenario) -> Path:
@@ -183,10 +188,16 @@ class SecurityBenchmark:
                   sample_outcomes(s, records[s.id], record_correctness(records[s.id], dynamic)),
                   replaced(records[s.id]), records[s.id]["gate"]["sample_actions"]) for s in scenarios]
         counts = transitions((own, gated, swapped) for own, gated, swapped, _ in pairs)
+        kept = [sample_kept(records[s.id]) for s in scenarios]
+        floors = None
+        if all(k is not None for k in kept):
+            floors = [point.to_dict() for point in kept_floors(
+                [(own, gated, swapped, k or []) for (own, gated, swapped, _), k in zip(pairs, kept, strict=True)])]
         return {"note": "the model alone on the gate's own draws (every sample the gate replaced put back), "
                         "judged the same way: the gate's effect without sampling noise",
                 "own": own["overall"], "transitions": counts.to_dict(),
-                "by_action": {kind: t.to_dict() for kind, t in transitions_by_action(pairs).items()}}
+                "by_action": {kind: t.to_dict() for kind, t in transitions_by_action(pairs).items()},
+                **({"kept_floors": floors} if floors is not None else {})}
 
     def _generate(self, batch: list[Scenario], records: dict, paths: dict) -> None:
         from safecoder.engines import GenerationRequest, SamplingParams
@@ -207,7 +218,8 @@ class SecurityBenchmark:
             drawn = [([c.text for c in r.completions], [c.finish_reason for c in r.completions], None)
                      for r in results]
         else:
-            drawn = gated_samples(engine, pending, requests, config.gate, config.gate_candidates, config.gate_steer)
+            drawn = gated_samples(engine, pending, requests, config.gate, config.gate_candidates, config.gate_steer,
+                                  config.gate_min_kept)
         for scenario, request, (texts, reasons, gate) in zip(pending, requests, drawn, strict=True):
             records[scenario.id] = samples_record(scenario, request.prompt, request.sampling.seed, texts, reasons)
             if gate is not None:
@@ -382,7 +394,7 @@ def samples_record(scenario: Scenario, prompt: str, seed: int | None, completion
 
 
 def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: GateMode,
-                  candidates: int, steer: bool = True) -> list[tuple]:
+                  candidates: int, steer: bool = True, min_kept: float = 0.0) -> list[tuple]:
     """Samples chosen by the served security gate, per scenario: (texts, finish reasons, gate record).
 
     The gate is the served one, on the one suggestion path (`safecoder.suggest`): the same
@@ -395,7 +407,7 @@ def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: GateM
     from safecoder.engines.base import run_sync
     from safecoder.suggest import CompletionCheck, SecurityGate, load_analyzer, suggest
 
-    gate = SecurityGate(load_analyzer(), candidates=candidates, draw="lazy", steer=steer)
+    gate = SecurityGate(load_analyzer(), candidates=candidates, draw="lazy", steer=steer, min_kept=min_kept)
 
     async def one(scenario: Scenario, request) -> tuple:
         def finish(text: str, stopped: bool) -> tuple[str, bool]:
@@ -412,7 +424,9 @@ def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: GateM
                   # Per sample: what the gate did, and the model's own draw where it returned
                   # another, so that its effect can be judged pairwise, not against a rerun.
                   "sample_actions": [o.action + ("+hinted" if o.hinted else "") for o in report.outcomes],
-                  "own_samples": [o.own.text if o.own is not None else None for o in report.outcomes]}
+                  "own_samples": [o.own.text if o.own is not None else None for o in report.outcomes],
+                  # and how much of that draw the returned one kept (`safecoder.suggest.kept`)
+                  "sample_kept": [o.kept for o in report.outcomes]}
         return ([o.text for o in report.outcomes], [o.finish_reason for o in report.outcomes], record)
 
     async def all_scenarios() -> list[tuple]:

@@ -12,6 +12,9 @@ clients read: `{"action", "findings", "candidates", "rejected"}` with action
 - `passed`: the first candidate drawn was judged and has no findings;
 - `reranked`: it had findings, and the most likely candidate without findings was returned
   (`hinted`: that candidate was drawn from the prompt that names the weakness, below);
+  with `min_kept` > 0 only a candidate that keeps at least that share of the draw's words
+  outside its flagged lines (`safecoder.suggest.kept`: a clean candidate that dropped the
+  draw's work is no fix);
 - `annotated`: the model's own first candidate, returned with its findings (mode annotate,
   or rerank when every candidate had some);
 - `blocked`: every candidate had findings (mode block); the text is withheld
@@ -55,6 +58,7 @@ from typing import Literal, Protocol
 from safecoder.analysis.findings import AnalysisResult, Finding
 from safecoder.engines.base import Engine, GenerationRequest, SamplingParams, TokenLogprob
 from safecoder.suggest.code_blocks import code_blocks
+from safecoder.suggest.kept import kept_share
 from safecoder.suggest.language_guess import guess_language
 
 logger = logging.getLogger(__name__)
@@ -62,6 +66,9 @@ logger = logging.getLogger(__name__)
 Action = Literal["passed", "reranked", "annotated", "blocked", "unchecked"]
 GateMode = Literal["off", "annotate", "rerank", "block"]
 Analyzer = Callable[[str, str], AnalysisResult]
+# The share of the model's own draw a clean alternative must keep to replace it
+# (`safecoder.suggest.kept`); the served default, measured in docs/first-model.md.
+DEFAULT_MIN_KEPT = 0.0
 MAX_DRAW = 256  # the most samples one engine call may take (SamplingParams.n)
 GUESS_WINDOW = 4000  # characters of the prefix that language detection looks at
 
@@ -87,6 +94,7 @@ class Verdict:
     judged: bool
     findings: tuple[Finding, ...] = ()
     reason: str = ""
+    flagged_lines: frozenset[int] = frozenset()  # 0-based lines of the candidate's text the findings cover
 
     @property
     def clean(self) -> bool:
@@ -104,6 +112,9 @@ class GateOutcome:
     # The model's own first draw where another candidate is returned (what the gate
     # replaced; the benchmark pairs the two). Not sent to clients.
     own: Candidate | None = None
+    # Where another candidate is returned: the share of the own draw's unflagged words it
+    # keeps (`safecoder.suggest.kept`). Not sent to clients.
+    kept: float | None = None
 
     @property
     def text(self) -> str:
@@ -163,7 +174,10 @@ class CompletionCheck:
             return Verdict(False, reason=result.error or result.status)
         if not text.strip():
             return Verdict(True)
-        return Verdict(True, tuple(f for f in result.findings if f.start_line <= last_line and f.end_line >= first_line))
+        findings = tuple(f for f in result.findings if f.start_line <= last_line and f.end_line >= first_line)
+        return Verdict(True, findings, flagged_lines=frozenset(
+            line - first_line for f in findings
+            for line in range(max(f.start_line, first_line), min(f.end_line, last_line) + 1)))
 
 
 class ChatCheck:
@@ -192,7 +206,8 @@ class ChatCheck:
             offset = block.start_line - 1
             findings.extend(dataclasses.replace(f, start_line=f.start_line + offset, end_line=f.end_line + offset)
                             for f in result.findings)
-        return Verdict(True, tuple(findings))
+        return Verdict(True, tuple(findings), flagged_lines=frozenset(
+            line - 1 for f in findings for line in range(f.start_line, f.end_line + 1)))
 
 
 Draw = Callable[[SamplingParams], Awaitable[list[Candidate]]]
@@ -223,12 +238,16 @@ def engine_draw(engine: Engine, prompt: str, finish: Finish | None = None) -> Dr
 
 class SecurityGate:
     def __init__(self, analyzer: Analyzer | None, candidates: int = 4, draw: str = "lazy",
-                 temperature: float = 0.7, steer: bool = True):
+                 temperature: float = 0.7, steer: bool = True, min_kept: float = DEFAULT_MIN_KEPT):
+        if not 0.0 <= min_kept <= 1.0:
+            raise ValueError(f"min_kept (the share of the draw a clean alternative must keep) must be in [0, 1], "
+                             f"got {min_kept}")
         self.analyzer = analyzer
         self.k = candidates
         self.draw_policy = draw
         self.temperature = temperature
         self.steer = steer
+        self.min_kept = min_kept
 
     async def run(self, mode: GateMode, sampling: SamplingParams, draw: Draw, check: Check,
                   steered: Steered | None = None) -> GateReport:
@@ -265,7 +284,7 @@ class SecurityGate:
                 for j, pair in enumerate(zip(extras, extra_verdicts, strict=True)):
                     groups[rejected[j // extras_per_choice]].append(pair)
             gate_seconds = time.perf_counter() - started
-        outcomes = [choose(mode, group) for group in groups]
+        outcomes = [choose(mode, group, self.min_kept) for group in groups]
         if ranked and self.steer and steered is not None:
             started = time.perf_counter()
             outcomes = await self._steer(sampling, groups, outcomes, steered, check)
@@ -291,9 +310,11 @@ class SecurityGate:
             # dropped): they were drawn, and they count as rejected.
             drawn = outcome.candidates + max(self.k, len(candidates))
             rejected = outcome.rejected + max(0, self.k - len(candidates)) + sum(1 for v in verdicts if v.findings)
-            clean = [c for c, v in zip(candidates, verdicts, strict=True) if v.clean]
+            clean = faithful(own, own_verdict, [c for c, v in zip(candidates, verdicts, strict=True) if v.clean],
+                             self.min_kept)
             if clean:
-                return GateOutcome("reranked", max(clean, key=lambda c: c.score), (), drawn, rejected, hinted=True)
+                best, kept = max(clean, key=lambda pair: pair[0].score)
+                return GateOutcome("reranked", best, (), drawn, rejected, hinted=True, kept=kept)
             return dataclasses.replace(outcome, candidates=drawn, rejected=rejected)
 
         steered_outcomes = await asyncio.gather(*(one(i) for i in stuck))
@@ -321,8 +342,9 @@ class SecurityGate:
         return dataclasses.replace(sampling, n=n, temperature=temperature, top_p=top_p, seed=seed, logprobs=True)
 
 
-def choose(mode: GateMode, group: Sequence[tuple[Candidate, Verdict]]) -> GateOutcome:
-    """The outcome for one choice from its candidates (the first one is the model's own draw)."""
+def choose(mode: GateMode, group: Sequence[tuple[Candidate, Verdict]], min_kept: float = 0.0) -> GateOutcome:
+    """The outcome for one choice from its candidates (the first one is the model's own draw).
+    A clean alternative must keep at least `min_kept` of the draw's unflagged words."""
     first, first_verdict = group[0]
     drawn, rejected = len(group), sum(1 for _, v in group if v.findings)
     if not first_verdict.judged:
@@ -332,9 +354,10 @@ def choose(mode: GateMode, group: Sequence[tuple[Candidate, Verdict]]) -> GateOu
     if mode == "annotate":
         return GateOutcome("annotated", first, first_verdict.findings, drawn, rejected)
     alternatives = group[1:]
-    clean = [c for c, v in alternatives if v.clean]
+    clean = faithful(first, first_verdict, [c for c, v in alternatives if v.clean], min_kept)
     if clean:
-        return GateOutcome("reranked", max(clean, key=lambda c: c.score), (), drawn, rejected)
+        best, kept = max(clean, key=lambda pair: pair[0].score)
+        return GateOutcome("reranked", best, (), drawn, rejected, kept=kept)
     unjudged = [c for c, v in alternatives if not v.judged]
     if unjudged:
         return GateOutcome("unchecked", max(unjudged, key=lambda c: c.score), (), drawn, rejected)
@@ -343,6 +366,15 @@ def choose(mode: GateMode, group: Sequence[tuple[Candidate, Verdict]]) -> GateOu
     # scenarios: such swaps lost more working code than they gained).
     action: Action = "blocked" if mode == "block" else "annotated"
     return GateOutcome(action, first, first_verdict.findings, drawn, rejected)
+
+
+def faithful(own: Candidate, own_verdict: Verdict, clean: Sequence[Candidate],
+             min_kept: float) -> list[tuple[Candidate, float]]:
+    """The clean candidates that keep at least `min_kept` of the own draw's unflagged words,
+    each with that share. Why a floor: a clean candidate that dropped the draw's work is
+    not a fix (`safecoder.suggest.kept`)."""
+    shares = [(c, kept_share(own.text, c.text, own_verdict.flagged_lines)) for c in clean]
+    return [(c, share) for c, share in shares if share >= min_kept]
 
 
 async def judge(check: Check, candidates: Sequence[Candidate]) -> list[Verdict]:

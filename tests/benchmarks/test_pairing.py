@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from safecoder.benchmarks.security.pairing import (
     SampleOutcome,
+    kept_floors,
     own_samples,
     replaced,
+    sample_kept,
     sample_outcomes,
     transitions,
     transitions_by_action,
@@ -67,3 +69,21 @@ def test_transitions_per_action_split_the_replaced_samples_and_add_up():
     assert set(by_action) == {"reranked", "reranked+hinted", "annotated"}, "a passed sample is no action's"
     assert by_action["reranked+hinted"].secure_and_works_after == 1 and by_action["annotated"].tested == 0
     assert sum(t.replaced for t in by_action.values()) == 3
+
+
+def test_a_floor_puts_back_each_replacement_that_kept_less_of_the_draw():
+    secure_works, insecure_works = SampleOutcome(True, True), SampleOutcome(False, True)
+    secure_broken = SampleOutcome(True, False)
+    own = [insecure_works, insecure_works, insecure_works, secure_works]
+    # A faithful fix, a clean rewrite that lost the work, an unjudged swap, a passed sample.
+    gated = [secure_works, secure_broken, SampleOutcome(False, False), secure_works]
+    swapped, kept = [True, True, True, False], [0.95, 0.3, None, None]
+    points = {p.min_kept: p for p in kept_floors([(own, gated, swapped, kept)], floors=(0.0, 0.5, 1.0))}
+    assert (points[0.0].replaced, points[0.0].secure, points[0.0].works) == (3, 75.0, 50.0), "the gate as it ran"
+    assert (points[0.5].replaced, points[0.5].secure, points[0.5].works) == (2, 50.0, 75.0)
+    assert points[0.5].secure_and_works == 50.0, "the fix stays; the broken rewrite is put back"
+    assert points[1.0].replaced == 1, "an unjudged swap is not weighed by the floor"
+    alone = points[None]
+    assert (alone.replaced, alone.secure, alone.works, alone.secure_and_works) == (0, 25.0, 100.0, 25.0)
+    assert sample_kept({"samples": ["a", "b"], "gate": {"sample_kept": [None, 0.5]}}) == [None, 0.5]
+    assert sample_kept({"samples": ["a"], "gate": {"own_samples": [None]}}) is None, "an older gated record"

@@ -150,12 +150,18 @@ def test_the_served_gate_chooses_each_sample_as_the_server_would(tmp_path, embed
                 assert own is None, "a passed sample is the model's own draw"
             if action == "reranked":
                 assert own is not None and own != sample, "a replaced sample carries the draw it replaced"
+        for action, kept in zip(actions, gate["sample_kept"], strict=True):
+            assert (kept is not None) == (action == "reranked"), "a clean replacement's kept share, only"
+            assert kept is None or 0.0 <= kept <= 1.0
     # The model alone on the same draws: every replaced sample put back, judged the same way.
     paired = security["paired"]
     records = [json.loads((folder.root / e["cache"]).read_text()) for e in security["scenarios"]]
     swapped = sum(own is not None for r in records for own in r["gate"]["own_samples"])
     assert paired["transitions"]["replaced"] == swapped and paired["own"]["counts"]["samples"] == 6
     assert sum(t["replaced"] for t in paired["by_action"].values()) == swapped
+    floors = {point["min_kept"]: point for point in paired["kept_floors"]}
+    assert floors[0.0]["replaced"] == swapped and floors[None]["replaced"] == 0
+    assert floors[None]["samples"] == 6 and floors[1.0]["replaced"] <= floors[0.5]["replaced"] <= swapped
     twins = sorted((folder.root / "security" / "own").glob("*.json"))
     assert len(twins) == 2 and all(json.loads(t.read_text())["judgments"] for t in twins)
     if swapped == 0:

@@ -106,7 +106,8 @@ def cli_server(server_registry, key_file, tmp_path_factory, embedded_model):
     log = tmp_path_factory.mktemp("logs") / "cli-server.log"
     server = start_cli_server(
         ["--model", "production", "--engine", "transformers", "--api-key-file", str(key_file),
-         "--gate", "rerank", "--gate-candidates", "3", "--no-gate-steer", "--watch-interval-s", "0.3",
+         "--gate", "rerank", "--gate-candidates", "3", "--no-gate-steer", "--gate-min-kept", "0.25",
+         "--watch-interval-s", "0.3",
          "--max-concurrent", "1", "--max-queue", "2", "--max-request-bytes", "200000",
          "--max-tokens-limit", "4096", "--model-names", "served", "--log-level", "info"],
         env={"SAFECODER_REGISTRY": str(server_registry)}, log=log,

@@ -27,7 +27,8 @@ def test_health_models_and_the_served_version(cli_server):
     assert [m.id for m in models] == ["production"]
     card = models[0].model_extra["safecoder"]
     assert card["version"] == "v0001" and card["fim_format"] is None
-    assert (card["gate"], card["gate_candidates"], card["gate_steer"]) == ("rerank", 3, False), "as the flags said"
+    assert (card["gate"], card["gate_candidates"], card["gate_steer"], card["gate_min_kept"]) == (
+        "rerank", 3, False, 0.25), "as the flags said"
     assert {"production", "v0001", "safecoder-v0001"} <= set(card["accepted_ids"])
 
 

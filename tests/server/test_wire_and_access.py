@@ -152,6 +152,6 @@ def test_server_config_validates_and_parses_engine_options():
     assert config.engine_options() == {"kv_cache_gib": 2, "dtype": "bfloat16", "enforce_eager": True}
     assert config.on_loopback and is_loopback("::1") and not is_loopback("0.0.0.0")
     for bad in ({"port": 70000}, {"gate_candidates": 0}, {"engine_option": ["novalue"]},
-                {"max_queue": -1}, {"gate_temperature": 0}):
+                {"max_queue": -1}, {"gate_temperature": 0}, {"gate_min_kept": 1.5}, {"gate_min_kept": -0.1}):
         with pytest.raises(ConfigError):
             ServerConfig(**bad)

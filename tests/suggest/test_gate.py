@@ -250,3 +250,42 @@ def test_language_guessing_needs_clear_evidence():
     assert guess_language("#include <stdio.h>\nint main(void) {\n  puts(\"hi\");\n  return 0;\n}\n") == "c"
     assert guess_language("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(1)\n}\n") == "go"
     assert guess_language("x = 1") is None
+
+
+# A clean rewrite of the flagged query that also keeps the row fetch, and a clean one that
+# dropped it: the draw's work is `return cursor.fetchone()`.
+SECURE_WITHOUT_THE_WORK = "\"SELECT 1\")\n    return None\n"
+
+
+def test_a_floor_on_the_kept_share_refuses_a_clean_candidate_that_dropped_the_draws_work(analyzer):
+    check = CompletionCheck(analyzer, PREFIX)
+    flagged = check(INSECURE)
+    assert flagged.flagged_lines == frozenset({0}), "the query is on the candidate's first line"
+
+    def draw():
+        return Scripted([candidate(INSECURE, -3.0)],
+                        [candidate(SECURE_WITHOUT_THE_WORK, -0.1), candidate(SECURE, -2.0)])
+
+    anything = run(SecurityGate(analyzer, 3), "rerank", SamplingParams(temperature=0.8), draw(), check).outcomes[0]
+    assert anything.text == SECURE_WITHOUT_THE_WORK, "without a floor the likeliest clean candidate wins"
+    assert anything.kept is not None and anything.kept < 0.5
+    floored = run(SecurityGate(analyzer, 3, min_kept=0.8), "rerank", SamplingParams(temperature=0.8), draw(),
+                  check).outcomes[0]
+    assert floored.action == "reranked" and floored.text == SECURE and floored.kept == 1.0
+    nothing_kept = Scripted([candidate(INSECURE, -3.0)], [candidate(SECURE_WITHOUT_THE_WORK, -0.1)] * 2)
+    refused = run(SecurityGate(analyzer, 3, min_kept=0.8), "rerank", SamplingParams(temperature=0.8), nothing_kept,
+                  check).outcomes[0]
+    assert refused.action == "annotated" and refused.text == INSECURE and refused.kept is None
+    steered = Steered([candidate(SECURE_WITHOUT_THE_WORK, -0.1), candidate(SECURE, -2.0), candidate(INSECURE)])
+    hinted = asyncio.run(SecurityGate(analyzer, 3, min_kept=0.8).run(
+        "rerank", SamplingParams(temperature=0.8), all_insecure_draw(), check, steered)).outcomes[0]
+    assert hinted.hinted and hinted.text == SECURE, "the steered candidates meet the same floor"
+    with pytest.raises(ValueError, match="min_kept"):
+        SecurityGate(analyzer, 3, min_kept=1.5)
+
+
+def test_chat_verdicts_give_the_flagged_lines_in_the_answers_numbering(analyzer):
+    answer = "Here:\n\n```python\nimport os\n\ndef run(d):\n    os.system('ls ' + d)\n```\n"
+    verdict = ChatCheck(analyzer)(answer)
+    assert verdict.findings and verdict.flagged_lines == frozenset({6})
+    assert answer.split("\n")[6].strip().startswith("os.system")
