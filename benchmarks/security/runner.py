@@ -175,7 +175,8 @@ class SecurityBenchmark:
                                                   key=self._generation_key(scenario))
             twin = self.context.folder.load(path)
             if twin is None or twin.get("samples") != owns:
-                twin = samples_record(scenario, record["prompt"], record["seed"], owns, record["finish_reasons"])
+                twin = inherited(samples_record(scenario, record["prompt"], record["seed"], owns,
+                                                record["finish_reasons"]), record)
                 self.context.folder.save(path, twin)
             twins[scenario.id], twin_paths[scenario.id] = twin, path
         for batch in batches:
@@ -344,6 +345,23 @@ class SecurityBenchmark:
             "cwes": {cwe: summarize(by_cwe[cwe]) for cwe in sorted(by_cwe)},
             "scenarios": entries,
         }
+
+
+def inherited(twin: dict, record: dict) -> dict:
+    """`twin` with the judgments, test outcomes and exploit verdicts of `record`'s programs
+    where every program of the twin is one of the record's (a scenario where the gate
+    replaced nothing, or only with programs it also drew): the same code gets the same
+    verdicts, so it is not judged, tested and attacked a second time. Otherwise `twin`
+    unchanged, and the runner judges it whole."""
+    index = {entry["code"]: i for i, entry in enumerate(record["programs"])}
+    rows = [index.get(entry["code"]) for entry in twin["programs"]]
+    if any(row is None for row in rows) or "judgments" not in record:
+        return twin
+    twin = {**twin, "judgments": [record["judgments"][row] for row in rows if row is not None]}
+    for part, key in (("functional", "outcomes"), ("dynamic", "verdicts")):
+        if part in record:
+            twin[part] = {**record[part], key: [record[part][key][row] for row in rows if row is not None]}
+    return twin
 
 
 def record_correctness(record: dict, dynamic: bool = True) -> list[bool | None] | None:

@@ -14,7 +14,7 @@ from safecoder.benchmarks.security.pairing import (
     transitions,
     transitions_by_action,
 )
-from safecoder.benchmarks.security.runner import record_correctness, samples_record
+from safecoder.benchmarks.security.runner import inherited, record_correctness, samples_record
 
 SCENARIO = "trained/cwe-078/1-py"
 
@@ -87,3 +87,21 @@ def test_a_floor_puts_back_each_replacement_that_kept_less_of_the_draw():
     assert (alone.replaced, alone.secure, alone.works, alone.secure_and_works) == (0, 25.0, 100.0, 25.0)
     assert sample_kept({"samples": ["a", "b"], "gate": {"sample_kept": [None, 0.5]}}) == [None, 0.5]
     assert sample_kept({"samples": ["a"], "gate": {"own_samples": [None]}}) is None, "an older gated record"
+
+
+def test_a_twin_of_programs_already_judged_inherits_their_verdicts_and_others_are_judged(scenarios):
+    scenario = scenarios[SCENARIO]
+    a, b, c = "    return 'a'\n", "    return 'b'\n", "    return 'c'\n"
+    gated = samples_record(scenario, "prompt", 1, [a, b, b], ["stop"] * 3)
+    gated["judgments"] = [{"status": "ok", "findings": [], "n": 0}, {"status": "ok", "findings": [], "n": 1}]
+    gated["functional"] = {"tests_version": 7, "outcomes": [{"passed": True}, {"passed": False}]}
+    gated["dynamic"] = {"exploits_version": 3, "verdicts": [{"verdict": "secure"}, {"verdict": "insecure"}]}
+    # The gate replaced sample 0 (own draw: b): the twin's programs are b alone.
+    twin = inherited(samples_record(scenario, "prompt", 1, [b, b, b], ["stop"] * 3), gated)
+    assert [p["count"] for p in twin["programs"]] == [3]
+    assert twin["judgments"] == [{"status": "ok", "findings": [], "n": 1}], "b's own judgment, not a's"
+    assert twin["functional"] == {"tests_version": 7, "outcomes": [{"passed": False}]}
+    assert twin["dynamic"] == {"exploits_version": 3, "verdicts": [{"verdict": "insecure"}]}
+    # A draw the gate never returned (c) has no verdicts to inherit: the twin is judged whole.
+    fresh = samples_record(scenario, "prompt", 1, [c, b, b], ["stop"] * 3)
+    assert inherited(fresh, gated) == fresh and "judgments" not in fresh
