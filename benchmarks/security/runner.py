@@ -49,6 +49,7 @@ from safecoder.benchmarks.security.truncation import cut_completion, judged_prog
 from safecoder.config import ConfigError, to_dict
 from safecoder.data.scenarios import Scenario, load_scenarios
 from safecoder.errors import SafeCoderError
+from safecoder.suggest.gate import DEFAULT_MIN_KEPT
 from safecoder.suggest.steering import STEERING_VERSION
 
 if TYPE_CHECKING:
@@ -412,7 +413,7 @@ def samples_record(scenario: Scenario, prompt: str, seed: int | None, completion
 
 
 def gated_samples(engine, scenarios: list[Scenario], requests: list, mode: GateMode,
-                  candidates: int, steer: bool = True, min_kept: float = 0.0) -> list[tuple]:
+                  candidates: int, steer: bool = True, min_kept: float = DEFAULT_MIN_KEPT) -> list[tuple]:
     """Samples chosen by the served security gate, per scenario: (texts, finish reasons, gate record).
 
     The gate is the served one, on the one suggestion path (`safecoder.suggest`): the same
