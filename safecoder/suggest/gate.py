@@ -16,7 +16,8 @@ clients read: `{"action", "findings", "candidates", "rejected"}` with action
   outside its flagged lines (`safecoder.suggest.kept`: a clean candidate that dropped the
   draw's work is no fix);
 - `annotated`: the model's own first candidate, returned with its findings (mode annotate,
-  or rerank when every candidate had some);
+  or rerank when no other candidate was judged clean: a candidate the analyzer could not
+  judge never replaces a judged draw);
 - `blocked`: every candidate had findings (mode block); the text is withheld
   (finish_reason `content_filter`), the findings say why;
 - `unchecked`: not judged (gate off, language unknown, analyzer missing, code that does
@@ -358,12 +359,13 @@ def choose(mode: GateMode, group: Sequence[tuple[Candidate, Verdict]], min_kept:
     if clean:
         best, kept = max(clean, key=lambda pair: pair[0].score)
         return GateOutcome("reranked", best, (), drawn, rejected, kept=kept)
-    unjudged = [c for c, v in alternatives if not v.judged]
-    if unjudged:
-        return GateOutcome("unchecked", max(unjudged, key=lambda c: c.score), (), drawn, rejected)
     # No clean alternative: the model's own draw with its findings. Another flagged
     # candidate would change the code without making it safer (measured on the security
-    # scenarios: such swaps lost more working code than they gained).
+    # scenarios: such swaps lost more working code than they gained). Nor does one the
+    # analyzer could not judge: that is mostly code that does not parse (a truncated
+    # function, prose, a stray fence), and on the shipped model's own draws each such swap
+    # lost the draw's working code or left it as it was (docs/first-model.md, "Unjudged
+    # replacements"), while the flagged draw's findings tell the user what to fix.
     action: Action = "blocked" if mode == "block" else "annotated"
     return GateOutcome(action, first, first_verdict.findings, drawn, rejected)
 

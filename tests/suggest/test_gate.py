@@ -226,6 +226,22 @@ def test_unjudgeable_code_is_unchecked_never_passed(analyzer):
     assert not crashed.judged and "crashed" in crashed.reason
 
 
+def test_an_alternative_the_analyzer_cannot_judge_never_replaces_a_judged_flagged_draw(analyzer):
+    check = CompletionCheck(analyzer, PREFIX)
+    for mode, action in (("rerank", "annotated"), ("block", "blocked")):
+        draw = Scripted([candidate(INSECURE, -3.0)], [candidate(BROKEN, -0.1)])
+        outcome = run(SecurityGate(analyzer, 2, steer=False), mode, SamplingParams(temperature=0.8), draw,
+                      check).outcomes[0]
+        assert outcome.action == action and {f.cwe for f in outcome.findings} == {"CWE-089"}
+        assert outcome.candidate.text == INSECURE and outcome.own is None, "the own draw, not the broken one"
+    # Not stuck on "unchecked": with no clean alternative the gate goes on to steer.
+    steered = Steered([candidate(INSECURE, -0.5), candidate(SECURE, -2.0)])
+    outcome = asyncio.run(SecurityGate(analyzer, 2).run(
+        "rerank", SamplingParams(temperature=0.8), Scripted([candidate(INSECURE, -3.0)], [candidate(BROKEN, -0.1)]),
+        check, steered)).outcomes[0]
+    assert outcome.action == "reranked" and outcome.hinted and outcome.text == SECURE
+
+
 def test_chat_answers_are_judged_block_by_block(analyzer):
     answer = (
         "Here is the function:\n\n"
