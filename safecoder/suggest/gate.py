@@ -18,7 +18,7 @@ clients read: `{"action", "findings", "candidates", "rejected"}` with action
 - `annotated`: the model's own first candidate, returned with its findings (mode annotate,
   or rerank when no other candidate was judged clean: a candidate the analyzer could not
   judge never replaces a judged draw);
-- `blocked`: every candidate had findings (mode block); the text is withheld
+- `blocked`: the draw had findings and no candidate was judged clean (mode block); the text is withheld
   (finish_reason `content_filter`), the findings say why;
 - `unchecked`: not judged (gate off, language unknown, analyzer missing, code that does
   not parse, analyzer error).
