@@ -88,6 +88,11 @@ def choose_reference(requested: str | None) -> tuple[str, str]:
 
     registry = Registry()
     if registry.knows(PRODUCTION):
+        updated = shipped.production_on_update(registry)
+        if updated is not None:
+            version, model = updated
+            return PRODUCTION, (f"serving the shipped SafeCoder model {model.name} of this release as `production` "
+                                f"({version}; it replaced the earlier shipped model; no --model given)")
         return PRODUCTION, "serving the registry's `production` model (no --model given)"
     first_use = shipped.production_on_first_use(registry)
     if first_use is not None:

@@ -22,7 +22,9 @@ First use (`production_on_first_use`): a registry with no `production` gets the 
 model whose base is the packaged default model (`SAFECODER_DEFAULT_MODEL` may pick
 another default; a shipped adapter applies to its own base only), registered as a
 version and promoted with the decision recorded where it was made. A registry that has a
-`production` keeps it. The files are checked against `shipped.json` first: a changed
+`production` keeps it, unless that is an earlier release of the same shipped model
+(`production_on_update`: a registry the first use set up follows the releases; one whose
+user chose another model, or rolled back from this release's, does not). The files are checked against `shipped.json` first: a changed
 byte is an error naming the file, and nothing is registered. A registration killed
 half-way is completed by the next first use (`register_once` finds the version).
 
@@ -229,6 +231,43 @@ def production_on_first_use(registry: Registry) -> tuple[str, ShippedModel] | No
     )
     logger.info("registered the shipped model %s as %s and made it production (first use)", shipped.name, version)
     return version, shipped
+
+
+def production_on_update(registry: Registry) -> tuple[str, ShippedModel] | None:
+    """Move `production` to a newer release of the shipped model it was registered from.
+
+    A SafeCoder release may ship a new model under the same name (the promotion gate passed
+    it against the one before). A registry whose `production` is the earlier shipped model
+    of that name follows the release: the new one is registered (checked, merged) and
+    promoted with the decision recorded where it was made; `safecoder registry rollback`
+    returns to the earlier one. Nothing moves where `production` is anything else (the
+    user's own choice), or where this release's model was registered before: the user met
+    it already, and may have rolled back from it on purpose. Returns (version, shipped
+    model) when `production` moved, None otherwise."""
+    model = for_default_model()
+    if model is None or not registry.knows(PRODUCTION):
+        return None
+    current = registry.get(PRODUCTION)
+    earlier = (current.extra or {}).get("shipped") or {}
+    release = model.manifest.made_from
+    if earlier.get("name") != model.name or earlier.get("made_from") == release:
+        return None
+    if any(((registry.get(v).extra or {}).get("shipped") or {}).get("made_from") == release
+           for v in registry.versions()):
+        return None
+    version = register(registry, model)
+    decision = model.manifest.gate_decision or {}
+    registry.promote(
+        version,
+        reason=f"{model.name}, shipped with this SafeCoder release (made as {release.get('version', '?')}), replaces "
+               f"the earlier shipped model {current.version} (made as "
+               f"{(earlier.get('made_from') or {}).get('version', '?')}); the promotion gate passed it where it was "
+               f"made ({decision.get('time', 'time not recorded')}): {decision.get('reason', 'no reason recorded')}. "
+               f"`safecoder registry rollback` returns to {current.version}",
+        evidence=decision.get("evidence") or {},
+    )
+    logger.info("production: %s -> %s, the shipped model %s of this release", current.version, version, model.name)
+    return version, model
 
 
 def ship(registry: Registry, reference: str, name: str, catalog_root: Path | None = None,

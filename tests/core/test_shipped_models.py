@@ -149,6 +149,50 @@ def test_first_use_registers_the_shipped_model_as_production_once(shipped_small,
     assert registry.versions() == [production.version]
 
 
+def _another_release(adapter: Path, folder: Path) -> Path:
+    """The same adapter with every factor halved: other bytes, so another model to ship."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    folder.mkdir()
+    for name in ("adapter_config.json", "safecoder-base.json"):
+        shutil.copyfile(adapter / name, folder / name)
+    tensors = {k: v * 0.5 for k, v in load_file(adapter / "adapter_model.safetensors").items()}
+    save_file(tensors, folder / "adapter_model.safetensors", metadata={"format": "pt"})
+    return folder
+
+
+@pytest.mark.slow
+def test_a_new_release_of_the_shipped_model_replaces_the_earlier_one_once(shipped_small, small_adapter, tmp_path,
+                                                                          monkeypatch):
+    """A registry set up by the first use follows the next release; a rollback from it sticks."""
+    users = _fresh_registry(tmp_path, monkeypatch, "users-registry")
+    assert choose_reference(None)[0] == "production"
+    earlier = users.version_of("production")
+
+    made_here = _fresh_registry(tmp_path, monkeypatch, "made-here")
+    newer = _register(made_here, _another_release(small_adapter, tmp_path / "release-2"))
+    release = shipped.ship(made_here, newer, "safecoder-small")  # the same name: the release replaces the folder
+    assert release.manifest.made_from["version"] == newer
+
+    users = _fresh_registry(tmp_path, monkeypatch, "users-registry")
+    reference, why = choose_reference(None)
+    assert reference == "production" and "replaced the earlier shipped model" in why
+    production = users.get("production")
+    assert production.version != earlier and production.extra["shipped"]["made_from"]["version"] == newer
+    assert f"replaces the earlier shipped model {earlier}" in production.promotions[-1]["reason"]
+    assert production.promotions[-1]["evidence"] == GATE_EVIDENCE
+    assert production.gguf[-1]["quantization"] == "q8_0"
+    served = users.version_dir(production.version) / production.adapter / "adapter_model.safetensors"
+    assert served.read_bytes() == (release.adapter_dir / "adapter_model.safetensors").read_bytes()
+
+    users.rollback("production")  # the user goes back to the earlier model on purpose
+    reference, why = choose_reference(None)
+    assert "registry's `production`" in why and users.version_of("production") == earlier
+    assert users.versions() == [earlier, production.version]
+
+
 @pytest.mark.slow
 def test_a_registry_with_its_own_production_keeps_it(shipped_small, small_adapter, tmp_path, monkeypatch):
     registry = _fresh_registry(tmp_path, monkeypatch, "users-registry")
