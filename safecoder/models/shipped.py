@@ -24,8 +24,8 @@ another default; a shipped adapter applies to its own base only), registered as 
 version and promoted with the decision recorded where it was made. A registry that has a
 `production` keeps it, unless that is an earlier release of the same shipped model
 (`production_on_update`: a registry the first use set up follows the releases; one whose
-user chose another model, or rolled back from this release's, does not). The files are checked against `shipped.json` first: a changed
-byte is an error naming the file, and nothing is registered. A registration killed
+user chose another model, or rolled back from this release's, does not). The files are
+checked against `shipped.json` first: a changed byte is an error naming the file, and nothing is registered. A registration killed
 half-way is completed by the next first use (`register_once` finds the version).
 
 `SAFECODER_SHIPPED_MODELS` names another catalog folder (tests use one with an adapter
