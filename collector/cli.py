@@ -54,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     instruct.add_argument("--out", type=Path, required=True, help="output JSONL")
     instruct.add_argument("--overwrite", action="store_true", help="rewrite instructions that already exist")
     instruct.add_argument("--keywords", type=Path, default=None, help="keyword YAML (its instruction_security_words)")
+    instruct.add_argument("--max-program-chars", type=int, default=0,
+                          help="leave out, unasked, pairs whose longer program has more characters (0: no limit); "
+                          "the trainer drops overlong pairs anyway (about 3 characters of code per token)")
     instruct.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_arguments(instruct, InstructConfig)
     instruct.set_defaults(handler=_instruct)
@@ -146,12 +149,15 @@ def _instruct(args: argparse.Namespace) -> int:
         raise ConfigError("`collect instruct` needs an endpoint: --instruct URL (default http://127.0.0.1:8000/v1)")
     keywords = load_keywords(args.keywords)
     result = fill_instructions(args.pairs, args.out, config, keywords.instruction_security_words,
-                               overwrite=args.overwrite, progress=not args.no_progress)
+                               overwrite=args.overwrite, progress=not args.no_progress,
+                               max_program_chars=args.max_program_chars)
     console = _console()
     report = result.report
     console.print(f"{result.pairs} pairs written to {args.out}: {report.written} new instructions, "
                   f"{report.already_had} kept, {len(report.failed)} without one "
                   f"({report.requests} requests, {report.cached_answers} cached answers; model {report.model})")
+    if result.skipped_long:
+        console.print(f"{result.skipped_long} pairs with a program over {args.max_program_chars} characters were left out")
     for error in result.row_errors[:10]:
         console.print(f"unreadable row: {error}", highlight=False)
     return 1 if result.row_errors else 0

@@ -119,6 +119,7 @@ class InstructConfig:
     instruct_seed: int = field(default=0, metadata={"help": "sampling seed sent with every request"})
     instruct_max_tokens: int = field(default=96, metadata={"help": "longest answer, in tokens"})
     instruct_max_words: int = field(default=50, metadata={"help": "answers with more words are rejected"})
+    instruct_add_language: bool = field(default=True, metadata={"help": "keep an answer whose only fault is that it does not name the language, with the language put in front, instead of asking again"})
     instruct_rpm: float = field(default=0.0, metadata={"help": "requests per minute at most; 0 = unlimited"})
     instruct_concurrency: int = field(default=1, metadata={"help": "requests in flight at once"})
     instruct_retries: int = field(default=4, metadata={"help": "retries of a failed request (connection errors, 429, 5xx), with exponential backoff"})

@@ -8,7 +8,9 @@ model in their provenance), and an `InstructionReport` listing the pairs left wi
 
 The prompt is the paper's (`SEC_DESCRIPTION_TEMPLATE`): the vulnerable function as
 snippet 1, the fixed one as snippet 2. Each answer is checked: non-empty, at most two
-sentences and `instruct_max_words` words, no code block, names the programming language,
+sentences, at least 4 and at most `instruct_max_words` words, no code block, no run of 8
+words repeated from the request or its code (small models echo both), not a loop of the
+same few words, names the programming language (or, with `instruct_add_language`, gets it put in front when that is its only fault),
 and holds none of the security words of `keywords.yaml`. A rejected answer gets one
 re-ask that says why; a pair whose answer fails twice, or whose requests fail, keeps an
 empty instruction and is reported.
@@ -18,7 +20,8 @@ backoff on connection errors, 408, 409, 429 and 5xx) do the retrying; a token bu
 keeps to `instruct_rpm`. Raw answers are cached by the hash of the request (endpoint,
 model, messages, sampling settings) under `SAFECODER_HOME/cache/instructions`, so a
 resumed or repeated run asks again only what it never got, and changing the checks
-re-judges cached answers without new requests. Not here: choosing which pairs to keep.
+re-judges cached answers without new requests. Not here: choosing which pairs to keep,
+beyond leaving out, on request, those too long to train on.
 
 A full disk under the cache stops the writing with an `InstructionCacheFull` naming the
 cache folder: each answer is one file written atomically, so the answers cached before
@@ -119,21 +122,55 @@ def build_prompt(pair: SecurityPair) -> str:
 
 
 def clean_answer(text: str) -> str:
-    """Whitespace collapsed, one pair of wrapping quotes and a leading label removed."""
+    """Whitespace collapsed, one pair of wrapping quotes and a leading label removed.
+
+    Small models often answer "Snippet 1: <description> Snippet 2: <description>": the
+    label goes, and so does the second snippet's description (both describe the same
+    functionality, and the prompt asks for one).
+    """
     text = " ".join(text.split())
-    text = re.sub(r"^(instruction|prompt|description|answer)\s*:\s*", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"^(instruction|prompt|description|answer|snippet\s*[12])\s*:\s*", "", text, flags=re.IGNORECASE)
+    text = re.split(r"\s+snippet\s*2\s*:", text, maxsplit=1, flags=re.IGNORECASE)[0].strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'`":
         text = text[1:-1].strip()
     return text
 
 
-def check_instruction(text: str, language_id: str, security_words: WordList, max_words: int) -> list[str]:
-    """Why an answer is unusable; empty when it passes."""
+def judge_answer(cleaned: str, language_id: str, security_words: WordList, max_words: int,
+                 add_language: bool, request: str = "") -> tuple[str, list[str]]:
+    """The instruction an answer gives, and why it is unusable (empty when it passes).
+
+    With `add_language`, an answer whose only fault is that it does not name the
+    language is kept with the language put in front ("Python: ..."): the language is known
+    from the pair, and a re-ask costs a request that small models answer worse.
+    """
+    reasons = check_instruction(cleaned, language_id, security_words, max_words, request)
+    if add_language and len(reasons) == 1 and not names_language(cleaned, language_id):
+        return f"{languages.get(language_id).display_name}: {cleaned}", []
+    return cleaned, reasons
+
+
+# An answer that repeats this many words in a row of the request (its instructions or a
+# snippet) echoes instead of describing: small models paste the prompt or the code back.
+COPIED_RUN_WORDS = 8
+# Fewer words do not describe a function ("C++", "AllocateDataSet: C/C++").
+MIN_WORDS = 4
+
+
+def check_instruction(text: str, language_id: str, security_words: WordList, max_words: int,
+                      request: str = "") -> list[str]:
+    """Why an answer is unusable; empty when it passes. `request`: the prompt it answers."""
     if not text:
         return ["the answer is empty"]
     reasons = []
     if "```" in text:
         reasons.append("it contains code")
+    if request and repeats_words(text, request, COPIED_RUN_WORDS):
+        reasons.append(f"it repeats {COPIED_RUN_WORDS} or more words in a row of the request or its code")
+    if len(text.split()) < MIN_WORDS:
+        reasons.append(f"it has {len(text.split())} words (at least {MIN_WORDS})")
+    if loops(text):
+        reasons.append("it says the same words over and over")
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
     if len(sentences) > 2:
         reasons.append(f"it has {len(sentences)} sentences (at most 2)")
@@ -146,6 +183,20 @@ def check_instruction(text: str, language_id: str, security_words: WordList, max
     if found:
         reasons.append(f"it mentions security ({', '.join(sorted(set(found)))})")
     return reasons
+
+
+def repeats_words(text: str, source: str, run: int) -> bool:
+    """Whether `text` holds `run` whitespace-separated words in a row of `source` (case aside)."""
+    words = text.lower().split()
+    haystack = " " + " ".join(source.lower().split()) + " "
+    return any(" " + " ".join(words[i:i + run]) + " " in haystack for i in range(len(words) - run + 1))
+
+
+def loops(text: str) -> bool:
+    """Whether `text` says the same words over and over: 6 words or more, under half of
+    them distinct (a description repeats few words; a loop repeats most)."""
+    words = text.lower().split()
+    return len(words) >= 6 and len(set(words)) < len(words) / 2
 
 
 def names_language(text: str, language_id: str) -> bool:
@@ -258,9 +309,11 @@ class InstructionWriter:
             except openai.APIError as exc:
                 outcome.error = f"{exc.__class__.__name__}: {exc}"[:500]
                 return outcome
-            cleaned = clean_answer(answer)
-            reasons = check_instruction(cleaned, pair.language, self.security_words, self.config.instruct_max_words)
-            outcome.instruction = cleaned
+            instruction, reasons = judge_answer(clean_answer(answer), pair.language, self.security_words,
+                                                self.config.instruct_max_words, self.config.instruct_add_language,
+                                                # every user turn: the prompt and the re-ask
+                                                request="\n".join(m["content"] for m in messages if m["role"] == "user"))
+            outcome.instruction = instruction
             outcome.reasons = reasons
             if not reasons:
                 outcome.accepted = True
@@ -336,11 +389,19 @@ class FillResult:
     report: InstructionReport
     row_errors: list[str]
     manifest: Path
+    skipped_long: int = 0
 
 
 def fill_instructions(source: str | os.PathLike, out: str | os.PathLike, config: InstructConfig,
-                      security_words: Sequence[str], overwrite: bool = False, progress: bool = True) -> FillResult:
-    """Fill in the instructions of every pair in a file or folder of any supported format."""
+                      security_words: Sequence[str], overwrite: bool = False, progress: bool = True,
+                      max_program_chars: int = 0) -> FillResult:
+    """Fill in the instructions of every pair in a file or folder of any supported format.
+
+    `max_program_chars` (0: no limit) leaves out, unasked, each pair whose longer program
+    has more characters: a pair the trainer would drop as overlong costs the longest
+    requests of the run and gives nothing (SVEN's C functions run to thousands of
+    characters). They are counted in the manifest's `skipped_long`.
+    """
     from safecoder.config import to_dict
     from safecoder.data.jsonl import write_records
     from safecoder.data.loaders import load_security_pairs
@@ -350,9 +411,18 @@ def fill_instructions(source: str | os.PathLike, out: str | os.PathLike, config:
     if not loaded.records:
         raise SafeCoderError(f"{source} holds no security pair ({len(loaded.errors)} unreadable rows); "
                              "give a SafeCoder, paper-format or SVEN pair file or folder")
+    if max_program_chars < 0:
+        raise SafeCoderError(f"max_program_chars must be 0 (no limit) or more, got {max_program_chars}")
+    records = loaded.records
+    if max_program_chars:
+        records = [p for p in records if max(len(p.secure_code), len(p.vulnerable_code)) <= max_program_chars]
+        if not records:
+            raise SafeCoderError(f"every one of the {len(loaded.records)} pairs in {source} has a program over "
+                                 f"{max_program_chars} characters; raise --max-program-chars or give 0 for no limit")
+    skipped_long = len(loaded.records) - len(records)
     writer = InstructionWriter(config, security_words)
     writer.preflight()
-    pairs = writer.write_all(loaded.records, overwrite=overwrite, progress=progress)
+    pairs = writer.write_all(records, overwrite=overwrite, progress=progress)
     out = Path(out)
     count = write_records(out, pairs)
     manifest = out.with_name(out.name + ".manifest.json")
@@ -363,9 +433,11 @@ def fill_instructions(source: str | os.PathLike, out: str | os.PathLike, config:
         "pairs": count,
         "input": {"path": str(Path(source).resolve()), "sha256": sha256_tree(source), "files": loaded.files},
         "row_errors": [str(e) for e in loaded.errors],
+        "max_program_chars": max_program_chars,
+        "skipped_long": skipped_long,
         "code_version": code_version(),
         "instruct_config": to_dict(config),
         "prompt_version": PROMPT_VERSION,
         "instructions": writer.report.to_dict(),
     })
-    return FillResult(count, writer.report, [str(e) for e in loaded.errors], manifest)
+    return FillResult(count, writer.report, [str(e) for e in loaded.errors], manifest, skipped_long)

@@ -86,10 +86,22 @@ install_llama_cpp() {
     # convert_lora_to_gguf.py, the conversion/ package and gguf-py/), which `safecoder
     # export gguf` and the llama.cpp engine's LoRA support run; they are
     # unpacked into the venv beside the installed version.
+    #
+    # On x86-64 the build leaves out llama.cpp's AMX kernels (-mno-amx-*): they crash
+    # (SIGSEGV in ggml_backend_amx_mul_mat at the first decode) on some AMX machines, this
+    # project's among them (llama.cpp#20824, unfixed), and the explicit -mno- flags win over
+    # -march=native whatever their order. Such wheels live in their own folder so that a
+    # wheel built with AMX by an earlier install is not reused.
     mkdir -p "$WHEEL_CACHE"
     local sdist="$WHEEL_CACHE/llama_cpp_python-$LLAMA_CPP_VERSION.tar.gz"
+    local built="$WHEEL_CACHE" build_flags=""
+    if [ "$(uname -m)" = "x86_64" ]; then
+        built="$WHEEL_CACHE/no-amx"
+        build_flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+    fi
+    mkdir -p "$built"
     local wheel
-    wheel="$(ls "$WHEEL_CACHE"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl 2>/dev/null | head -1 || true)"
+    wheel="$(ls "$built"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl 2>/dev/null | head -1 || true)"
     if [ ! -f "$sdist" ]; then
         say "llama.cpp: downloading the llama-cpp-python $LLAMA_CPP_VERSION source distribution (about 75 MB)"
         quietly "${PIP[@]}" download --no-deps --no-binary :all: "llama-cpp-python==$LLAMA_CPP_VERSION" \
@@ -101,14 +113,17 @@ install_llama_cpp() {
     fi
     if [ -z "$wheel" ]; then
         say "llama.cpp: building llama-cpp-python $LLAMA_CPP_VERSION from source (once; about 10-15 min on 2 cores)"
-        say "           the wheel is kept in $WHEEL_CACHE and reused by every later install and CI run"
-        CMAKE_ARGS="${CMAKE_ARGS:--DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF}" \
-            "${PIP[@]}" wheel --no-deps "$sdist" -w "$WHEEL_CACHE"
-        wheel="$(ls "$WHEEL_CACHE"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl | head -1)"
+        say "           the wheel is kept in $built and reused by every later install and CI run"
+        CMAKE_ARGS="${CMAKE_ARGS:--DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF} -DCMAKE_C_FLAGS='$build_flags' -DCMAKE_CXX_FLAGS='$build_flags'" \
+            "${PIP[@]}" wheel --no-deps "$sdist" -w "$built"
+        wheel="$(ls "$built"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl | head -1)"
     else
-        say "llama.cpp: reusing $(basename "$wheel") from $WHEEL_CACHE"
+        say "llama.cpp: reusing $(basename "$wheel") from $built"
     fi
     quietly "${PIP[@]}" install -c "$CONSTRAINTS" diskcache "$wheel"
+    # The same version built another way (with AMX, before) counts as installed for pip:
+    # put this build in place whatever is there (seconds).
+    quietly "${PIP[@]}" install --no-deps --force-reinstall "$wheel"
     local converter="$VENV/opt/llama.cpp-$LLAMA_CPP_VERSION"
     if [ ! -f "$converter/convert_hf_to_gguf.py" ] || [ ! -f "$converter/convert_lora_to_gguf.py" ]; then
         say "llama.cpp: unpacking the GGUF converter into $converter"

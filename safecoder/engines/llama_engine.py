@@ -105,6 +105,14 @@ class LlamaEngine(Engine):
         self._lib = lib
         self._threads = self.config.threads or default_threads()
         model_params = lib.llama_model_default_params()
+        if amx_in_library(lib):
+            # llama.cpp's AMX matrix kernels crash (SIGSEGV in ggml_backend_amx_mul_mat) on
+            # some AMX machines (llama.cpp#20824, unfixed), this project's among them. They
+            # run only on weights repacked into the AMX "extra" buffer, so loading without
+            # extra buffers keeps such a build working on any CPU. `make install` builds
+            # without AMX; this covers a llama-cpp-python built elsewhere.
+            model_params.use_extra_bufts = False
+            logger.info("llama.cpp was built with AMX kernels: loading without extra (AMX) weight buffers")
         loaded = lib.llama_model_load_from_file(str(self.gguf_path).encode(), model_params)
         if not loaded:
             raise EngineError(f"llama.cpp could not load {self.gguf_path}: is it a complete GGUF file of a supported "
@@ -452,6 +460,12 @@ def _library():
             lib.llama_log_set(_log_callback, ctypes.c_void_p(0))
             _initialised = True
     return lib
+
+
+def amx_in_library(lib) -> bool:
+    """Whether this llama.cpp build has AMX kernels and the CPU runs them (its system info
+    lists `AMX_INT8 = 1` only then)."""
+    return "AMX_INT8 = 1" in lib.llama_print_system_info().decode("utf-8", "replace")
 
 
 def _forward_native_log(level: int, text: bytes, user_data) -> None:

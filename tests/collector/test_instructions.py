@@ -17,11 +17,13 @@ from safecoder.collector.instructions import (
     check_instruction,
     clean_answer,
     fill_instructions,
+    judge_answer,
     names_language,
 )
 from safecoder.collector.keywords import WordList, load_keywords
 from safecoder.config import ConfigError
 from safecoder.data.records import SecurityPair
+from safecoder.errors import SafeCoderError
 
 WORDS = load_keywords(None).instruction_security_words
 
@@ -49,6 +51,40 @@ def test_answer_check(answer, language, problems):
         assert problem in reason
 
 
+def test_small_model_answers_are_cleaned_judged_and_given_their_language():
+    """Answers of the kind Qwen2.5-Coder-0.5B gave for SVEN's pairs (session 22)."""
+    pair = SecurityPair("", "def get_post(db, post_id):\n    return db.execute('SELECT * FROM posts WHERE id = ?', (post_id,))\n",
+                        "def get_post(db, post_id):\n    return db.execute(f'SELECT * FROM posts WHERE id = {post_id}')\n",
+                        "CWE-089", "python")
+    request = build_prompt(pair)
+    words = WordList(list(WORDS))
+
+    def judge(answer, add_language=True):
+        return judge_answer(clean_answer(answer), "python", words, 50, add_language, request)
+
+    # The label goes, and the second snippet's description with it.
+    assert clean_answer("Snippet 1: Fetches a post by its ID. Snippet 2: Fetches a post by ID.") == "Fetches a post by its ID."
+    # A good description that forgets the language gets it in front, or is refused without the option.
+    assert judge("Snippet 1: Fetches a post by its ID from a database.") == ("Python: Fetches a post by its ID from a database.", [])
+    instruction, reasons = judge("Fetches a post by its ID from a database.", add_language=False)
+    assert len(reasons) == 1 and "does not name the language" in reasons[0]
+    # An echo of the request or of the code is refused, language added or not.
+    for echo in ("Create a single very short (maximum two sentences) not detailed functionality description.",
+                 "def get_post(db, post_id): return db.execute('SELECT * FROM posts WHERE id = ?', (post_id,))"):
+        instruction, reasons = judge(echo)
+        assert any("repeats 8 or more words" in r for r in reasons), (echo, reasons)
+        assert not instruction.startswith("Python:")
+    # Too short to describe anything, or a loop: refused, whatever the language.
+    for answer, problem in (("C++", "at least 4"), ("AllocateDataSet: Python", "at least 4"),
+                            ("Extracting: /path/file.tar Extracting: /path/file.tar Extracting: /path/file.tar",
+                             "over and over")):
+        instruction, reasons = judge(answer)
+        assert any(problem in r for r in reasons), (answer, reasons)
+    # A second fault keeps the answer refused: the language is added only when it is the one fault.
+    instruction, reasons = judge("Fetches a post by its ID. It reads the row. It returns it.")
+    assert len(reasons) == 2 and instruction == "Fetches a post by its ID. It reads the row. It returns it."
+
+
 def test_language_names_are_matched_as_words():
     assert names_language("Write a Java class", "java") and not names_language("Write a JavaScript class", "java")
     assert names_language("A C++ routine", "c") and names_language("In C, parse a header", "c")
@@ -70,21 +106,31 @@ def project_server(tmp_path_factory, embedded_model):
     server.stop()
 
 
-def _sven_subset(shared_data, path, count=1):
+def _sven_subset(shared_data, path, count=1, longest=0):
     rows = [json.loads(line) for line in (shared_data / "security_pairs/sven/train/cwe-089.jsonl").read_text().splitlines()]
-    shortest = sorted(rows, key=lambda r: len(r["func_src_before"]))[:count]
-    path.write_text("".join(json.dumps(r) + "\n" for r in shortest))
+    by_length = sorted(rows, key=lambda r: len(r["func_src_before"]))
+    chosen = by_length[:count] + (by_length[-longest:] if longest else [])
+    path.write_text("".join(json.dumps(r) + "\n" for r in chosen))
     return path
+
+
+def test_a_length_limit_that_leaves_no_pair_fails_before_any_request(shared_data, tmp_path):
+    source = _sven_subset(shared_data, tmp_path / "sven.jsonl", count=0, longest=2)
+    config = InstructConfig(instruct="http://127.0.0.1:9/v1", instruct_retries=0, instruct_timeout_s=5)
+    with pytest.raises(SafeCoderError, match=r"every one of the 2 pairs .* over 100 characters"):
+        fill_instructions(source, tmp_path / "out.jsonl", config, WORDS, progress=False, max_program_chars=100)
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 @pytest.mark.slow
 def test_collect_instruct_fills_sven_pairs_through_the_project_server(project_server, shared_data, tmp_path, monkeypatch):
     monkeypatch.setenv("SAFECODER_HOME", str(tmp_path / "home"))  # an empty instruction cache
-    source = _sven_subset(shared_data, tmp_path / "sven.jsonl")
+    # The shortest pair, and the longest, which the length limit leaves out unasked.
+    source = _sven_subset(shared_data, tmp_path / "sven.jsonl", longest=1)
     config = InstructConfig(instruct=f"{project_server.url}/v1", instruct_temperature=0.0, instruct_seed=7, instruct_max_tokens=40)
     out = tmp_path / "instructed.jsonl"
-    first = fill_instructions(source, out, config, WORDS, progress=False)
-    assert first.pairs == 1 and first.report.model == "default"
+    first = fill_instructions(source, out, config, WORDS, progress=False, max_program_chars=1500)
+    assert first.pairs == 1 and first.skipped_long == 1 and first.report.model == "default"
     assert first.report.requests in (1, 2)
     rows = read_rows(out)
     failures = {f["id"]: f for f in first.report.failed}
@@ -99,9 +145,10 @@ def test_collect_instruct_fills_sven_pairs_through_the_project_server(project_se
             assert failure["attempts"] == 2 and failure["reasons"], failure  # rejected twice, with the reasons
     manifest = json.loads((tmp_path / "instructed.jsonl.manifest.json").read_text())
     assert manifest["instructions"]["failed"] == len(failures)
+    assert (manifest["skipped_long"], manifest["max_program_chars"]) == (1, 1500)
 
     again = tmp_path / "again.jsonl"
-    second = fill_instructions(source, again, config, WORDS, progress=False)
+    second = fill_instructions(source, again, config, WORDS, progress=False, max_program_chars=1500)
     assert second.report.requests == 0 and second.report.cached_answers == first.report.requests
     assert again.read_bytes() == out.read_bytes()
 

@@ -33,6 +33,15 @@ def test_auto_picks_llama_cpp_for_the_embedded_model_on_a_cpu(embedded_model):
     assert embedded_model.gguf.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
+def test_the_installed_llama_cpp_has_no_amx_kernels():
+    """`make install` builds llama.cpp without its AMX kernels, which crash at the first
+    decode on some AMX machines (llama.cpp#20824): a build with them lists `AMX_INT8 = 1`
+    in its system info on a CPU that has AMX, as the one of session 22 did."""
+    from safecoder.engines.llama_engine import _library, amx_in_library
+
+    assert not amx_in_library(_library())
+
+
 def test_greedy_completion_equals_llama_cpp_python_called_directly(llama_engine, embedded_model):
     from llama_cpp import Llama
 
