@@ -74,14 +74,22 @@ class LoadResult(Generic[Record]):
         self.files.extend(other.files)
 
 
+MANIFEST_SUFFIX = ".manifest.json"
+
+
 def data_files(path: str | os.PathLike) -> list[Path]:
-    """The data files under `path` (itself if a file), sorted, `.jsonl` and `.json` only."""
+    """The data files under `path` (itself if a file), sorted, `.jsonl` and `.json` only.
+
+    In a folder, the `<file>.manifest.json` that the collector writes beside each output
+    is left out: it describes the data, it is not data.
+    """
     root = Path(path)
     if not root.exists():
         raise DataNotFoundError(f"no such data file or folder: {root}")
     if root.is_file():
         return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in DATA_SUFFIXES)
+    return sorted(p for p in root.rglob("*")
+                  if p.is_file() and p.suffix in DATA_SUFFIXES and not p.name.endswith(MANIFEST_SUFFIX))
 
 
 def iter_rows(path: str | os.PathLike) -> Iterator[tuple[int, Any]]:

@@ -107,6 +107,16 @@ def test_records_round_trip_through_safecoder_jsonl(tmp_path, shared_data):
     assert [p.id for p in back_pairs.records] == [p.id for p in pairs]
 
 
+def test_a_folder_of_collector_output_loads_without_its_manifests(tmp_path, shared_data):
+    """`collect instruct` and `collect run` write `<file>.manifest.json` beside each output."""
+    pairs = load_security_pairs(shared_data / "security_pairs/safecoder/val/sec-new-desc.jsonl").records[:3]
+    write_records(tmp_path / "cwe-089.jsonl", pairs)
+    (tmp_path / "cwe-089.jsonl.manifest.json").write_text(json.dumps({"kind": "security_pairs_manifest", "pairs": 3}))
+    loaded = load_security_pairs(tmp_path, strict=True)
+    assert loaded.records == pairs and not loaded.errors
+    assert [p.rsplit("/", 1)[-1] for p in map(str, loaded.files)] == ["cwe-089.jsonl"]
+
+
 def test_unknown_schema_version_is_refused(tmp_path):
     pair = SecurityPair("Do it.", "safe()", "unsafe()", "CWE-089", "python")
     row = pair.to_dict() | {"schema_version": 99}
