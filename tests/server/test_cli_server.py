@@ -257,7 +257,11 @@ def test_the_gate_catches_sql_built_by_concatenation(cli_server, sql_prefix):
     assert outcome["candidates"] == 3 and outcome["rejected"] >= 1
     if outcome["action"] == "blocked":
         assert blocked.text == "" and blocked.finish_reason == "content_filter"
-        assert {f["cwe"] for f in outcome["findings"]} == {"CWE-089"} and outcome["rejected"] == 3
+        # Blocked: no clean alternative that keeps the draw's code (`gate.choose`). An
+        # alternative the analyzer could not judge, or a clean one that rewrites the draw,
+        # is not rejected and does not replace it either (seen on an AMX machine, session 22:
+        # 2 of 3 rejected, blocked), so the count is not always 3.
+        assert {f["cwe"] for f in outcome["findings"]} == {"CWE-089"}
     else:
         assert outcome["action"] in ("reranked", "unchecked") and outcome["findings"] == []
         assert blocked.text != seen.text
