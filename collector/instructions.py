@@ -10,9 +10,9 @@ The prompt is the paper's (`SEC_DESCRIPTION_TEMPLATE`): the vulnerable function 
 snippet 1, the fixed one as snippet 2. Each answer is checked: non-empty, at most two
 sentences, at least 4 and at most `instruct_max_words` words, no code block, no run of 8
 words repeated from the request or its code (small models echo both), not a loop of the
-same few words, names the programming language (or, with `instruct_add_language`, gets it put in front when that is its only fault),
-and holds none of the security words of `keywords.yaml`. A rejected answer gets one
-re-ask that says why; a pair whose answer fails twice, or whose requests fail, keeps an
+same few words, names the programming language (or, with `instruct_add_language`, gets
+it put in front when that is its only fault), and holds none of the security words of
+`keywords.yaml`. A rejected answer gets one re-ask that says why; a pair whose answer fails twice, or whose requests fail, keeps an
 empty instruction and is reported.
 
 Requests go through the official `openai` client, whose own retries (exponential
@@ -167,8 +167,6 @@ def check_instruction(text: str, language_id: str, security_words: WordList, max
         reasons.append("it contains code")
     if request and repeats_words(text, request, COPIED_RUN_WORDS):
         reasons.append(f"it repeats {COPIED_RUN_WORDS} or more words in a row of the request or its code")
-    if len(text.split()) < MIN_WORDS:
-        reasons.append(f"it has {len(text.split())} words (at least {MIN_WORDS})")
     if loops(text):
         reasons.append("it says the same words over and over")
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
@@ -177,6 +175,8 @@ def check_instruction(text: str, language_id: str, security_words: WordList, max
     words = len(text.split())
     if words > max_words:
         reasons.append(f"it has {words} words (at most {max_words})")
+    elif words < MIN_WORDS:
+        reasons.append(f"it has {words} words (at least {MIN_WORDS})")
     if not names_language(text, language_id):
         reasons.append(f"it does not name the language ({languages.get(language_id).display_name})")
     found = security_words.find(text)
