@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,18 @@ def test_yaml_reads_a_bare_off_as_the_gate_off(tmp_path):
     path.write_text("out: o\nmodels: [a]\n")
     with pytest.raises(ConfigError, match="must map names"):
         MatrixConfig.from_yaml(path)
+
+
+def test_the_shipped_matrix_configs_parse_and_their_reports_share_cells_without_overwriting():
+    """Every matrix config in configs/bench reads; the v4 report names the same cell folder as the
+    full matrix's `safecoder-v4` row, under its own report name."""
+    root = Path(__file__).resolve().parents[2] / "configs" / "bench"
+    configs = {path.name: MatrixConfig.from_yaml(path) for path in sorted(root.glob("matrix-*.yaml"))}
+    assert {"matrix-qwen-cpu.yaml", "matrix-qwen-cpu-v4.yaml"} <= set(configs)
+    full, alone = configs["matrix-qwen-cpu.yaml"], configs["matrix-qwen-cpu-v4.yaml"]
+    folder = {c.model: c.folder for c in selected_cells(full) if c.gate == "off"}["safecoder-v4"]
+    assert [c.folder for c in selected_cells(alone)] == [folder]
+    assert alone.report != full.report
 
 
 def test_a_run_can_be_narrowed_to_some_models_and_gates():
