@@ -73,19 +73,23 @@ def test_the_output_dir_and_the_pairs_are_required(tmp_path):
 @pytest.mark.parametrize("name", ["smoke.yaml", "code-1b-3b-full.yaml", "lora-7b.yaml",
                                   "cpu-qwen2.5-coder-0.5b.yaml", "cpu-smollm2-135m.yaml",
                                   "cpu-qwen2.5-coder-0.5b-v2.yaml", "cpu-smollm2-135m-v2.yaml",
-                                  "cpu-qwen2.5-coder-0.5b-v3.yaml", "cpu-qwen2.5-coder-0.5b-v4.yaml"])
+                                  "cpu-qwen2.5-coder-0.5b-v3.yaml", "cpu-qwen2.5-coder-0.5b-v4.yaml",
+                                  "cpu-qwen2.5-coder-0.5b-v5.yaml"])
 def test_the_shipped_configs_parse(tmp_path, name):
     # --use_cpu lets the GPU configs' bf16 pass the machine check here.
     config = parse_config(["--config", str(REPO / "configs" / name), "--output_dir", str(tmp_path), "--use_cpu"])
     assert config.security_pairs
-    # Recipes v2 to v4 have no instruction anchor: the sven objective's KL to the original model keeps it.
-    no_anchor = name.endswith(("-v2.yaml", "-v3.yaml", "-v4.yaml"))
+    # Recipes v2 to v5 have no instruction anchor: the sven objective's KL to the original model keeps it.
+    no_anchor = name.endswith(("-v2.yaml", "-v3.yaml", "-v4.yaml", "-v5.yaml"))
     assert bool(config.instruction_data) == (not no_anchor)
     if no_anchor:
         assert config.objective == "sven" and config.kl_weight > 0
     if name.endswith("-v4.yaml"):
         # v3 with SVEN's instructed pairs beside the SafeCoder pairs, over v3's step count.
         assert config.security_pairs[1] == "data/sven-train-instructed" and config.max_steps == 46
+    if name.endswith("-v5.yaml"):
+        # v3 for two epochs: the same pairs, no step cap.
+        assert len(config.security_pairs) == 1 and config.num_train_epochs == 2 and config.max_steps == -1
     if name == "lora-7b.yaml":
         assert config.use_lora and (config.lora_r, config.lora_alpha, config.lora_dropout) == (16, 32, 0.1)
         assert config.lora_target_modules == ["all-linear"]
