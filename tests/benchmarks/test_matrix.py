@@ -33,15 +33,19 @@ def test_yaml_reads_a_bare_off_as_the_gate_off(tmp_path):
 
 
 def test_the_shipped_matrix_configs_parse_and_their_reports_share_cells_without_overwriting():
-    """Every matrix config in configs/bench reads; the v4 report names the same cell folder as the
-    full matrix's `safecoder-v4` row, under its own report name."""
+    """Every matrix config in configs/bench reads; each recipe's own report (v4, v5) names the
+    same cell folder as the full matrix's row of that name, under its own report name."""
     root = Path(__file__).resolve().parents[2] / "configs" / "bench"
     configs = {path.name: MatrixConfig.from_yaml(path) for path in sorted(root.glob("matrix-*.yaml"))}
-    assert {"matrix-qwen-cpu.yaml", "matrix-qwen-cpu-v4.yaml"} <= set(configs)
-    full, alone = configs["matrix-qwen-cpu.yaml"], configs["matrix-qwen-cpu-v4.yaml"]
-    folder = {c.model: c.folder for c in selected_cells(full) if c.gate == "off"}["safecoder-v4"]
-    assert [c.folder for c in selected_cells(alone)] == [folder]
-    assert alone.report != full.report
+    recipes = ("v4", "v5")
+    assert {"matrix-qwen-cpu.yaml", *(f"matrix-qwen-cpu-{r}.yaml" for r in recipes)} <= set(configs)
+    full = configs["matrix-qwen-cpu.yaml"]
+    folders = {c.model: c.folder for c in selected_cells(full) if c.gate == "off"}
+    for recipe in recipes:
+        alone = configs[f"matrix-qwen-cpu-{recipe}.yaml"]
+        assert [c.folder for c in selected_cells(alone)] == [folders[f"safecoder-{recipe}"]]
+        assert alone.report not in {full.report, *(configs[f"matrix-qwen-cpu-{r}.yaml"].report
+                                                   for r in recipes if r != recipe)}
 
 
 def test_a_run_can_be_narrowed_to_some_models_and_gates():
