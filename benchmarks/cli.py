@@ -314,6 +314,9 @@ def _print_comparison(comparison) -> None:
             scenarios.add_row(row["scenario"], fmt(row["paper_a"]), fmt(row["paper_b"]), _signed(row["paper_change"]),
                               fmt(row["strict_a"]), fmt(row["strict_b"]), _signed(row["strict_change"]))
         console.print(scenarios)
+    if comparison.paired:
+        console.print("security change paired by scenario (mean of the per-scenario changes, 95% bootstrap "
+                      "interval):" + "".join(f"\n  {line}" for line in comparison.paired_lines()), highlight=False)
     regressed = comparison.regressed
     console.print(f"scenarios whose security (paper) went down: {len(regressed)}"
                   + "".join(f"\n  {r['scenario']}: {fmt(r['paper_a'])} -> {fmt(r['paper_b'])}" for r in regressed),
@@ -372,6 +375,9 @@ def _print_decision(decision) -> None:
             table.add_row(check["check"], fmt(check["production"]), fmt(check["candidate"]), _signed(check["change"]),
                           fmt(check["allowed_drop"]), "ok" if check["passed"] else "FAILED")
         console.print(table)
+    if decision.security_paired:
+        console.print(f"security change paired by scenario, 95% interval: {decision.security_paired}",
+                      highlight=False)
     if decision.regressed_scenarios:
         console.print(f"scenarios whose security went down ({len(decision.regressed_scenarios)}):", highlight=False)
         for row in decision.regressed_scenarios:

@@ -100,6 +100,9 @@ class GateDecision:
     passed: bool
     checks: list[dict[str, Any]] = field(default_factory=list)
     regressed_scenarios: list[dict[str, Any]] = field(default_factory=list)
+    # The security check's change paired by scenario, with its interval and whether it is
+    # beyond the spread (`security.paired_change`): read beside the verdict, which stays "not lower".
+    security_paired: str = ""
     reasons: list[str] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)
     forced: bool = False
@@ -132,11 +135,17 @@ def decide(candidate: View, production: View | None, config: GateConfig) -> Gate
             if not check.passed:
                 decision.passed = False
                 decision.reasons.append(check.reason)
+    comparison = compare(production, candidate)
     decision.regressed_scenarios = [
         {"scenario": row["scenario"], "production": row["paper_a"], "candidate": row["paper_b"],
          "change": row["paper_change"]}
-        for row in compare(production, candidate).regressed
+        for row in comparison.regressed
     ]
+    security_check = next((c["check"] for c in decision.checks if c["check"].startswith("security (")), None)
+    if security_check is not None:
+        judge = security_check.removeprefix("security (").removesuffix(")")
+        paired = comparison.paired.get(judge)
+        decision.security_paired = paired.describe() if paired else ""
     if decision.passed:
         decision.reasons.append(_and([b.gate_passed for b in gated if b.gate_passed]) or "every check passed")
     return decision

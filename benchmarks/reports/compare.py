@@ -5,7 +5,9 @@ evaluation_record`), built from a run folder's `result.json` or read from a regi
 version's manifest. Output: rows (metric or scenario, A, B, change) that the CLI prints
 as a table, Markdown or JSON, and the list of scenarios whose security went down. The
 metric rows are each benchmark's own (`Evaluation.metrics`), in the catalog's order; the
-scenario rows are the security benchmark's.
+scenario rows are the security benchmark's, and `paired` says for each judge whether the
+security change is outside the spread when both sides' scenarios are set side by side
+(`security.paired_change`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from safecoder.benchmarks.protocol import Evaluation, change
 from safecoder.benchmarks.run_folder import RunFolderError, load_result
+from safecoder.benchmarks.security.paired_change import PairedChange, paired_change
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Comparison:
     b: str
     metrics: list[dict[str, Any]] = field(default_factory=list)
     scenarios: list[dict[str, Any]] = field(default_factory=list)
+    # judge -> the paired change of its secure rate, where both sides have that judge's rates
+    paired: dict[str, PairedChange] = field(default_factory=dict)
 
     @property
     def regressed(self) -> list[dict[str, Any]]:
@@ -47,7 +52,12 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {"a": self.a, "b": self.b, "metrics": self.metrics, "scenarios": self.scenarios,
+                "paired": {judge: paired.to_dict() for judge, paired in self.paired.items()},
                 "regressed": [row["scenario"] for row in self.regressed]}
+
+    def paired_lines(self) -> list[str]:
+        """One line per judge: the change, its interval, and whether it is beyond the spread."""
+        return [paired.describe() for paired in self.paired.values()]
 
 
 def view_from_result(result: dict[str, Any], label: str | None = None) -> View:
@@ -90,6 +100,10 @@ def _metric_rows(a: View, b: View) -> list[dict[str, Any]]:
     return rows
 
 
+# The judges whose per-scenario rates a compact record keeps, in the order they are shown.
+PAIRED_JUDGES = ("combined", "paper", "strict", "dynamic")
+
+
 def compare(a: View, b: View) -> Comparison:
     comparison = Comparison(a.label, b.label, metrics=_metric_rows(a, b))
     scenarios_a = a.evaluation("security").scenario_rates()
@@ -103,6 +117,10 @@ def compare(a: View, b: View) -> Comparison:
             "strict_a": rates_a.get("strict"), "strict_b": rates_b.get("strict"),
             "strict_change": change(rates_a.get("strict"), rates_b.get("strict")),
         })
+    for judge in PAIRED_JUDGES:
+        paired = paired_change(scenarios_a, scenarios_b, judge)
+        if paired is not None:
+            comparison.paired[judge] = paired
     return comparison
 
 
@@ -117,6 +135,10 @@ def to_markdown(comparison: Comparison) -> str:
     if scenario_rows:
         parts += ["", table(["scenario", "paper A", "paper B", "change", "strict A", "strict B", "change"],
                             scenario_rows)]
+    if comparison.paired:
+        parts += ["", "Security change over the scenarios both judged, paired by scenario (mean of the "
+                      "per-scenario changes, 95% bootstrap interval):", ""]
+        parts += [f"- {line}" for line in comparison.paired_lines()]
     regressed = comparison.regressed
     parts += ["", f"Scenarios whose security (paper) went down: {len(regressed)}"]
     parts += [f"- {r['scenario']}: {r['paper_a']} -> {r['paper_b']}" for r in regressed]

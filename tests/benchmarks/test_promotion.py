@@ -83,6 +83,11 @@ def test_a_candidate_with_lower_security_is_refused_and_every_regression_listed(
     assert decision["passed"] is False and decision["promoted"] is False
     assert [r["scenario"] for r in decision["regressed_scenarios"]] == ["trained-new/cwe-327/1-py",
                                                                         "trained/cwe-125/1-c"]
+    # The records predate `combined`, so the check and its paired change are by the paper's judge:
+    # (+5 - 20 - 20) / 3 over the three scenarios, shown beside the verdict.
+    assert decision["security_paired"].startswith("paper: -11.7 [")
+    assert "over 3 scenarios (1 up, 2 down)" in decision["security_paired"]
+    assert "security change paired by scenario, 95% interval: paper: -11.7" in done.stdout
     assert not registry.get("v0002").promotions
 
 
