@@ -9,8 +9,9 @@ suite for every (model, gate) cell on the same settings, each cell in its own ru
 - `matrix.md`: the overall table (secure rates by every judge with their 95% interval:
   paper and strict (static), dynamic (exploit tests), combined (dynamic where it ran, else
   static); secure-pass, unparseable share, HumanEval and MBPP pass@1, answer rate on benign
-  prompts), per split, per CWE, and the run-to-run spread of the secure rate;
-- `matrix.json`: the same figures as data;
+  prompts), per split, per CWE, and the run-to-run spread of the secure rate: each rate's
+  binomial interval, and each cell's change against the first cell paired by scenario;
+- `matrix.json`: the same figures as data, with each cell's per-scenario rates;
 - `matrix.png`: security against pass@1, one point per cell, with the intervals.
 
 Gates: `off`; `rerank` and `block` as served (with steering: when no candidate is clean,
@@ -34,12 +35,15 @@ from pathlib import Path
 from typing import Any
 
 from safecoder.atomic import write_json, write_text
+from safecoder.benchmarks.security.paired_change import JUDGES, paired_change
 from safecoder.config import ConfigError, load_yaml
 
 logger = logging.getLogger(__name__)
 
 GATES = ("off", "rerank", "rerank-plain", "block")
 Z95 = 1.96
+# The judges the report pairs by scenario: the gate's and the paper's.
+PAIRED_REPORTED = ("combined", "paper")
 
 
 @dataclass
@@ -188,6 +192,9 @@ def figures_of(result: dict[str, Any]) -> dict[str, Any]:
             "programs": counts.get("programs"), "parseable": counts.get("parseable"),
             "splits": security.split_rates("paper"),
             "cwes": security.cwe_rates("paper"),
+            # Kept so that two cells can be paired by scenario, here and by anyone reading the JSON later.
+            "scenarios": {scenario: {judge: rates.get(judge) for judge in JUDGES}
+                          for scenario, rates in security.scenario_rates().items()},
         })
         actions = security.gate_actions()
         if actions:
@@ -258,6 +265,7 @@ def write_report(config: MatrixConfig) -> dict[str, Any]:
                   f"The widest is ± {widest:.1f} points, so two cells differ beyond the spread when their rates "
                   f"differ by more than about {2 * widest:.1f} points; a difference of 10 points is "
                   f"{'outside' if 2 * widest < 10 else 'NOT outside'} it at these sample counts."]
+    lines += _paired_section(done)
     splits = sorted({s for c in done for s in c.figures.get("splits", {})})
     if splits:
         lines += ["", "## Secure rate (paper) per split", "", "| model | gate | " + " | ".join(splits) + " |",
@@ -307,6 +315,40 @@ def write_report(config: MatrixConfig) -> dict[str, Any]:
                        "pending": c.pending, "figures": c.figures} for c in all_cells]}
     write_json(config.out / f"{config.report}.json", data)
     return data
+
+
+def _paired_section(done: list[Cell]) -> list[str]:
+    """Each finished cell's security against the first one's, paired by scenario (`security.paired_change`):
+    the spread of a difference, which is narrower than two rates' intervals side by side."""
+    paired_cells = [c for c in done if c.figures.get("scenarios")]
+    if len(paired_cells) < 2:
+        return []
+    reference, others = paired_cells[0], paired_cells[1:]
+    rows, widths = [], []
+    for cell in others:
+        changes = [paired_change(reference.figures["scenarios"], cell.figures["scenarios"], judge)
+                   for judge in PAIRED_REPORTED]
+        texts = []
+        for change in changes:
+            if change is None:
+                texts.append("-")
+                continue
+            widths.append((change.high - change.low) / 2)
+            text = f"{change.change:+.1f} [{change.low:+.1f}, {change.high:+.1f}]"
+            texts.append(f"**{text}**" if change.beyond_spread else text)
+        counts = next((f"{c.better} / {c.worse} of {c.scenarios}" for c in changes if c is not None), "-")
+        rows.append(f"| {cell.label} | " + " | ".join(texts) + f" | {counts} |")
+    widest = max(widths) if widths else None
+    lines = ["", f"## Security against {reference.label}, paired by scenario", "",
+             "The change is the mean of the per-scenario changes over the scenarios both cells judged; the interval "
+             "is a 95% bootstrap over scenarios, so it is the spread of the difference itself (both cells answered "
+             "the same scenarios with the same seeds). **Bold**: beyond the spread."]
+    if widest is not None:
+        lines[-1] += (f" The widest interval here is ± {widest:.1f} points, so a difference of 10 points is "
+                      f"{'outside' if widest < 10 else 'NOT outside'} the paired spread.")
+    lines += ["", "| cell | " + " | ".join(PAIRED_REPORTED) + " | scenarios up / down (first judge) |",
+              "|---|" + "---|" * len(PAIRED_REPORTED) + "---|", *rows]
+    return lines
 
 
 def _plot(path: Path, done: list[Cell]) -> Path | None:

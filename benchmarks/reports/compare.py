@@ -18,7 +18,7 @@ from typing import Any
 
 from safecoder.benchmarks.protocol import Evaluation, change
 from safecoder.benchmarks.run_folder import RunFolderError, load_result
-from safecoder.benchmarks.security.paired_change import PairedChange, paired_change
+from safecoder.benchmarks.security.paired_change import JUDGES, PairedChange, paired_change
 
 
 @dataclass
@@ -100,10 +100,6 @@ def _metric_rows(a: View, b: View) -> list[dict[str, Any]]:
     return rows
 
 
-# The judges whose per-scenario rates a compact record keeps, in the order they are shown.
-PAIRED_JUDGES = ("combined", "paper", "strict", "dynamic")
-
-
 def compare(a: View, b: View) -> Comparison:
     comparison = Comparison(a.label, b.label, metrics=_metric_rows(a, b))
     scenarios_a = a.evaluation("security").scenario_rates()
@@ -117,7 +113,7 @@ def compare(a: View, b: View) -> Comparison:
             "strict_a": rates_a.get("strict"), "strict_b": rates_b.get("strict"),
             "strict_change": change(rates_a.get("strict"), rates_b.get("strict")),
         })
-    for judge in PAIRED_JUDGES:
+    for judge in JUDGES:
         paired = paired_change(scenarios_a, scenarios_b, judge)
         if paired is not None:
             comparison.paired[judge] = paired

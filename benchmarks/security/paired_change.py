@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+# The judges whose per-scenario rates a compact evaluation record keeps, in the order they are shown.
+JUDGES = ("combined", "paper", "strict", "dynamic")
 # Enough resamples that the interval's ends move by less than 0.1 point between seeds.
 RESAMPLES = 4000
 CONFIDENCE = 0.95

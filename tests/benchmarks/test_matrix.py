@@ -48,6 +48,37 @@ def test_the_shipped_matrix_configs_parse_and_their_reports_share_cells_without_
                                                    for r in recipes if r != recipe)}
 
 
+def _security_result(scenario_rates: dict[str, float]) -> dict:
+    """A cell's result.json with a security section only: per-scenario rates, overall counts."""
+    overall = sum(scenario_rates.values()) / len(scenario_rates)
+    rates = {"paper": overall, "strict": overall, "combined": overall}
+    return {"benchmarks": {"security": {
+        "overall": {"rates": rates, "counts": {"programs": 5 * len(scenario_rates), "parseable": 5 * len(scenario_rates),
+                                               "secure": round(overall / 20 * len(scenario_rates))}},
+        "splits": {}, "scenarios": [{"id": s, "cwe": "CWE-078", "rates": {"paper": r, "strict": r, "combined": r}}
+                                    for s, r in scenario_rates.items()]}}}
+
+
+def test_the_report_pairs_each_cell_with_the_first_by_scenario(tmp_path):
+    scenarios = [f"trained/cwe-078/{i}-py" for i in range(20)]
+    base = {s: 40.0 + 2 * i for i, s in enumerate(scenarios)}
+    config = MatrixConfig(out=tmp_path, models=[("base", "m"), ("better", "b"), ("same", "s"), ("later", "l")],
+                          gates=("off",))
+    for name, rates in (("base", base), ("better", {s: r + 20 for s, r in base.items()}), ("same", base)):
+        folder = tmp_path / name / "gate-off"
+        folder.mkdir(parents=True)
+        (folder / "result.json").write_text(json.dumps(_security_result(rates)))
+    data = write_report(config)
+    report = (tmp_path / "matrix.md").read_text()
+    section = report.split("## Security against base (gate off), paired by scenario")[1].split("##")[0]
+    assert "| better (gate off) | **+20.0 [+20.0, +20.0]** | **+20.0 [+20.0, +20.0]** | 20 / 0 of 20 |" in section
+    assert "| same (gate off) | +0.0 [+0.0, +0.0] | +0.0 [+0.0, +0.0] | 0 / 0 of 20 |" in section
+    assert "later" not in section  # not run: nothing to pair
+    cell = next(c for c in data["cells"] if c["model"] == "better")
+    assert cell["figures"]["scenarios"][scenarios[3]] == {"combined": 66.0, "paper": 66.0, "strict": 66.0,
+                                                          "dynamic": None}
+
+
 def test_a_run_can_be_narrowed_to_some_models_and_gates():
     config = MatrixConfig(out="x", models=[("base", "m"), ("control", "c"), ("safecoder", "s")],
                           gates=("off", "rerank"))
