@@ -10,7 +10,7 @@
     safecoder bench NAME       --model REF [...]  (any benchmark of the catalog, plug-ins included)
     safecoder bench all        --model REF [--config suite.yaml] [--n N] [--scenarios DIR] [--limit N]
     safecoder bench list                   (every benchmark: version, gate rule, where it was found)
-    safecoder bench compare A B            (run folders, result files, or registry versions)
+    safecoder bench compare A B            (run folders, result files, shipped.json, or registry versions)
     safecoder bench matrix --config M.yaml (models x gate off/on, one report and plot)
     safecoder bench report RUN             (rewrite report.md and the plots of a run folder)
     safecoder bench labelled-set RUN... --output FILE.jsonl  (programs labelled by the exploit tests)
@@ -62,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     everything.set_defaults(handler=_run_all)
 
     comparison = commands.add_parser("compare", help="what changed between two results, scenario by scenario")
-    comparison.add_argument("a", help="a run folder, result.json, or registry version/alias (the baseline)")
+    comparison.add_argument("a", help="a run folder, result.json, a shipped model's shipped.json (what is served; "
+                                      "shipped.json#evaluated: what its adapter measured), or a registry "
+                                      "version/alias (the baseline)")
     comparison.add_argument("b", help="the same for the result compared with it")
     comparison.add_argument("--format", choices=["table", "markdown", "json"], default="table")
     comparison.set_defaults(handler=_compare)

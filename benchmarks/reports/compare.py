@@ -69,7 +69,12 @@ def view_from_result(result: dict[str, Any], label: str | None = None) -> View:
 
 
 def load_view(reference: str) -> View:
-    """A run folder, a result.json, or a registry version/alias with a recorded evaluation."""
+    """A run folder, a result.json, a shipped model's shipped.json (the served artifact's
+    evaluation; `shipped.json#evaluated` for the one measured where the adapter was made),
+    or a registry version/alias with a recorded evaluation."""
+    path, _, part = reference.partition("#")
+    if Path(path).name == "shipped.json" and Path(path).expanduser().is_file():
+        return _shipped_view(Path(path).expanduser(), part or "served")
     if Path(reference).expanduser().exists():
         return view_from_result(load_result(reference), label=reference)
     from safecoder.registry import Registry
@@ -83,6 +88,22 @@ def load_view(reference: str) -> View:
         raise RunFolderError(f"{manifest.version} has no recorded benchmark evaluation: run "
                              f"`safecoder bench all --model {manifest.version}` first")
     return View(manifest.version, record["benchmarks"])
+
+
+def _shipped_view(path: Path, part: str) -> View:
+    """A shipped model's recorded evaluation: what is served, or what the adapter measured where it was made."""
+    from safecoder.models.shipped import ShippedManifest
+
+    manifest = ShippedManifest.read(path)
+    if part == "served":
+        record = manifest.served.get("evaluation")
+    elif part == "evaluated":
+        record = manifest.evaluations[-1] if manifest.evaluations else None
+    else:
+        raise RunFolderError(f"{path}#{part}: say #served (what is served) or #evaluated (what the adapter measured)")
+    if not record:
+        raise RunFolderError(f"{path} records no {part} evaluation")
+    return View(f"{manifest.name} ({part})", record["benchmarks"])
 
 
 def _metric_rows(a: View, b: View) -> list[dict[str, Any]]:

@@ -62,3 +62,24 @@ def test_compare_reports_each_judge_paired_and_json_keeps_the_interval():
     assert "- combined: +20.0 [" in markdown and "(10 up, 0 down): beyond the spread" in markdown
     row = comparison.to_dict()["paired"]["combined"]
     assert row["beyond_spread"] is True and row["low"] > 0 and row["scenarios"] == 30
+
+
+def test_compare_reads_a_shipped_models_served_and_evaluated_records(tmp_path):
+    """The repository's shipped manifest: its served artifact against the adapter it was made from."""
+    from pathlib import Path
+
+    from safecoder.benchmarks.reports.compare import load_view
+    from safecoder.benchmarks.run_folder import RunFolderError
+
+    shipped = Path(__file__).resolve().parents[2] / "safecoder/models/shipped/safecoder-qwen2.5-coder-0.5b/shipped.json"
+    served, evaluated = load_view(str(shipped)), load_view(f"{shipped}#evaluated")
+    assert served.label.endswith("(served)") and evaluated.label.endswith("(evaluated)")
+    comparison = compare(evaluated, served)
+    assert {"combined", "paper"} <= set(comparison.paired)
+    assert comparison.paired["paper"].scenarios >= 60
+    with pytest.raises(RunFolderError, match=r"#served .* or #evaluated"):
+        load_view(f"{shipped}#latest")
+    bare = tmp_path / "shipped.json"
+    bare.write_text('{"name": "m", "base_model": "b", "dtype": "float16", "files": {}, "made_from": {}}')
+    with pytest.raises(RunFolderError, match="records no served evaluation"):
+        load_view(str(bare))
