@@ -259,6 +259,22 @@ def test_the_repository_ships_the_model_the_gate_passed(monkeypatch):
     assert size < 8_000_000
 
 
+def test_the_committed_candidate_is_intact_unpromoted_and_names_its_recipe(monkeypatch):
+    """data/candidates holds a trained adapter carried to the next session's measurement (it is
+    not a catalog the product serves from): its files match its manifest, the gate never passed
+    it, and it says how to rebuild it."""
+    root = Path(__file__).resolve().parents[2] / "data" / "candidates"
+    monkeypatch.setenv(shipped.CATALOG_ENV, str(root))
+    candidates = {model.name: model for model in shipped.catalog()}
+    v5 = candidates["safecoder-qwen2.5-coder-0.5b-v5"]
+    v5.verify()
+    assert v5.manifest.dtype == "float16" and v5.manifest.gate_decision is None and not v5.manifest.served
+    assert v5.manifest.rebuild == "safecoder train --config configs/cpu-qwen2.5-coder-0.5b-v5.yaml"
+    assert v5.manifest.config["num_train_epochs"] == 2
+    monkeypatch.delenv(shipped.CATALOG_ENV)
+    assert "safecoder-qwen2.5-coder-0.5b-v5" not in {model.name for model in shipped.catalog()}
+
+
 @pytest.mark.slow
 def test_serve_without_a_model_serves_the_shipped_model(shipped_small, tmp_path, monkeypatch):
     """`make serve` on a machine whose registry is empty: the shipped model answers."""
